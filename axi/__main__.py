@@ -1,0 +1,3 @@
+from axi.cli import main
+
+main()

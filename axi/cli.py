@@ -1,0 +1,97 @@
+"""Entry point: argument parsing, help, and translation of every outcome into TOON.
+
+Bare `axi` (the dashboard, run by hooks on every agent session) takes a fast path that never
+imports click. Everything else goes through the click tree, whose commands return data; this
+module hands that data, or the error, to the output boundary and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from axi.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, AxiError, UsageFault
+from axi.output import FORMATS, emit, warn
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        fmt, args = _split_format(args)
+    except UsageFault as fault:
+        emit(fault.payload())
+        sys.exit(EXIT_USAGE)
+    sys.exit(run(args, fmt))
+
+
+def run(args: list[str], fmt: str = "toon") -> int:
+    """Run one command line; returns the exit code. Only `emit` writes stdout."""
+    try:
+        if not args:
+            from axi.commands.home import home_view
+
+            emit(home_view(), fmt)
+            return EXIT_OK
+        data = _run_click(args)
+    except AxiError as err:
+        emit(err.payload(), fmt)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # last resort: never a traceback on stdout
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        emit({"error": f"unexpected {type(exc).__name__}: {exc}", "code": "UNKNOWN",
+              "help": ["this is a bug in axi; the traceback is on stderr"]}, fmt)
+        return EXIT_ERROR
+    if data is not None:
+        emit(data, fmt)
+    return EXIT_OK
+
+
+def _split_format(args: list[str]) -> tuple[str, list[str]]:
+    """Pull the global `--format toon|json` out of the arguments, wherever it stands."""
+    fmt, rest, i = "toon", [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--format" or arg.startswith("--format="):
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(args):
+                value = args[i + 1]
+                i += 1
+            else:
+                value = ""
+            if value not in FORMATS:
+                raise UsageFault(f"--format must be one of {', '.join(FORMATS)}, not {value!r}",
+                                 help=["example: axi sessions --format json"])
+            fmt = value
+        else:
+            rest.append(arg)
+        i += 1
+    return fmt, rest
+
+
+def _run_click(args: list[str]) -> object:
+    import click
+
+    from axi.commands.tree import HelpRequested, help_data, root, usage_fault
+
+    try:
+        return root.main(args=args, prog_name="axi", standalone_mode=False)
+    except HelpRequested as req:
+        return help_data(req.ctx)
+    except click.UsageError as err:
+        raise usage_fault(err) from None
+    except click.exceptions.Exit as exit_:
+        if exit_.exit_code:
+            raise AxiError("exited", code="EXIT") from None
+        return None
+    except click.Abort:
+        warn("aborted")
+        raise KeyboardInterrupt from None

@@ -1,0 +1,64 @@
+"""Bare `axi`: live state for the current directory. Runs on every agent session start, so it
+never imports click and reads the index within a time budget."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+from axi import DESCRIPTION, views
+from axi.index.catalog import open_index, scope_clause, short_ids
+from axi.index.rows import LIST_FIELDS, present
+from axi.paths import cwd, dir_candidates, tilde
+
+HOME_LIMIT = 8
+BUDGET = 1.5  # seconds of indexing before answering with what the index has
+
+
+def home_view(directory: str | None = None) -> dict:
+    here = directory or cwd()
+    data: dict = {"bin": tilde(executable()), "description": DESCRIPTION}
+    conn, fresh = open_index(BUDGET)
+    where, args = scope_clause(dir_candidates(here))
+    live = "is_subagent = 0"
+    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}").fetchone()[0]
+    rows = conn.execute(f"SELECT * FROM sessions WHERE {live} AND {where} "
+                        "ORDER BY last DESC", args).fetchall()
+    elsewhere = total - len(rows)
+    label = tilde(here)
+    if not rows:
+        data["sessions"] = f"0 sessions in {label} ({elsewhere} elsewhere)"
+    else:
+        shown = rows[:HOME_LIMIT]
+        data["count"] = f"{len(shown)} of {len(rows)} sessions in {label} ({elsewhere} elsewhere)"
+        ids = short_ids(conn, [r["id"] for r in shown])
+        data["sessions"] = present(conn, shown, LIST_FIELDS, ids)
+    note = fresh.note()
+    if note:
+        data["index"] = note
+    data["help"] = home_hints(bool(rows), len(rows) > HOME_LIMIT, elsewhere)
+    return data
+
+
+def home_hints(has_rows: bool, more_here: bool, elsewhere: int) -> list[str]:
+    hints = []
+    if has_rows:
+        hints.append(views.hint(views.command("sessions", "view", "<id>"), "for one session"))
+        hints.append(views.hint(views.command("sessions", "read", "<id>"), "for its turns"))
+    if more_here:
+        hints.append(views.hint(views.command("sessions"), "for all sessions here"))
+    if elsewhere:
+        hints.append(views.hint(views.command("sessions", flags={"--all": True}),
+                                "for every folder"))
+    hints.append(views.hint(views.command("--help"), "for all commands"))
+    return hints
+
+
+def executable() -> str:
+    """The axi being run, as a path a person could type."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) == "axi" and os.path.exists(argv0):
+        return os.path.abspath(argv0)
+    found = shutil.which("axi")
+    return found or f"{sys.executable} -m axi"

@@ -1,0 +1,234 @@
+"""`axi sessions`: the catalog of every coding-agent session, and one session's details."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+
+import click
+
+from axi import views
+from axi.commands.tree import AxiCommand, AxiGroup
+from axi.errors import AxiError
+from axi.harnesses import NAMES, get
+from axi.index.catalog import (
+    IDLE_WINDOW,
+    WORKING_WINDOW,
+    check_dir,
+    open_index,
+    resolve,
+    scope_clause,
+    short_ids,
+    status,
+    subagent_totals,
+)
+from axi.index.rows import ALL_FIELDS, LIST_FIELDS, cost_of, ctx_percent, keys_with_subagents
+from axi.index.rows import money as cost_text
+from axi.index.rows import present
+from axi.paths import cwd, dir_candidates, tilde
+
+STATUSES = ("working", "idle", "ended")
+
+
+@click.group(cls=AxiGroup, invoke_without_command=True, lazy={
+    "read": "axi.commands.transcripts:read", "search": "axi.commands.transcripts:search"},
+    examples=("axi sessions", "axi sessions --all --harness codex --fields model,cost",
+              "axi sessions view 01a20071"))
+@click.option("--all", "all_dirs", is_flag=True, help="Every folder, not just this one and below.")
+@click.option("--dir", "directory", metavar="D", help="Sessions in folder D and below.")
+@click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only sessions with this status.")
+@click.option("--fields", metavar="F", help=f"Add fields: {','.join(ALL_FIELDS)}.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows to show.")
+@click.option("--subagents", is_flag=True, help="List sub-agent sessions as rows too.")
+@click.pass_context
+def sessions(ctx: click.Context, all_dirs: bool, directory: str | None, harness: str | None,
+             status: str | None, fields: str | None, limit: int, subagents: bool) -> object:
+    """Every Claude Code, Codex, opencode and pi session here (or everywhere), newest first."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    return list_view(all_dirs, directory, harness, status, fields, limit, subagents)
+
+
+def list_view(all_dirs: bool, directory: str | None, harness: str | None, status_: str | None,
+              fields_spec: str | None, limit: int, subagents: bool) -> dict:
+    views.check_limit(limit)
+    default = LIST_FIELDS + (["dir"] if all_dirs else [])
+    fields = views.parse_fields(fields_spec, default, ALL_FIELDS, "axi sessions")
+    here = check_dir(directory) if directory else cwd()
+    conn, fresh = open_index()
+    filters, args = _filters(harness, status_, subagents)
+    scoped, scope_args = ("1", []) if all_dirs else scope_clause(dir_candidates(here))
+    base = " AND ".join(filters) or "1"
+    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
+                         args + scope_args).fetchone()[0]
+    rows = conn.execute(f"SELECT * FROM sessions WHERE {base} AND {scoped} "
+                        "ORDER BY last DESC LIMIT ?", args + scope_args + [limit]).fetchall()
+    flags = {"--all": all_dirs, "--dir": directory, "--harness": harness, "--status": status_,
+             "--fields": fields_spec, "--subagents": subagents}
+    data: dict = {}
+    place = "all folders" if all_dirs else tilde(here)
+    if not rows:
+        elsewhere = 0 if all_dirs else conn.execute(
+            f"SELECT count(*) FROM sessions WHERE {base}", args).fetchone()[0]
+        what = f"{_kind(harness, status_)} in {place}"
+        data["sessions"] = f"0 {what}" + ("" if all_dirs else f" ({elsewhere} elsewhere)")
+        data["help"] = _empty_hints(all_dirs, elsewhere, flags)
+    else:
+        data["count"] = views.count_line(len(rows), total) + ("" if all_dirs else f" in {place}")
+        ids = short_ids(conn, [r["id"] for r in rows])
+        data["sessions"] = present(conn, rows, fields, ids)
+        data["help"] = _list_hints(len(rows) < total, limit, flags)
+    _note(data, fresh)
+    return data
+
+
+def _filters(harness: str | None, status_: str | None, subagents: bool
+             ) -> tuple[list[str], list]:
+    filters: list[str] = [] if subagents else ["is_subagent = 0"]
+    args: list = []
+    if harness:
+        filters.append("harness = ?")
+        args.append(harness)
+    if status_:
+        now = time.time()
+        working = "(turn_open = 1 AND last >= ?)"
+        if status_ == "working":
+            filters.append(working)
+            args.append(now - WORKING_WINDOW)
+        elif status_ == "idle":
+            filters.append(f"(last >= ? AND NOT {working})")
+            args += [now - IDLE_WINDOW, now - WORKING_WINDOW]
+        else:
+            filters.append("(last IS NULL OR last < ?)")
+            args.append(now - IDLE_WINDOW)
+    return filters, args
+
+
+def _kind(harness: str | None, status_: str | None) -> str:
+    words = [w for w in (status_, harness) if w]
+    return " ".join(words + ["sessions"])
+
+
+def _list_hints(more: bool, limit: int, flags: dict) -> list[str]:
+    hints = [views.hint(views.command("sessions", "view", "<id>"), "for every field"),
+             views.hint(views.command("sessions", "read", "<id>"), "for its turns")]
+    if more:
+        hints.append(views.hint(views.command("sessions", flags={**flags, "--limit": limit * 5}),
+                                "for more rows"))
+    return hints
+
+
+def _empty_hints(all_dirs: bool, elsewhere: int, flags: dict) -> list[str]:
+    if not all_dirs and elsewhere:
+        return [views.hint(views.command("sessions", flags={**flags, "--all": True,
+                                                            "--dir": None}),
+                           "for every folder")]
+    return [views.hint(views.command("sessions", "search", "<words>"),
+                       "to find a session by what was said")]
+
+
+def _note(data: dict, fresh) -> None:
+    note = fresh.note()
+    if note:
+        data["index"] = note
+    if fresh.warnings:
+        data["warnings"] = list(fresh.warnings)[:5]
+
+
+@sessions.command(cls=AxiCommand, examples=("axi sessions view 01a20071",
+                                             "axi sessions view ses_dff8 --format json"))
+@click.argument("session_id", metavar="ID")
+def view(session_id: str) -> dict:
+    """One session: every field and the exact command that resumes it."""
+    conn, fresh = open_index()
+    row = resolve(conn, session_id)
+    data = detail(conn, row)
+    data["help"] = [
+        views.hint(views.command("sessions", "read", row["id"]), "for its turns"),
+        views.hint(views.command("sessions", "resume", row["id"]), "to resume it here"),
+    ]
+    _note(data, fresh)
+    return data
+
+
+def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
+    kids, kid_tokens = subagent_totals(conn, row)
+    usd, kind = cost_of(conn, keys_with_subagents(conn, row))
+    tokens = {k: (row[k] or 0) + extra for k, extra in zip(
+        ("input", "output", "cache_read", "cache_write"), kid_tokens, strict=True)}
+    data = {
+        "id": row["id"], "harness": row["harness"], "status": status(row),
+        "title": row["title"], "title_source": row["title_source"], "dir": tilde(row["dir"]),
+        "model": row["model"], "provider": row["provider"], "branch": row["git_branch"],
+        "created": views.iso(row["created"]), "last": views.iso(row["last"]),
+        "age": views.age(row["last"]), "turns": row["turns"],
+        "ctx": ctx_percent(row), "ctx_tokens": row["ctx_tokens"],
+        "tokens": tokens, "cost": cost_text(usd, kind),
+        "subagents": kids, "parent": row["parent_id"],
+        "forked_from": _forked_from(conn, row),
+        "transcript": tilde(row["source"]),
+        "resume": resume_line(row),
+    }
+    if row["skipped"]:
+        data["skipped_lines"] = f"{row['skipped']} unreadable lines were skipped"
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _forked_from(conn: sqlite3.Connection, row: sqlite3.Row) -> str | None:
+    if not row["first_uuid"]:
+        return None
+    other = conn.execute(
+        "SELECT id FROM sessions WHERE first_uuid = ? AND key != ? AND created < ? "
+        "ORDER BY created LIMIT 1", (row["first_uuid"], row["key"], row["created"] or 0)
+    ).fetchone()
+    return other[0] if other else None
+
+
+def resume_argv(row: sqlite3.Row) -> list[str]:
+    return get(row["harness"]).resume_argv(row["id"], row["source"])
+
+
+def resume_line(row: sqlite3.Row) -> str:
+    import shlex
+
+    argv = " ".join(shlex.quote(a) for a in resume_argv(row))
+    return f"cd {shlex.quote(row['dir'])} && {argv}" if row["dir"] else argv
+
+
+@sessions.command(cls=AxiCommand, examples=("axi sessions resume 01a20071 --print",
+                                             "axi sessions resume cb4228d5"))
+@click.argument("session_id", metavar="ID")
+@click.option("--print", "print_only", is_flag=True,
+              help="Print the resume command instead of running it.")
+def resume(session_id: str, print_only: bool) -> dict | None:
+    """Resume a session with its harness's own command, in the session's folder."""
+    conn, _ = open_index(budget=1.0)
+    row = resolve(conn, session_id)
+    if row["is_subagent"]:
+        raise AxiError("sub-agent sessions cannot be resumed on their own", code="NOT_RESUMABLE",
+                       help=[views.hint(views.command("sessions", "resume", row["parent_id"]),
+                                        "resumes the parent session")])
+    argv = resume_argv(row)
+    data = {"id": row["id"], "harness": row["harness"], "dir": tilde(row["dir"]),
+            "command": resume_line(row)}
+    if print_only:
+        return data
+    if not row["dir"] or not os.path.isdir(row["dir"]):
+        raise AxiError(f"the session's folder {row['dir']!r} no longer exists",
+                       code="DIR_MISSING", help=["recreate it, or run the command by hand: "
+                                                 + data["command"]])
+    if shutil.which(argv[0]) is None:
+        raise AxiError(f"{argv[0]} is not on PATH", code="NOT_INSTALLED",
+                       help=[f"install {get(row['harness']).label}, then: {data['command']}"])
+    if not os.isatty(0):
+        raise AxiError("resuming starts the harness interactively and needs a terminal",
+                       code="NO_TTY", help=[
+                           views.hint(views.command("sessions", "resume", row["id"],
+                                                    flags={"--print": True}),
+                                      "prints the command to run where a terminal is")])
+    os.chdir(row["dir"])
+    os.execvp(argv[0], argv)
+    return None  # pragma: no cover - exec does not return

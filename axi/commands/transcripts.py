@@ -1,0 +1,145 @@
+"""`axi sessions read` and `axi sessions search`: what was said, from the transcripts."""
+
+from __future__ import annotations
+
+import collections
+import time
+
+import click
+
+from axi import views
+from axi.commands.tree import AxiCommand
+from axi.errors import AxiError, UsageFault
+from axi.harnesses import NAMES, get
+from axi.index.catalog import check_dir, open_index, resolve, scope_clause, short_ids
+from axi.paths import dir_candidates, tilde
+
+TURN_TEXT = 500
+
+
+@click.command(cls=AxiCommand, examples=("axi sessions read 01a20071",
+                                         "axi sessions read cb4228d5 --since 0 --limit 5",
+                                         "axi sessions read ses_dff8 --full"))
+@click.argument("session_id", metavar="ID")
+@click.option("--since", type=int, metavar="C",
+              help="Start at cursor C (from an earlier read); default: the latest turns.")
+@click.option("--limit", type=int, default=10, show_default=True, help="Turns to show.")
+@click.option("--full", is_flag=True, help="Do not truncate long turns.")
+def read(session_id: str, since: int | None, limit: int, full: bool) -> dict:
+    """A session's turns: role, time, text and tool calls, with a cursor to continue from."""
+    views.check_limit(limit)
+    if since is not None and since < 0:
+        raise UsageFault("--since must be a cursor of 0 or more", help=["example: --since 0"])
+    conn, _ = open_index(budget=1.0)
+    row = resolve(conn, session_id)
+    harness = get(row["harness"])
+    try:
+        turns, total = _window(harness.read_turns(row["source"], row["id"], since or 0),
+                               since, limit)
+    except OSError as exc:
+        raise AxiError(f"cannot read the transcript: {exc}", code="UNREADABLE",
+                       help=[views.hint(views.command("sessions", "view", row["id"]))]) from exc
+    cut = False
+    shown = []
+    for t in turns:
+        text, was_cut = views.truncate(t.text, TURN_TEXT, full)
+        cut = cut or was_cut
+        shown.append({"cursor": t.cursor, "role": t.role, "time": views.iso(t.ts),
+                      "text": text, "tools": "; ".join(t.tools) or None})
+    data: dict = {"session": row["id"], "harness": row["harness"]}
+    if not shown:
+        data["turns"] = "0 turns" + (f" after cursor {since}" if since else "")
+    else:
+        first = "from cursor " + str(since) if since is not None else "latest"
+        data["count"] = f"{len(shown)} of {total} turns ({first})"
+        data["turns"] = shown
+    data["help"] = _read_hints(row["id"], shown, since, total, limit, cut)
+    return data
+
+
+def _window(turns, since: int | None, limit: int):
+    """`limit` turns from the cursor, or the last `limit` (memory stays bounded either way)."""
+    if since is not None:
+        picked, total = [], 0
+        for t in turns:
+            total += 1
+            if len(picked) < limit:
+                picked.append(t)
+        return picked, total
+    tail: collections.deque = collections.deque(maxlen=limit)
+    total = 0
+    for t in turns:
+        total += 1
+        tail.append(t)
+    return list(tail), total
+
+
+def _read_hints(ident: str, shown: list[dict], since, total: int, limit: int,
+                cut: bool) -> list[str]:
+    hints = []
+    if shown and since is not None and total > len(shown):
+        nxt = shown[-1]["cursor"] + 1
+        hints.append(views.hint(views.command("sessions", "read", ident,
+                                              flags={"--since": nxt, "--limit": limit}),
+                                "for the next turns"))
+    if shown and since is None and total > len(shown):
+        hints.append(views.hint(views.command("sessions", "read", ident,
+                                              flags={"--since": 0, "--limit": limit}),
+                                "from the first turn"))
+    if cut:
+        hints.append(views.hint(views.command("sessions", "read", ident,
+                                              flags={"--since": since, "--full": True}),
+                                "shows long turns whole"))
+    return hints
+
+
+@click.command(cls=AxiCommand, examples=("axi sessions search 'main.rs'",
+                                         "axi sessions search parser --harness claude",
+                                         "axi sessions search 'lib.py' --dir ~/work/projC"))
+@click.argument("query", nargs=-1, required=True)
+@click.option("--dir", "directory", metavar="D", help="Only sessions in folder D and below.")
+@click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Hits to show.")
+def search(query: tuple[str, ...], directory: str | None, harness: str | None,
+           limit: int) -> dict:
+    """Full-text search over every session's prompts and replies, in all folders."""
+    views.check_limit(limit)
+    words = " ".join(query).split()
+    if not words:
+        raise UsageFault("search needs at least one word", help=["example: axi sessions search "
+                                                                 "parser"])
+    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    conn, fresh = open_index()
+    where, args = ["texts_fts MATCH ?", "s.is_subagent = 0"], [match]
+    if harness:
+        where.append("s.harness = ?")
+        args.append(harness)
+    if directory:
+        clause, extra = scope_clause(dir_candidates(check_dir(directory)))
+        where.append(clause.replace("dir", "s.dir"))
+        args += extra
+    sql_from = ("FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "
+                "JOIN sessions s ON s.key = t.session_key WHERE " + " AND ".join(where))
+    total = conn.execute(f"SELECT count(*) {sql_from}", args).fetchone()[0]
+    hits = conn.execute(
+        "SELECT s.id, s.harness, s.dir, t.role, t.ts, t.cursor, "
+        f"snippet(texts_fts, 0, '«', '»', '…', 12) AS snip {sql_from} "
+        "ORDER BY t.ts DESC LIMIT ?", args + [limit]).fetchall()
+    data: dict = {"query": " ".join(words)}
+    if not hits:
+        data["hits"] = f"0 hits for {' '.join(words)!r}" + (
+            f" in {tilde(directory)}" if directory else " in any session")
+        data["help"] = [views.hint(views.command("sessions", flags={"--all": True}),
+                                   "lists every session")]
+        return data
+    ids = short_ids(conn, list({h["id"] for h in hits}))
+    now = time.time()
+    data["count"] = views.count_line(len(hits), total)
+    data["hits"] = [{"id": ids[h["id"]], "harness": h["harness"], "role": h["role"],
+                     "age": views.age(h["ts"], now), "dir": tilde(h["dir"]),
+                     "cursor": h["cursor"], "text": " ".join(h["snip"].split())} for h in hits]
+    data["help"] = [views.hint(views.command("sessions", "read", "<id>", flags={
+        "--since": "<cursor>"}), "shows the turns around a hit")]
+    if fresh.note():
+        data["index"] = fresh.note()
+    return data

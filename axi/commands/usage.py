@@ -1,0 +1,146 @@
+"""`axi usage`: tokens and cost, grouped by day, harness, model or folder."""
+
+from __future__ import annotations
+
+import click
+
+from axi import views
+from axi.commands.tree import AxiGroup
+from axi.harnesses import NAMES
+from axi.index.catalog import check_dir, open_index, scope_clause
+from axi.index.rows import money
+from axi.paths import dir_candidates, tilde
+
+GROUPS = {
+    "day": "date(u.hour * 3600, 'unixepoch', 'localtime')",
+    "harness": "s.harness",
+    "model": "u.model",
+    "dir": "s.dir",
+}
+
+
+@click.group(cls=AxiGroup, invoke_without_command=True, examples=(
+    "axi usage", "axi usage --by model --days 7", "axi usage --by dir --harness claude"))
+@click.option("--by", "by", type=click.Choice(list(GROUPS)), default="day", show_default=True,
+              help="How to group.")
+@click.option("--days", type=int, default=30, show_default=True,
+              help="Only the last N days (0: all time).")
+@click.option("--dir", "directory", metavar="D", help="Only sessions in folder D and below.")
+@click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
+@click.option("--limit", type=int, default=30, show_default=True, help="Rows to show.")
+def usage(by: str, days: int, directory: str | None, harness: str | None, limit: int) -> dict:
+    """Tokens (fresh input, output, cache read, cache write) and cost across sessions."""
+    views.check_limit(limit)
+    if days < 0:
+        from axi.errors import UsageFault
+
+        raise UsageFault("--days must be 0 (all time) or more")
+    conn, fresh = open_index()
+    where, args = ["1"], []
+    if days:
+        import time
+
+        where.append("u.hour >= ?")
+        args.append(int((time.time() - days * 86400) // 3600))
+    if harness:
+        where.append("s.harness = ?")
+        args.append(harness)
+    if directory:
+        clause, extra = scope_clause(dir_candidates(check_dir(directory)))
+        where.append(clause.replace("dir", "s.dir"))
+        args += extra
+    group = GROUPS[by]
+    rows = conn.execute(
+        f"SELECT {group} AS g, u.model, s.provider, count(DISTINCT s.key), sum(u.input), "
+        "sum(u.output), sum(u.cache_read), sum(u.cache_write), sum(u.cost), "
+        "sum(CASE WHEN u.cost IS NULL THEN 1 ELSE 0 END), max(u.hour) "
+        "FROM usage u JOIN sessions s ON s.key = u.session_key "
+        f"WHERE {' AND '.join(where)} GROUP BY g, u.model, s.provider", args).fetchall()
+    groups = _aggregate(rows)
+    scope = tilde(directory) if directory else "all folders"
+    period = f"last {days} days" if days else "all time"
+    data: dict = {"scope": f"{scope}, {period}" + (f", {harness}" if harness else "")}
+    if not groups:
+        data["usage"] = f"0 tokens recorded in {data['scope']}"
+        data["help"] = [views.hint(views.command("usage", flags={"--days": 0}), "for all time")]
+        return data
+    ordered = sorted(groups.items(), key=lambda kv: kv[0] or "", reverse=by == "day")
+    if by != "day":
+        ordered.sort(key=lambda kv: -sum(kv[1]["tokens"]))
+    total = _total(groups)
+    data["total"] = {"sessions": total["sessions"], **_token_fields(total["tokens"]),
+                     "cost": money(total["usd"], total["kind"])}
+    data["count"] = views.count_line(min(limit, len(ordered)), len(ordered))
+    data["rows"] = [
+        {by: tilde(key) if by == "dir" else key, "sessions": g["sessions"],
+         **_token_fields(g["tokens"]), "cost": money(g["usd"], g["kind"])}
+        for key, g in ordered[:limit]
+    ]
+    from axi import pricing
+
+    info = pricing.snapshot_info()
+    data["prices"] = (f"estimates from {info.get('source')} {info.get('version')} "
+                      f"(snapshot {info.get('generated')}); recorded costs used where the "
+                      "harness records them (opencode, pi)")
+    hints = [views.hint(views.command("usage", flags={"--by": other}))
+             for other in GROUPS if other != by][:2]
+    data["help"] = hints
+    if fresh.note():
+        data["index"] = fresh.note()
+    return data
+
+
+def _aggregate(rows) -> dict:
+    from axi.index.rows import _estimate
+
+    groups: dict = {}
+    for key, model, provider, sessions, i, o, cr, cw, recorded, unpriced, hour in rows:
+        g = groups.setdefault(key, {"sessions": 0, "tokens": [0, 0, 0, 0], "usd": 0.0,
+                                    "recorded": False, "estimated": False, "missing": False})
+        g["sessions"] += sessions
+        g["tokens"] = [a + b for a, b in zip(g["tokens"], (i, o, cr, cw), strict=True)]
+        if recorded is not None:
+            g["usd"] += recorded
+            g["recorded"] = True
+        if unpriced:
+            from datetime import UTC, datetime
+
+            usd, partial = _estimate(model, provider, datetime.fromtimestamp(hour * 3600, UTC),
+                                     i, o, cr, cw) if recorded is None else (None, True)
+            if usd is None:
+                g["missing"] = True
+            else:
+                g["usd"] += usd
+                g["estimated"] = True
+                g["missing"] = g["missing"] or partial
+    for g in groups.values():
+        g["kind"] = _kind(g)
+        if g["kind"] == "unknown":
+            g["usd"] = None
+    return groups
+
+
+def _kind(g: dict) -> str:
+    if g["missing"]:
+        return "partial" if (g["recorded"] or g["estimated"]) else "unknown"
+    return "estimate" if g["estimated"] else ("recorded" if g["recorded"] else "none")
+
+
+def _total(groups: dict) -> dict:
+    total = {"sessions": 0, "tokens": [0, 0, 0, 0], "usd": 0.0, "recorded": False,
+             "estimated": False, "missing": False}
+    for g in groups.values():
+        total["sessions"] += g["sessions"]
+        total["tokens"] = [a + b for a, b in zip(total["tokens"], g["tokens"], strict=True)]
+        total["usd"] += g["usd"] or 0.0
+        for flag in ("recorded", "estimated", "missing"):
+            total[flag] = total[flag] or g[flag]
+    total["kind"] = _kind(total)
+    if total["kind"] == "unknown":
+        total["usd"] = None
+    return total
+
+
+def _token_fields(tokens: list[int]) -> dict:
+    return {"input": views.tokens(tokens[0]), "output": views.tokens(tokens[1]),
+            "cache_read": views.tokens(tokens[2]), "cache_write": views.tokens(tokens[3])}

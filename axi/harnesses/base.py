@@ -1,0 +1,222 @@
+"""The small protocol every harness adapter implements, and the records they produce.
+
+An adapter knows one harness: where its store lives (honouring the harness's own env
+overrides), how to summarise a session incrementally, how to read its turns, and how to resume
+it. Append-only JSONL stores feed a `LineParser` one complete line at a time, so the index can
+save the parser's state with the byte offset and continue from there when the file grows.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+MAX_LINE = 16 * 1024 * 1024  # a longer line is skipped (and counted), never held in memory
+CHUNK = 1024 * 1024
+HOUR = 3600
+
+
+@dataclass
+class SessionSummary:
+    """What an adapter knows about one session; the index stores it as one row."""
+
+    harness: str
+    id: str
+    source: str
+    dir: str | None = None
+    title: str | None = None
+    title_source: str | None = None  # name | generated | prompt
+    model: str | None = None
+    provider: str | None = None
+    git_branch: str | None = None
+    created: float | None = None
+    last: float | None = None
+    turns: int = 0
+    ctx_tokens: int | None = None
+    ctx_window: int | None = None
+    turn_open: bool = False
+    parent_id: str | None = None
+    is_subagent: bool = False
+    first_uuid: str | None = None
+    skipped_lines: int = 0
+    # "<epoch hour>|<model>" -> [input, output, cache_read, cache_write, recorded cost or None]
+    usage: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.harness}:{self.id}"
+
+
+@dataclass
+class SearchText:
+    role: str
+    ts: float | None
+    cursor: int
+    text: str
+
+
+@dataclass
+class Turn:
+    role: str  # user | assistant | tool
+    ts: float | None
+    cursor: int
+    text: str = ""
+    tools: list[str] = field(default_factory=list)
+
+
+def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, output: int,
+              cache_read: int, cache_write: int, cost: float | None = None) -> None:
+    """Accumulate one response's tokens into `buckets` keyed "<epoch hour>|<model>" (JSON-safe)."""
+    key = f"{int((ts or 0) // HOUR)}|{model or 'unknown'}"
+    bucket = buckets.setdefault(key, [0, 0, 0, 0, None])
+    bucket[0] += input
+    bucket[1] += output
+    bucket[2] += cache_read
+    bucket[3] += cache_write
+    if cost is not None:
+        bucket[4] = (bucket[4] or 0.0) + cost
+
+
+class LineParser:
+    """Summarises one JSONL transcript fed line by line; state survives as plain JSON."""
+
+    harness = ""
+
+    def __init__(self, path: str, state: dict | None = None):
+        self.path = path
+        self.texts: list[SearchText] = []
+        self.load(state or {})
+
+    def load(self, state: dict) -> None:  # pragma: no cover - each adapter overrides
+        raise NotImplementedError
+
+    def dump(self) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def feed(self, line: bytes, offset: int) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def summary(self) -> SessionSummary | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def take_texts(self) -> list[SearchText]:
+        texts, self.texts = self.texts, []
+        return texts
+
+
+class Harness:
+    """One adapter. JSONL harnesses list files; database harnesses override `kind`."""
+
+    name = ""
+    label = ""
+    kind = "jsonl"
+
+    def roots(self) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def discover(self) -> Iterator[tuple[str, os.stat_result]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def parser(self, path: str, state: dict | None) -> LineParser:  # pragma: no cover
+        raise NotImplementedError
+
+    def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
+        raise NotImplementedError  # pragma: no cover
+
+    def resume_argv(self, session_id: str, source: str) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def env_dir(var: str, default: str) -> str:
+    value = os.environ.get(var)
+    return os.path.expanduser(value) if value else os.path.expanduser(default)
+
+
+def parse_iso(value: object) -> float | None:
+    """ISO-8601 UTC (`2026-11-21T23:28:47.917Z`) to epoch seconds; None when unreadable."""
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    try:
+        base = time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    frac = 0.0
+    rest = value[19:]
+    if rest.startswith("."):
+        digits = ""
+        for ch in rest[1:]:
+            if not ch.isdigit():
+                break
+            digits += ch
+        frac = float("0." + digits) if digits else 0.0
+    import calendar
+
+    return calendar.timegm(base) + frac
+
+
+def scan_files(pattern_dirs: list[tuple[str, int]], suffix: str = ".jsonl"
+               ) -> Iterator[tuple[str, os.stat_result]]:
+    """Files ending in `suffix` exactly `depth` levels below each root, with their stat."""
+    for root, depth in pattern_dirs:
+        yield from _walk(root, depth, suffix)
+
+
+def _walk(path: str, depth: int, suffix: str) -> Iterator[tuple[str, os.stat_result]]:
+    try:
+        entries = os.scandir(path)
+    except OSError:
+        return
+    with entries:
+        for entry in entries:
+            try:
+                if depth > 1:
+                    if entry.is_dir(follow_symlinks=False):
+                        yield from _walk(entry.path, depth - 1, suffix)
+                elif entry.name.endswith(suffix) and entry.is_file():
+                    yield entry.path, entry.stat()
+            except OSError:
+                continue
+
+
+def iter_lines(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, int]]:
+    """Complete lines from byte `start` as (offset, line, next offset); over-long ones as None.
+
+    A last line without its newline is not yielded: it may still be being written, so the
+    caller's saved offset stays before it and the next read picks it up whole.
+    """
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        base = start  # absolute offset of the current chunk's first byte
+        line_start = start
+        pending: list[bytes] = []
+        pending_len = 0
+        skipping = False
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                return
+            pos = 0
+            while True:
+                nl = chunk.find(b"\n", pos)
+                if nl < 0:
+                    if not skipping:
+                        pending.append(chunk[pos:])
+                        pending_len += len(chunk) - pos
+                        if pending_len > MAX_LINE:
+                            pending, pending_len, skipping = [], 0, True
+                    break
+                end = base + nl + 1
+                if skipping or pending_len + (nl - pos) > MAX_LINE:
+                    yield line_start, None, end
+                elif pending:
+                    pending.append(chunk[pos:nl])
+                    yield line_start, b"".join(pending), end
+                else:
+                    yield line_start, chunk[pos:nl], end
+                pending, pending_len, skipping = [], 0, False
+                line_start = end
+                pos = nl + 1
+            base += len(chunk)
+

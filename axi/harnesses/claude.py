@@ -1,0 +1,261 @@
+"""Claude Code: `~/.claude/projects/<mangled cwd>/<session>.jsonl` (honours CLAUDE_CONFIG_DIR).
+
+Traps handled (see shared/corpus/README.md): one API response is written as several assistant
+lines, one per content block, each repeating the full usage, so usage is counted once per
+`message.id` + `requestId`; `--fork-session` copies earlier lines (with their original
+timestamps) into the new file, so lines older than the file's first queued prompt are history,
+not new spend; sub-agent transcripts live in `<session>/subagents/` and are indexed as their own
+sessions with the parent linked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from axi.harnesses.base import (
+    Harness,
+    LineParser,
+    SearchText,
+    SessionSummary,
+    Turn,
+    add_usage,
+    env_dir,
+    iter_lines,
+    parse_iso,
+    scan_files,
+)
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+
+RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
+FORK_SLACK = 1.0  # seconds
+
+
+class ClaudeParser(LineParser):
+    harness = "claude"
+
+    def load(self, s: dict) -> None:
+        self.s = {
+            "id": None, "dir": None, "branch": None, "created": None, "last": None,
+            "birth": None, "model": None, "turns": 0, "title": None, "title_source": None,
+            "prompt": None, "queued": None, "last_prompt": None, "ctx": None, "open": False,
+            "recent": [], "usage": {}, "skipped": 0, "parent": None, "agent": None,
+            "first_uuid": None,
+        }
+        self.s.update(s)
+        self._recent = {tuple(r[0:2]): r[2] for r in self.s["recent"]}
+
+    def dump(self) -> dict:
+        self.s["recent"] = [[k[0], k[1], v] for k, v in list(self._recent.items())[-RECENT_IDS:]]
+        return self.s
+
+    def feed(self, line: bytes, offset: int) -> None:
+        rec = decode(line)
+        if rec is None:
+            self.s["skipped"] += 1
+            return
+        kind = rec.get("type")
+        ts = parse_iso(rec.get("timestamp"))
+        s = self.s
+        if s["id"] is None and isinstance(rec.get("sessionId"), str):
+            s["id"] = rec["sessionId"]
+        if rec.get("agentId") and s["agent"] is None:
+            s["agent"] = rec["agentId"]
+        if kind in ("user", "assistant", "attachment"):
+            self._envelope(rec, ts)
+        if kind == "user":
+            self._user(rec, ts, offset)
+        elif kind == "assistant":
+            self._assistant(rec, ts, offset)
+        elif kind == "queue-operation":
+            if rec.get("operation") == "enqueue" and s["birth"] is None and s["turns"] == 0:
+                s["birth"] = ts
+            if s["queued"] is None and isinstance(rec.get("content"), str):
+                s["queued"] = rec["content"]
+        elif kind == "custom-title" and isinstance(rec.get("customTitle"), str):
+            s["title"], s["title_source"] = rec["customTitle"], "name"
+        elif kind in ("summary", "ai-title") and s["title_source"] != "name":
+            value = rec.get("summary") or rec.get("aiTitle") or rec.get("title")
+            if isinstance(value, str):
+                s["title"], s["title_source"] = value, "generated"
+        elif kind == "last-prompt" and isinstance(rec.get("lastPrompt"), str):
+            s["last_prompt"] = rec["lastPrompt"]
+        if ts is not None:
+            s["created"] = ts if s["created"] is None else min(s["created"], ts)
+            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+
+    def _envelope(self, rec: dict, ts: float | None) -> None:
+        s = self.s
+        if s["dir"] is None and isinstance(rec.get("cwd"), str):
+            s["dir"] = rec["cwd"]
+        branch = rec.get("gitBranch")
+        if isinstance(branch, str) and branch:
+            s["branch"] = branch
+        if s["first_uuid"] is None and isinstance(rec.get("uuid"), str):
+            s["first_uuid"] = rec["uuid"]
+
+    def _copied(self, ts: float | None) -> bool:
+        birth = self.s["birth"]
+        return birth is not None and ts is not None and ts < birth - FORK_SLACK
+
+    def _user(self, rec: dict, ts: float | None, offset: int) -> None:
+        message = rec.get("message")
+        if not isinstance(message, dict) or rec.get("isMeta"):
+            return
+        content = message.get("content")
+        if isinstance(content, list) and any(
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+        ):
+            self.s["open"] = True
+            return
+        text = text_blocks(content)
+        if not text or is_wrapper(text):
+            return
+        self.s["turns"] += 1
+        self.s["open"] = True
+        if self.s["prompt"] is None:
+            self.s["prompt"] = clean_prompt(text)
+        self.texts.append(SearchText("user", ts, offset, text))
+
+    def _assistant(self, rec: dict, ts: float | None, offset: int) -> None:
+        message = rec.get("message")
+        if not isinstance(message, dict):
+            return
+        model = message.get("model")
+        if isinstance(model, str) and model and model != "<synthetic>":
+            self.s["model"] = model
+        stop = message.get("stop_reason")
+        if stop:
+            self.s["open"] = stop == "tool_use"
+        text = text_blocks(message.get("content"))
+        if text:
+            self.texts.append(SearchText("assistant", ts, offset, text))
+        usage = message.get("usage")
+        if isinstance(usage, dict) and not self._copied(ts):
+            self._count(rec, message, usage, ts)
+
+    def _count(self, rec: dict, message: dict, usage: dict, ts: float | None) -> None:
+        fresh = [as_int(usage.get("input_tokens")), as_int(usage.get("output_tokens")),
+                 as_int(usage.get("cache_read_input_tokens")),
+                 as_int(usage.get("cache_creation_input_tokens"))]
+        self.s["ctx"] = fresh[0] + fresh[2] + fresh[3]
+        key = (str(message.get("id") or ""), str(rec.get("requestId") or ""))
+        seen = self._recent.get(key) if key != ("", "") else None
+        if seen is not None:
+            # The same response again (one line per content block): count only growth.
+            delta = [max(0, f - o) for f, o in zip(fresh, seen, strict=True)]
+            self._recent[key] = [max(f, o) for f, o in zip(fresh, seen, strict=True)]
+        else:
+            delta = fresh
+            if key != ("", ""):
+                self._recent[key] = fresh
+                if len(self._recent) > RECENT_IDS * 2:
+                    for old in list(self._recent)[:RECENT_IDS]:
+                        del self._recent[old]
+        if any(delta):
+            add_usage(self.s["usage"], ts, self.s["model"], *delta)
+
+    def summary(self) -> SessionSummary | None:
+        s = self.s
+        session_id = _stem(self.path) if self._is_subagent() else (s["id"] or _stem(self.path))
+        summary = SessionSummary(
+            harness="claude", id=session_id, source=self.path, dir=s["dir"],
+            model=s["model"], git_branch=s["branch"], created=s["created"], last=s["last"],
+            turns=s["turns"], ctx_tokens=s["ctx"], turn_open=s["open"],
+            skipped_lines=s["skipped"], first_uuid=s["first_uuid"],
+        )
+        if self._is_subagent():
+            summary.is_subagent = True
+            summary.parent_id = s["id"] or os.path.basename(
+                os.path.dirname(os.path.dirname(self.path)))
+        summary.title, summary.title_source = _title(s)
+        summary.usage = s["usage"]
+        return summary
+
+    def _is_subagent(self) -> bool:
+        return os.path.basename(os.path.dirname(self.path)) == "subagents"
+
+
+def _title(s: dict) -> tuple[str | None, str | None]:
+    if s["title"]:
+        return s["title"], s["title_source"]
+    for candidate in (s["prompt"], s["queued"], s["last_prompt"]):
+        if isinstance(candidate, str) and not is_wrapper(candidate):
+            return clean_prompt(candidate), "prompt"
+    return None, None
+
+
+def _stem(path: str) -> str:
+    return os.path.basename(path).rsplit(".", 1)[0]
+
+
+class Claude(Harness):
+    name = "claude"
+    label = "Claude Code"
+
+    def base(self) -> str:
+        return env_dir("CLAUDE_CONFIG_DIR", "~/.claude")
+
+    def roots(self) -> list[str]:
+        return [os.path.join(self.base(), "projects")]
+
+    def discover(self) -> Iterator[tuple[str, os.stat_result]]:
+        projects = self.roots()[0]
+        yield from scan_files([(projects, 2)])
+        # Sub-agents: projects/<dir>/<session>/subagents/agent-*.jsonl
+        yield from scan_files([(projects, 4)])
+
+    def parser(self, path: str, state: dict | None) -> LineParser:
+        return ClaudeParser(path, state)
+
+    def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
+        for offset, line, _end in iter_lines(source, since):
+            rec = decode(line) if line is not None else None
+            if rec is None or rec.get("type") not in ("user", "assistant"):
+                continue
+            turn = _turn(rec, offset)
+            if turn is not None:
+                yield turn
+
+    def resume_argv(self, session_id: str, source: str) -> list[str]:
+        return ["claude", "--resume", session_id]
+
+
+def _turn(rec: dict, offset: int) -> Turn | None:
+    message = rec.get("message")
+    if not isinstance(message, dict) or rec.get("isMeta"):
+        return None
+    ts = parse_iso(rec.get("timestamp"))
+    content = message.get("content")
+    if rec["type"] == "user":
+        if isinstance(content, list) and any(
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+        ):
+            return Turn("tool", ts, offset, _tool_result_text(content))
+        text = text_blocks(content)
+        return Turn("user", ts, offset, text) if text else None
+    tools = [
+        f"{b.get('name')} {_brief(b.get('input'))}".strip()
+        for b in content if isinstance(b, dict) and b.get("type") == "tool_use"
+    ] if isinstance(content, list) else []
+    text = text_blocks(content)
+    if not text and not tools:
+        return None
+    return Turn("assistant", ts, offset, text, tools)
+
+
+def _tool_result_text(content: list) -> str:
+    parts = []
+    for block in content:
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            inner = block.get("content")
+            parts.append(inner if isinstance(inner, str) else text_blocks(inner))
+    return "\n".join(p for p in parts if p)
+
+
+def _brief(value: object) -> str:
+    if isinstance(value, dict):
+        for key in ("command", "cmd", "file_path", "path", "pattern", "description", "prompt"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    return ""

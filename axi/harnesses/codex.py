@@ -1,0 +1,260 @@
+"""OpenAI Codex CLI: `~/.codex/sessions/YYYY/MM/DD/rollout-<ts>-<thread id>.jsonl` (CODEX_HOME).
+
+Traps handled: token events carry cumulative thread totals and may repeat (a
+`token_usage_record` and an `event_msg/token_count` per response), so spend is the growth of the
+cumulative total, attributed to the model of the current turn; `input_tokens` includes cached
+input, which is split out; 0.169 writes prompts and replies as `item_completed` events where
+older versions wrote `user_message`/`agent_message`; each turn begins with injected
+`<environment_context>`/instructions messages that are never titles.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from axi.harnesses.base import (
+    Harness,
+    LineParser,
+    SearchText,
+    SessionSummary,
+    Turn,
+    add_usage,
+    env_dir,
+    iter_lines,
+    parse_iso,
+    scan_files,
+)
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+
+TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
+              "output_tokens")
+
+
+class CodexParser(LineParser):
+    harness = "codex"
+
+    def load(self, s: dict) -> None:
+        self.s = {
+            "id": None, "dir": None, "branch": None, "created": None, "last": None,
+            "model": None, "provider": None, "turns": 0, "legacy_turns": 0, "title": None,
+            "prompt": None, "fallback_prompt": None, "ctx": None, "window": None,
+            "open": False, "totals": [0, 0, 0, 0], "usage": {}, "skipped": 0,
+            "parent": None, "subagent": False,
+        }
+        self.s.update(s)
+
+    def dump(self) -> dict:
+        return self.s
+
+    def feed(self, line: bytes, offset: int) -> None:
+        rec = decode(line)
+        if rec is None:
+            self.s["skipped"] += 1
+            return
+        ts = parse_iso(rec.get("timestamp"))
+        payload = rec.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
+        kind = rec.get("type")
+        handler = HANDLERS.get((kind, payload.get("type") if kind != "turn_context" else None))
+        if handler is not None:
+            handler(self, payload, ts, offset)
+        elif kind == "token_usage_record":
+            self._totals(payload.get("thread_token_usage"), ts)
+        if ts is not None:
+            s = self.s
+            s["created"] = ts if s["created"] is None else min(s["created"], ts)
+            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+
+    def _meta(self, p: dict, ts: float | None, offset: int) -> None:
+        s = self.s
+        s["id"] = p.get("id") or p.get("session_id") or s["id"]
+        s["dir"] = p.get("cwd") or s["dir"]
+        s["provider"] = p.get("model_provider") or s["provider"]
+        git = p.get("git")
+        if isinstance(git, dict) and isinstance(git.get("branch"), str):
+            s["branch"] = git["branch"]
+        source = p.get("source")
+        if isinstance(source, dict) and "subagent" in source:
+            s["subagent"] = True
+            parent = source.get("subagent")
+            if isinstance(parent, dict):
+                s["parent"] = parent.get("parent_thread_id") or parent.get("thread_id")
+        created = parse_iso(p.get("timestamp"))
+        if created is not None:
+            s["created"] = created
+
+    def _turn_context(self, p: dict, ts: float | None, offset: int) -> None:
+        if isinstance(p.get("model"), str):
+            self.s["model"] = p["model"]
+        if self.s["dir"] is None and isinstance(p.get("cwd"), str):
+            self.s["dir"] = p["cwd"]
+
+    def _task_started(self, p: dict, ts: float | None, offset: int) -> None:
+        self.s["open"] = True
+        if as_int(p.get("model_context_window")):
+            self.s["window"] = p["model_context_window"]
+
+    def _task_complete(self, p: dict, ts: float | None, offset: int) -> None:
+        self.s["open"] = False
+
+    def _item(self, p: dict, ts: float | None, offset: int) -> None:
+        item = p.get("item")
+        if not isinstance(item, dict):
+            return
+        kind = item.get("type")
+        if kind == "UserMessage":
+            self._prompt(text_blocks(item.get("content")), ts, offset, legacy=False)
+        elif kind == "AgentMessage":
+            text = text_blocks(item.get("content"), ("Text", "text"))
+            if text:
+                self.texts.append(SearchText("assistant", ts, offset, text))
+
+    def _user_message(self, p: dict, ts: float | None, offset: int) -> None:
+        message = p.get("message")
+        if isinstance(message, str):
+            self._prompt(message, ts, offset, legacy=True)
+
+    def _agent_message(self, p: dict, ts: float | None, offset: int) -> None:
+        if isinstance(p.get("message"), str):
+            self.texts.append(SearchText("assistant", ts, offset, p["message"]))
+
+    def _prompt(self, text: str, ts: float | None, offset: int, legacy: bool) -> None:
+        if not text or is_wrapper(text):
+            return
+        self.s["legacy_turns" if legacy else "turns"] += 1
+        if self.s["prompt"] is None:
+            self.s["prompt"] = clean_prompt(text)
+        # Older rollouts carry both event kinds for one prompt; index the text once.
+        if legacy or not self.s["legacy_turns"]:
+            self.texts.append(SearchText("user", ts, offset, text))
+
+    def _response_message(self, p: dict, ts: float | None, offset: int) -> None:
+        if p.get("role") != "user" or self.s["fallback_prompt"] is not None:
+            return
+        text = text_blocks(p.get("content"), ("input_text",))
+        if text and not is_wrapper(text):
+            self.s["fallback_prompt"] = clean_prompt(text)
+
+    def _token_count(self, p: dict, ts: float | None, offset: int) -> None:
+        info = p.get("info")
+        if not isinstance(info, dict):
+            return
+        if as_int(info.get("model_context_window")):
+            self.s["window"] = info["model_context_window"]
+        last = info.get("last_token_usage")
+        if isinstance(last, dict):
+            self.s["ctx"] = as_int(last.get("input_tokens"))
+        self._totals(info.get("total_token_usage"), ts)
+
+    def _thread_name(self, p: dict, ts: float | None, offset: int) -> None:
+        name = p.get("thread_name") or p.get("name")
+        if isinstance(name, str) and name.strip():
+            self.s["title"] = name.strip()
+
+    def _totals(self, totals: object, ts: float | None) -> None:
+        """Spend is the growth of the cumulative total; repeats grow nothing."""
+        if not isinstance(totals, dict):
+            return
+        now = [as_int(totals.get(k)) for k in TOTAL_KEYS]
+        before = self.s["totals"]
+        if now[0] + now[3] <= before[0] + before[3]:
+            return
+        grow = [max(0, a - b) for a, b in zip(now, before, strict=True)]
+        self.s["totals"] = now
+        fresh_input = max(0, grow[0] - grow[1])
+        add_usage(self.s["usage"], ts, self.s["model"], fresh_input, grow[3], grow[1], grow[2])
+
+    def summary(self) -> SessionSummary | None:
+        s = self.s
+        session_id = s["id"] or _id_from_name(self.path)
+        turns = s["turns"] or s["legacy_turns"]
+        prompt = s["prompt"] or s["fallback_prompt"]
+        title, source = (s["title"], "name") if s["title"] else (prompt, "prompt" if prompt else None)
+        return SessionSummary(
+            harness="codex", id=session_id, source=self.path, dir=s["dir"], title=title,
+            title_source=source, model=s["model"], provider=s["provider"],
+            git_branch=s["branch"], created=s["created"], last=s["last"], turns=turns,
+            ctx_tokens=s["ctx"], ctx_window=s["window"], turn_open=s["open"],
+            parent_id=s["parent"], is_subagent=s["subagent"], skipped_lines=s["skipped"],
+            usage=s["usage"],
+        )
+
+
+HANDLERS = {
+    ("session_meta", None): CodexParser._meta,
+    ("turn_context", None): CodexParser._turn_context,
+    ("event_msg", "task_started"): CodexParser._task_started,
+    ("event_msg", "task_complete"): CodexParser._task_complete,
+    ("event_msg", "turn_aborted"): CodexParser._task_complete,
+    ("event_msg", "item_completed"): CodexParser._item,
+    ("event_msg", "user_message"): CodexParser._user_message,
+    ("event_msg", "agent_message"): CodexParser._agent_message,
+    ("event_msg", "token_count"): CodexParser._token_count,
+    ("event_msg", "thread_name_updated"): CodexParser._thread_name,
+    ("response_item", "message"): CodexParser._response_message,
+}
+
+
+def _id_from_name(path: str) -> str:
+    stem = os.path.basename(path).rsplit(".", 1)[0]
+    return stem[-36:] if len(stem) >= 36 else stem
+
+
+class Codex(Harness):
+    name = "codex"
+    label = "Codex"
+
+    def base(self) -> str:
+        return env_dir("CODEX_HOME", "~/.codex")
+
+    def roots(self) -> list[str]:
+        return [os.path.join(self.base(), "sessions")]
+
+    def discover(self) -> Iterator[tuple[str, os.stat_result]]:
+        sessions = self.roots()[0]
+        for path, st in scan_files([(sessions, 4), (sessions, 1)]):
+            if os.path.basename(path).startswith("rollout-"):
+                yield path, st
+
+    def parser(self, path: str, state: dict | None) -> LineParser:
+        return CodexParser(path, state)
+
+    def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
+        legacy = None
+        for offset, line, _end in iter_lines(source, since):
+            rec = decode(line) if line is not None else None
+            if rec is None:
+                continue
+            payload = rec.get("payload") if isinstance(rec.get("payload"), dict) else {}
+            turn, legacy = _turn(rec.get("type"), payload, offset, legacy)
+            if turn is not None:
+                turn.ts = parse_iso(rec.get("timestamp"))
+                yield turn
+
+    def resume_argv(self, session_id: str, source: str) -> list[str]:
+        return ["codex", "resume", session_id]
+
+
+def _turn(kind: object, p: dict, offset: int, legacy: bool | None
+          ) -> tuple[Turn | None, bool | None]:
+    ptype = p.get("type")
+    if kind == "event_msg" and ptype == "item_completed" and isinstance(p.get("item"), dict):
+        item = p["item"]
+        if item.get("type") == "UserMessage":
+            text = text_blocks(item.get("content"))
+            return (Turn("user", None, offset, text) if text else None), False
+        if item.get("type") == "AgentMessage":
+            return Turn("assistant", None, offset,
+                        text_blocks(item.get("content"), ("Text", "text"))), False
+    if kind == "event_msg" and ptype in ("user_message", "agent_message") and legacy is not False:
+        role = "user" if ptype == "user_message" else "assistant"
+        return Turn(role, None, offset, str(p.get("message") or "")), True
+    if kind == "response_item" and ptype in ("function_call", "local_shell_call"):
+        return Turn("assistant", None, offset, "", [f"{p.get('name')} {p.get('arguments')}"]
+                    ), legacy
+    if kind == "response_item" and ptype == "function_call_output":
+        output = p.get("output")
+        return Turn("tool", None, offset, output if isinstance(output, str) else ""), legacy
+    return None, legacy

@@ -1,0 +1,64 @@
+"""Helpers shared by the JSONL adapters: tolerant line decoding and prompt hygiene."""
+
+from __future__ import annotations
+
+import json
+
+# First prompts that are really wrappers injected by a harness, never a title.
+WRAPPER_PREFIXES = (
+    "<environment_context>", "<user_instructions>", "<command-name>", "<command-message>",
+    "<local-command-stdout>", "<local-command-caveat>", "<system-reminder>", "<turn_aborted>",
+    "<user_shell_command>", "<skills_instructions>", "<permissions", "<model_switch>",
+    "# AGENTS.md instructions", "# CLAUDE.md", "Caveat:", "[Request interrupted",
+)
+
+
+def decode(line: bytes) -> dict | None:
+    """One JSON object from a line; None for torn, invalid or non-object lines."""
+    try:
+        import orjson
+
+        value = orjson.loads(line)
+    except ValueError:
+        try:
+            value = json.loads(line.decode("utf-8", "replace"))
+        except ValueError:
+            return None
+    except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
+        try:
+            value = json.loads(line.decode("utf-8", "replace"))
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def is_wrapper(text: str) -> bool:
+    stripped = text.lstrip()
+    return not stripped or stripped.startswith(WRAPPER_PREFIXES)
+
+
+def clean_prompt(text: str) -> str:
+    """A prompt as a person typed it: whitespace folded, one layer of literal quotes removed."""
+    flat = " ".join(text.split())
+    if len(flat) >= 2 and flat[0] == flat[-1] == '"':
+        flat = flat[1:-1]
+    return flat
+
+
+def text_blocks(content: object, kinds: tuple[str, ...] = ("text",)) -> str:
+    """The text of a message content that is either a string or a list of typed blocks."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    parts = []
+    for block in content:
+        if isinstance(block, dict) and block.get("type") in kinds:
+            value = block.get("text")
+            if isinstance(value, str):
+                parts.append(value)
+    return "\n".join(parts)
+
+
+def as_int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

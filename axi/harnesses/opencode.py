@@ -1,0 +1,200 @@
+"""opencode: one SQLite database, `$XDG_DATA_HOME/opencode/opencode.db` (default ~/.local/share).
+
+The database belongs to a running opencode, so it is opened read-only (`mode=ro`) with a short
+busy timeout and read in one short transaction: in WAL mode a reader never blocks opencode's
+writer. Columns are detected from the schema, so an older database without the newer aggregate
+columns still reads. Costs are recorded per assistant message by opencode itself. `tokens.input`
+already excludes cached input. Prompts given as one quoted shell argument are stored wrapped in
+literal quotes; titles and prompts are shown without them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from axi.errors import AxiError
+from axi.harnesses.base import Harness, SearchText, SessionSummary, Turn, add_usage
+from axi.harnesses.jsonl import as_int, clean_prompt, is_wrapper
+
+PLACEHOLDER_TITLE = "New session - "
+BUSY_MS = 300
+
+
+class Opencode(Harness):
+    name = "opencode"
+    label = "opencode"
+    kind = "db"
+
+    def db_path(self) -> str:
+        data = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+        return os.path.join(data, "opencode", "opencode.db")
+
+    def roots(self) -> list[str]:
+        return [self.db_path()]
+
+    def fingerprint(self) -> list[int] | None:
+        """Size and mtime of the database and its WAL: unchanged means nothing to read."""
+        parts = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(self.db_path() + suffix)
+                parts += [st.st_size, st.st_mtime_ns]
+            except OSError:
+                if not suffix:
+                    return None
+                parts += [0, 0]
+        return parts
+
+    def changed_sessions(self, known: dict[str, float]
+                         ) -> tuple[list[tuple[SessionSummary, list[SearchText]]], set[str]]:
+        """Sessions whose update time differs from `known`, and the ids present now."""
+        with connect(self.db_path()) as conn:
+            cols = columns(conn, "session")
+            rows = conn.execute(_session_query(cols)).fetchall()
+            present = {r["id"] for r in rows}
+            changed = []
+            for row in rows:
+                updated = (row["time_updated"] or 0) / 1000
+                if known.get(row["id"]) == updated:
+                    continue
+                changed.append(self._load(conn, row, cols))
+        return changed, present
+
+    def _load(self, conn: sqlite3.Connection, row: sqlite3.Row, cols: set[str]
+              ) -> tuple[SessionSummary, list[SearchText]]:
+        summary = SessionSummary(
+            harness="opencode", id=row["id"], source=self.db_path(), dir=row["directory"],
+            created=(row["time_created"] or 0) / 1000 or None,
+            last=(row["time_updated"] or 0) / 1000 or None,
+            parent_id=row["parent_id"] if "parent_id" in cols else None,
+        )
+        summary.is_subagent = bool(summary.parent_id)
+        texts: list[SearchText] = []
+        prompt = None
+        for index, (data, parts) in enumerate(_messages(conn, row["id"])):
+            role = data.get("role")
+            ts = _ms((data.get("time") or {}).get("created"))
+            text = "\n".join(p["text"] for p in parts if p.get("type") == "text"
+                             and isinstance(p.get("text"), str))
+            if role == "user":
+                if text and not is_wrapper(text):
+                    summary.turns += 1
+                    prompt = prompt or clean_prompt(text)
+                    texts.append(SearchText("user", ts, index, text))
+                summary.turn_open = True
+            elif role == "assistant":
+                _assistant(summary, data, ts)
+                if text:
+                    texts.append(SearchText("assistant", ts, index, text))
+        title = row["title"] if isinstance(row["title"], str) else None
+        if title and not title.startswith(PLACEHOLDER_TITLE):
+            summary.title, summary.title_source = clean_prompt(title), "generated"
+        elif prompt:
+            summary.title, summary.title_source = prompt, "prompt"
+        if not summary.model and "model" in cols:
+            summary.model, summary.provider = _model_column(row["model"])
+        return summary, texts
+
+    def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
+        with connect(source) as conn:
+            for index, (data, parts) in enumerate(_messages(conn, session_id)):
+                if index < since:
+                    continue
+                ts = _ms((data.get("time") or {}).get("created"))
+                role = data.get("role") if data.get("role") in ("user", "assistant") else "tool"
+                text = "\n".join(p.get("text", "") for p in parts if p.get("type") == "text")
+                tools = [_tool(p) for p in parts if p.get("type") == "tool"]
+                yield Turn(role, ts, index, text, tools)
+
+    def resume_argv(self, session_id: str, source: str) -> list[str]:
+        return ["opencode", "--session", session_id]
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """Read-only and lock-friendly; falls back to `immutable` only when no WAL is live."""
+    if not os.path.exists(path):
+        raise AxiError(f"opencode database not found at {path}", code="NO_STORE")
+    try:
+        conn = _open(f"file:{path}?mode=ro")
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError as exc:
+        if os.path.exists(path + "-wal") or "locked" in str(exc) or "busy" in str(exc):
+            raise AxiError(f"opencode database is busy or unreadable: {exc}",
+                           code="STORE_BUSY") from exc
+        conn = _open(f"file:{path}?mode=ro&immutable=1")
+    return conn
+
+
+def _open(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _session_query(cols: set[str]) -> str:
+    wanted = ["id", "directory", "title", "time_created", "time_updated", "parent_id", "model"]
+    select = [c if c in cols else f"NULL AS {c}" for c in wanted]
+    archived = " WHERE time_archived IS NULL" if "time_archived" in cols else ""
+    return f"SELECT {', '.join(select)} FROM session{archived}"
+
+
+def _messages(conn: sqlite3.Connection, session_id: str) -> Iterator[tuple[dict, list[dict]]]:
+    parts: dict[str, list[dict]] = {}
+    for message_id, data in conn.execute(
+        "SELECT message_id, data FROM part WHERE session_id = ? ORDER BY id", (session_id,)
+    ):
+        parts.setdefault(message_id, []).append(_json(data))
+    for message_id, data in conn.execute(
+        "SELECT id, data FROM message WHERE session_id = ? ORDER BY time_created, id",
+        (session_id,),
+    ):
+        yield _json(data), parts.get(message_id, [])
+
+
+def _assistant(summary: SessionSummary, data: dict, ts: float | None) -> None:
+    model = data.get("modelID")
+    if isinstance(model, str):
+        summary.model, summary.provider = model, data.get("providerID")
+    summary.turn_open = data.get("finish") in (None, "tool-calls")
+    tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
+    cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
+    counts = [as_int(tokens.get("input")), as_int(tokens.get("output")) +
+              as_int(tokens.get("reasoning")), as_int(cache.get("read")),
+              as_int(cache.get("write"))]
+    if any(counts):
+        summary.ctx_tokens = counts[0] + counts[2] + counts[3]
+    cost = data.get("cost")
+    add_usage(summary.usage, ts, summary.model, *counts,
+              cost=float(cost) if isinstance(cost, (int, float)) else None)
+
+
+def _model_column(value: object) -> tuple[str | None, str | None]:
+    data = _json(value) if isinstance(value, str) else {}
+    return data.get("id") or data.get("modelID"), data.get("providerID")
+
+
+def _tool(part: dict) -> str:
+    state = part.get("state") if isinstance(part.get("state"), dict) else {}
+    args = state.get("input")
+    return f"{part.get('tool')} {json.dumps(args) if args is not None else ''}".strip()
+
+
+def _json(value: object) -> dict:
+    try:
+        data = json.loads(value) if isinstance(value, (str, bytes)) else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _ms(value: object) -> float | None:
+    return value / 1000 if isinstance(value, (int, float)) and value else None

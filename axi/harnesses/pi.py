@@ -1,0 +1,172 @@
+"""pi coding agent: `~/.pi/agent/sessions/--<mangled cwd>--/<ts>_<id>.jsonl` (PI_CODING_AGENT_DIR).
+
+Session format v3: a header line, then a tree of entries (`id`/`parentId`). pi records cost per
+response (computed from its own price table), so its cost is recorded, not estimated. A resumed
+session may switch provider without a `model_change` entry: the assistant message's own
+`provider`/`model` is the truth. `session_info.name` is an explicit title.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+from axi.harnesses.base import (
+    Harness,
+    LineParser,
+    SearchText,
+    SessionSummary,
+    Turn,
+    add_usage,
+    env_dir,
+    iter_lines,
+    parse_iso,
+    scan_files,
+)
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+
+
+class PiParser(LineParser):
+    harness = "pi"
+
+    def load(self, s: dict) -> None:
+        self.s = {
+            "id": None, "dir": None, "created": None, "last": None, "model": None,
+            "provider": None, "turns": 0, "name": None, "prompt": None, "ctx": None,
+            "open": False, "usage": {}, "skipped": 0, "parent": None,
+        }
+        self.s.update(s)
+
+    def dump(self) -> dict:
+        return self.s
+
+    def feed(self, line: bytes, offset: int) -> None:
+        rec = decode(line)
+        if rec is None:
+            self.s["skipped"] += 1
+            return
+        s = self.s
+        kind = rec.get("type")
+        ts = parse_iso(rec.get("timestamp"))
+        if kind == "session":
+            s["id"] = rec.get("id") or s["id"]
+            s["dir"] = rec.get("cwd") or s["dir"]
+            parent = rec.get("parentSession")
+            if isinstance(parent, str):
+                s["parent"] = os.path.basename(parent).rsplit(".", 1)[0].rsplit("_", 1)[-1]
+        elif kind == "model_change":
+            s["provider"] = rec.get("provider") or s["provider"]
+            s["model"] = rec.get("modelId") or s["model"]
+        elif kind == "session_info" and isinstance(rec.get("name"), str):
+            s["name"] = rec["name"].strip() or None
+        elif kind == "message" and isinstance(rec.get("message"), dict):
+            self._message(rec["message"], ts, offset)
+        if ts is not None:
+            s["created"] = ts if s["created"] is None else min(s["created"], ts)
+            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+
+    def _message(self, m: dict, ts: float | None, offset: int) -> None:
+        s = self.s
+        role = m.get("role")
+        if role == "user":
+            text = text_blocks(m.get("content"))
+            if text and not is_wrapper(text):
+                s["turns"] += 1
+                s["open"] = True
+                s["prompt"] = s["prompt"] or clean_prompt(text)
+                self.texts.append(SearchText("user", ts, offset, text))
+        elif role == "assistant":
+            s["provider"] = m.get("provider") or s["provider"]
+            s["model"] = m.get("model") or s["model"]
+            s["open"] = m.get("stopReason") == "toolUse"
+            text = text_blocks(m.get("content"))
+            if text:
+                self.texts.append(SearchText("assistant", ts, offset, text))
+            self._usage(m.get("usage"), ts)
+        elif role == "toolResult":
+            s["open"] = True
+
+    def _usage(self, usage: object, ts: float | None) -> None:
+        if not isinstance(usage, dict):
+            return
+        counts = [as_int(usage.get(k)) for k in ("input", "output", "cacheRead", "cacheWrite")]
+        self.s["ctx"] = counts[0] + counts[2] + counts[3]
+        cost = usage.get("cost")
+        total = cost.get("total") if isinstance(cost, dict) else None
+        recorded = float(total) if isinstance(total, (int, float)) else None
+        add_usage(self.s["usage"], ts, self.s["model"], *counts, cost=recorded)
+
+    def summary(self) -> SessionSummary | None:
+        s = self.s
+        session_id = s["id"] or os.path.basename(self.path).rsplit(".", 1)[0].rsplit("_", 1)[-1]
+        title, source = (s["name"], "name") if s["name"] else (
+            s["prompt"], "prompt" if s["prompt"] else None)
+        return SessionSummary(
+            harness="pi", id=session_id, source=self.path, dir=s["dir"], title=title,
+            title_source=source, model=s["model"], provider=s["provider"],
+            created=s["created"], last=s["last"], turns=s["turns"], ctx_tokens=s["ctx"],
+            ctx_window=context_window(s["provider"], s["model"]), turn_open=s["open"],
+            parent_id=s["parent"], skipped_lines=s["skipped"], usage=s["usage"],
+        )
+
+
+def agent_dir() -> str:
+    return env_dir("PI_CODING_AGENT_DIR", "~/.pi/agent")
+
+
+_WINDOWS: dict | None = None
+
+
+def context_window(provider: str | None, model: str | None) -> int | None:
+    """Context windows of the user's custom models, from pi's own models.json."""
+    global _WINDOWS
+    if _WINDOWS is None:
+        _WINDOWS = {}
+        try:
+            with open(os.path.join(agent_dir(), "models.json"), encoding="utf-8") as fh:
+                providers = json.load(fh).get("providers", {})
+            for pname, pdata in providers.items():
+                for m in pdata.get("models", []) if isinstance(pdata, dict) else []:
+                    if isinstance(m, dict) and as_int(m.get("contextWindow")):
+                        _WINDOWS[(pname, m.get("id"))] = m["contextWindow"]
+        except (OSError, ValueError, AttributeError):
+            pass
+    return _WINDOWS.get((provider, model))
+
+
+class Pi(Harness):
+    name = "pi"
+    label = "pi"
+
+    def roots(self) -> list[str]:
+        return [os.path.join(agent_dir(), "sessions")]
+
+    def discover(self) -> Iterator[tuple[str, os.stat_result]]:
+        yield from scan_files([(self.roots()[0], 2)])
+
+    def parser(self, path: str, state: dict | None) -> LineParser:
+        return PiParser(path, state)
+
+    def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
+        for offset, line, _end in iter_lines(source, since):
+            rec = decode(line) if line is not None else None
+            if rec is None or rec.get("type") != "message":
+                continue
+            m = rec.get("message")
+            if not isinstance(m, dict):
+                continue
+            ts = parse_iso(rec.get("timestamp"))
+            role = m.get("role")
+            content = m.get("content")
+            if role == "toolResult":
+                yield Turn("tool", ts, offset, text_blocks(content))
+            elif role in ("user", "assistant"):
+                tools = [
+                    f"{b.get('name')} {json.dumps(b.get('arguments'))}"
+                    for b in content if isinstance(b, dict) and b.get("type") == "toolCall"
+                ] if isinstance(content, list) else []
+                yield Turn(role, ts, offset, text_blocks(content), tools)
+
+    def resume_argv(self, session_id: str, source: str) -> list[str]:
+        return ["pi", "--session", source]

@@ -1,0 +1,1 @@
+"""The incremental session catalog: store (SQLite), scan (incremental), catalog (queries)."""

@@ -1,0 +1,134 @@
+"""The catalog as commands see it: a fresh-enough index, rows with derived fields, id lookup."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from axi.errors import AxiError, NotFound, UsageFault
+from axi.index import store
+
+WORKING_WINDOW = 10 * 60  # an open turn with activity this recent is being worked on
+IDLE_WINDOW = 60 * 60  # a session touched this recently may still be open in a terminal
+
+
+@dataclass
+class Freshness:
+    complete: bool = True
+    busy: bool = False
+    warnings: tuple[str, ...] = ()
+    skipped_lines: int = 0
+
+    def note(self) -> str | None:
+        if self.busy:
+            return "another axi is updating the index; showing what it has so far"
+        if not self.complete:
+            return "index still being built; showing what it has so far"
+        return None
+
+
+def open_index(budget: float | None = None) -> tuple[sqlite3.Connection, Freshness]:
+    """The index, refreshed within `budget` seconds (None: until done)."""
+    try:
+        conn = store.connect()
+    except sqlite3.Error as exc:
+        raise AxiError(f"cannot open the index: {exc}", code="INDEX_ERROR",
+                       help=[f"remove {store.index_path()} (a cache) and run again"]) from exc
+    return conn, refresh(conn, budget)
+
+
+def refresh(conn: sqlite3.Connection, budget: float | None) -> Freshness:
+    from axi.index.lock import scan_lock
+    from axi.index.scan import refresh as scan
+
+    deadline = None if budget is None else time.time() + budget
+    with scan_lock(wait=budget if budget is not None else 120) as held:
+        if not held:
+            return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
+        report = scan(conn, deadline=deadline)
+    return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
+
+
+def resolve(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:
+    """One session by id or unique id prefix (optionally `harness:`-qualified)."""
+    harness, _, ident = prefix.rpartition(":") if ":" in prefix else ("", "", prefix)
+    ident = ident.strip()
+    if len(ident) < 4:
+        raise UsageFault(f"id prefix {prefix!r} is too short", help=[
+            "give at least 4 characters of the id shown by `axi sessions --all`"])
+    pattern = _glob_escape(ident) + "*"
+    sql = "SELECT * FROM sessions WHERE id GLOB ?"
+    args: list = [pattern]
+    if harness:
+        sql += " AND harness = ?"
+        args.append(harness)
+    rows = conn.execute(sql + " ORDER BY last DESC LIMIT 6", args).fetchall()
+    exact = [r for r in rows if r["id"] == ident]
+    if len(exact) == 1 or len(rows) == 1:
+        return (exact or rows)[0]
+    if not rows:
+        raise NotFound(f"no session with id {prefix!r}", help=[
+            "`axi sessions --all` lists every session", "`axi sessions search <words>`"])
+    raise AxiError(f"id prefix {prefix!r} matches {len(rows)}{'+' if len(rows) > 5 else ''} "
+                   "sessions", code="AMBIGUOUS",
+                   matches=[f"{r['harness']}:{r['id']}" for r in rows[:5]],
+                   help=["give more characters of the id"])
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+
+
+def status(row: sqlite3.Row | dict, now: float | None = None) -> str:
+    last = row["last"]
+    if last is None:
+        return "ended"
+    idle_for = (now or time.time()) - last
+    if row["turn_open"] and idle_for < WORKING_WINDOW:
+        return "working"
+    return "idle" if idle_for < IDLE_WINDOW else "ended"
+
+
+def scope_clause(dirs: list[str]) -> tuple[str, list[str]]:
+    """SQL matching sessions in any of `dirs` or below them."""
+    parts, args = [], []
+    for d in dirs:
+        d = d.rstrip("/") or "/"
+        if d == "/":
+            return "1", []
+        parts.append("(dir = ? OR dir GLOB ?)")
+        args += [d, _glob_escape(d) + "/*"]
+    return "(" + " OR ".join(parts) + ")", args
+
+
+def short_ids(conn: sqlite3.Connection, ids: list[str], minimum: int = 8) -> dict[str, str]:
+    """The shortest prefix (at least `minimum` chars) that names each id uniquely."""
+    out = {}
+    for ident in ids:
+        n = min(len(ident), minimum + (4 if ident.startswith("ses_") else 0))
+        while n < len(ident):
+            count = conn.execute("SELECT count(*) FROM sessions WHERE id GLOB ?",
+                                 (_glob_escape(ident[:n]) + "*",)).fetchone()[0]
+            if count <= 1:
+                break
+            n += 2
+        out[ident] = ident[:n]
+    return out
+
+
+def subagent_totals(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, list[int]]:
+    """How many sub-agent sessions roll up into `row`, and their token totals."""
+    kids = conn.execute(
+        "SELECT count(*), sum(input), sum(output), sum(cache_read), sum(cache_write) "
+        "FROM sessions WHERE parent_id = ? AND harness = ? AND is_subagent = 1",
+        (row["id"], row["harness"])).fetchone()
+    return kids[0], [kids[i] or 0 for i in range(1, 5)]
+
+
+def check_dir(path: str) -> str:
+    full = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isdir(full):
+        raise UsageFault(f"--dir {path!r} is not a directory")
+    return full

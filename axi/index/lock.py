@@ -1,0 +1,37 @@
+"""One indexer at a time: others wait a little, then read what the index already has."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+
+from axi.paths import state_dir
+
+POLL = 0.02
+
+
+@contextlib.contextmanager
+def scan_lock(wait: float) -> Iterator[bool]:
+    """Yields True while holding the scan lock, False if it stayed busy for `wait` seconds."""
+    path = state_dir() / "scan.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + max(0.0, wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(POLL)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

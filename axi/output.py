@@ -1,0 +1,46 @@
+"""The one output boundary: every byte axi writes to stdout passes through `emit`.
+
+Commands return plain data (dicts, lists, strings, numbers). This module encodes it as TOON
+(python-toon) or, with `--format json`, as compact JSON, and writes it with one trailing newline.
+Diagnostics go to stderr through `warn`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+FORMATS = ("toon", "json")
+
+
+def encode(data: object, fmt: str = "toon") -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    import toon
+
+    return toon.encode(_plain(data))
+
+
+def emit(data: object, fmt: str = "toon", stream=None) -> None:
+    out = stream if stream is not None else sys.stdout
+    out.write(encode(data, fmt) + "\n")
+    out.flush()
+
+
+def warn(message: str) -> None:
+    """A diagnostic line for humans; never part of the machine-readable answer."""
+    sys.stderr.write(f"axi: {message}\n")
+
+
+def _plain(value: object) -> object:
+    """Turn values python-toon would coerce silently (Enum -> null, bytes) into explicit ones."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

@@ -1,0 +1,113 @@
+"""Shared helpers every list and detail view uses: fields, limits, counts, truncation, hints."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from axi.errors import UsageFault
+
+DEFAULT_TRUNCATE = 1000
+
+
+def parse_fields(spec: str | None, default: list[str], allowed: list[str],
+                 command: str) -> list[str]:
+    """Default fields plus those named in `--fields a,b`, validated against `allowed`."""
+    if not spec:
+        return list(default)
+    wanted = [f.strip() for f in spec.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in allowed]
+    if unknown:
+        raise UsageFault(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for `{command}`",
+            help=[f"valid fields: {', '.join(allowed)}"],
+        )
+    fields = list(default)
+    fields += [f for f in wanted if f not in fields]
+    return fields
+
+
+def check_limit(limit: int) -> int:
+    if limit < 1:
+        raise UsageFault("--limit must be at least 1", help=["example: --limit 20"])
+    return limit
+
+
+def count_line(shown: int, total: int) -> str:
+    return f"{shown} of {total} total"
+
+
+def project(rows: list[dict], fields: list[str]) -> list[dict]:
+    """Keep only `fields`, in order, so every row has the same keys (tabular TOON)."""
+    return [{f: row.get(f) for f in fields} for row in rows]
+
+
+def truncate(text: str | None, limit: int = DEFAULT_TRUNCATE, full: bool = False,
+             hint: str = "--full") -> tuple[str | None, bool]:
+    """Cut long text, stating the total size inside the value. Returns (text, was_cut)."""
+    if text is None or full or len(text) <= limit:
+        return text, False
+    return f"{text[:limit]}… (truncated, {len(text)} chars total; {hint} shows all)", True
+
+
+def one_line(text: str | None, limit: int = 80) -> str | None:
+    if text is None:
+        return None
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def command(*words: str, flags: dict[str, object] | None = None) -> str:
+    """A complete, copy-pasteable command with the current call's flags carried forward.
+
+    Words that are placeholders such as `<id>` are kept unquoted.
+    """
+    parts = ["axi"] + [_word(w) for w in words]
+    for name, value in (flags or {}).items():
+        if value is None or value is False:
+            continue
+        parts.append(name if value is True else f"{name} {_word(str(value))}")
+    return " ".join(parts)
+
+
+def _word(word: str) -> str:
+    return word if word.startswith("<") and word.endswith(">") else shlex.quote(word)
+
+
+def hint(cmd: str, why: str | None = None) -> str:
+    return f"`{cmd}`" + (f" {why}" if why else "")
+
+
+def age(ts: float | None, now: float | None = None) -> str | None:
+    """Compact time since `ts`: 45s, 12m, 3h, 5d, 8w."""
+    if ts is None:
+        return None
+    delta = max(0, int((now or time.time()) - ts))
+    for size, unit in ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+        if delta >= size * (2 if unit == "w" else 1):
+            return f"{delta // size}{unit}"
+    return f"{delta}s"
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def tokens(n: int | None) -> str | None:
+    """Human token count: 950, 12.3k, 4.1M."""
+    if n is None:
+        return None
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def money(cost: float | None, estimated: bool = False) -> str:
+    if cost is None:
+        return "unknown"
+    text = f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+    return f"{text} (est)" if estimated else text
