@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -49,8 +50,6 @@ def cwd() -> str:
 def dir_candidates(path: str) -> list[str]:
     """The spellings of one directory a transcript may have recorded (as given, and resolved)."""
     spellings = {os.path.normpath(path)}
-    try:
+    with contextlib.suppress(OSError):
         spellings.add(os.path.realpath(path))
-    except OSError:
-        pass
     return sorted(spellings)

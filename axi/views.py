@@ -78,11 +78,24 @@ def hint(cmd: str, why: str | None = None) -> str:
     return f"`{cmd}`" + (f" {why}" if why else "")
 
 
+def clock() -> float:
+    """Now, in epoch seconds. `AXI_NOW` pins it, for reproducible output in tests and demos."""
+    import os
+
+    pinned = os.environ.get("AXI_NOW")
+    if pinned:
+        try:
+            return float(pinned)
+        except ValueError:
+            pass
+    return time.time()
+
+
 def age(ts: float | None, now: float | None = None) -> str | None:
     """Compact time since `ts`: 45s, 12m, 3h, 5d, 8w."""
     if ts is None:
         return None
-    delta = max(0, int((now or time.time()) - ts))
+    delta = max(0, int((now or clock()) - ts))
     for size, unit in ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m")):
         if delta >= size * (2 if unit == "w" else 1):
             return f"{delta // size}{unit}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import time
 
 import click
 
@@ -24,10 +23,17 @@ from axi.index.catalog import (
     status,
     subagent_totals,
 )
-from axi.index.rows import ALL_FIELDS, LIST_FIELDS, cost_of, ctx_percent, keys_with_subagents
+from axi.index.rows import (
+    ALL_FIELDS,
+    LIST_FIELDS,
+    cost_of,
+    ctx_percent,
+    keys_with_subagents,
+    present,
+)
 from axi.index.rows import money as cost_text
-from axi.index.rows import present
 from axi.paths import cwd, dir_candidates, tilde
+from axi.views import clock
 
 STATUSES = ("working", "idle", "ended")
 
@@ -93,7 +99,7 @@ def _filters(harness: str | None, status_: str | None, subagents: bool
         filters.append("harness = ?")
         args.append(harness)
     if status_:
-        now = time.time()
+        now = clock()
         working = "(turn_open = 1 AND last >= ?)"
         if status_ == "working":
             filters.append(working)

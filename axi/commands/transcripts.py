@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import time
 
 import click
 
@@ -13,6 +12,7 @@ from axi.errors import AxiError, UsageFault
 from axi.harnesses import NAMES, get
 from axi.index.catalog import check_dir, open_index, resolve, scope_clause, short_ids
 from axi.paths import dir_candidates, tilde
+from axi.views import clock
 
 TURN_TEXT = 500
 
@@ -53,7 +53,9 @@ def read(session_id: str, since: int | None, limit: int, full: bool) -> dict:
         first = "from cursor " + str(since) if since is not None else "latest"
         data["count"] = f"{len(shown)} of {total} turns ({first})"
         data["turns"] = shown
-    data["help"] = _read_hints(row["id"], shown, since, total, limit, cut)
+    hints = _read_hints(row["id"], shown, since, total, limit, cut)
+    if hints:
+        data["help"] = hints
     return data
 
 
@@ -133,7 +135,7 @@ def search(query: tuple[str, ...], directory: str | None, harness: str | None,
                                    "lists every session")]
         return data
     ids = short_ids(conn, list({h["id"] for h in hits}))
-    now = time.time()
+    now = clock()
     data["count"] = views.count_line(len(hits), total)
     data["hits"] = [{"id": ids[h["id"]], "harness": h["harness"], "role": h["role"],
                      "age": views.age(h["ts"], now), "dir": tilde(h["dir"]),

@@ -10,6 +10,7 @@ from axi.harnesses import NAMES
 from axi.index.catalog import check_dir, open_index, scope_clause
 from axi.index.rows import money
 from axi.paths import dir_candidates, tilde
+from axi.views import clock
 
 GROUPS = {
     "day": "date(u.hour * 3600, 'unixepoch', 'localtime')",
@@ -38,10 +39,9 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     conn, fresh = open_index()
     where, args = ["1"], []
     if days:
-        import time
 
         where.append("u.hour >= ?")
-        args.append(int((time.time() - days * 86400) // 3600))
+        args.append(int((clock() - days * 86400) // 3600))
     if harness:
         where.append("s.harness = ?")
         args.append(harness)

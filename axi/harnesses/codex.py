@@ -171,7 +171,10 @@ class CodexParser(LineParser):
         session_id = s["id"] or _id_from_name(self.path)
         turns = s["turns"] or s["legacy_turns"]
         prompt = s["prompt"] or s["fallback_prompt"]
-        title, source = (s["title"], "name") if s["title"] else (prompt, "prompt" if prompt else None)
+        if s["title"]:
+            title, source = s["title"], "name"
+        else:
+            title, source = prompt, ("prompt" if prompt else None)
         return SessionSummary(
             harness="codex", id=session_id, source=self.path, dir=s["dir"], title=title,
             title_source=source, model=s["model"], provider=s["provider"],

@@ -115,24 +115,25 @@ def agent_dir() -> str:
     return env_dir("PI_CODING_AGENT_DIR", "~/.pi/agent")
 
 
-_WINDOWS: dict | None = None
+_WINDOWS: dict[str, dict] = {}
 
 
 def context_window(provider: str | None, model: str | None) -> int | None:
     """Context windows of the user's custom models, from pi's own models.json."""
-    global _WINDOWS
-    if _WINDOWS is None:
-        _WINDOWS = {}
+    path = os.path.join(agent_dir(), "models.json")
+    if path not in _WINDOWS:
+        windows: dict = {}
         try:
-            with open(os.path.join(agent_dir(), "models.json"), encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 providers = json.load(fh).get("providers", {})
             for pname, pdata in providers.items():
                 for m in pdata.get("models", []) if isinstance(pdata, dict) else []:
                     if isinstance(m, dict) and as_int(m.get("contextWindow")):
-                        _WINDOWS[(pname, m.get("id"))] = m["contextWindow"]
+                        windows[(pname, m.get("id"))] = m["contextWindow"]
         except (OSError, ValueError, AttributeError):
             pass
-    return _WINDOWS.get((provider, model))
+        _WINDOWS[path] = windows
+    return _WINDOWS[path].get((provider, model))
 
 
 class Pi(Harness):
@@ -169,4 +170,4 @@ class Pi(Harness):
                 yield Turn(role, ts, offset, text_blocks(content), tools)
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:
-        return ["pi", "--session", source]
+        return ["pi", "--session", session_id]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
+from axi.views import clock
 
 WORKING_WINDOW = 10 * 60  # an open turn with activity this recent is being worked on
 IDLE_WINDOW = 60 * 60  # a session touched this recently may still be open in a terminal
@@ -85,7 +86,7 @@ def status(row: sqlite3.Row | dict, now: float | None = None) -> str:
     last = row["last"]
     if last is None:
         return "ended"
-    idle_for = (now or time.time()) - last
+    idle_for = (now or clock()) - last
     if row["turn_open"] and idle_for < WORKING_WINDOW:
         return "working"
     return "idle" if idle_for < IDLE_WINDOW else "ended"
@@ -111,9 +112,9 @@ def short_ids(conn: sqlite3.Connection, ids: list[str], minimum: int = 8) -> dic
         while n < len(ident):
             count = conn.execute("SELECT count(*) FROM sessions WHERE id GLOB ?",
                                  (_glob_escape(ident[:n]) + "*",)).fetchone()[0]
-            if count <= 1:
+            if count <= 1 and ident[n - 1] != "-":
                 break
-            n += 2
+            n += 1 if ident[n - 1] == "-" else 2
         out[ident] = ident[:n]
     return out
 

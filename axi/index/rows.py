@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 from axi import views
 from axi.index.catalog import status, subagent_totals
 from axi.paths import tilde
+from axi.views import clock
 
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]
 ALL_FIELDS = ["id", "harness", "status", "age", "title", "dir", "model", "ctx", "tokens",
@@ -81,7 +81,7 @@ def ctx_percent(row: sqlite3.Row) -> str | None:
 
 def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str],
             ids: dict[str, str], now: float | None = None) -> list[dict]:
-    now = now or time.time()
+    now = now or clock()
     return [_one(conn, row, fields, ids, now) for row in rows]
 
 

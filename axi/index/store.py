@@ -7,6 +7,7 @@ A schema change simply rebuilds the cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -91,10 +92,8 @@ def _version(conn: sqlite3.Connection) -> str | None:
 
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(str(path) + suffix)
-        except FileNotFoundError:
-            pass
 
 
 class write:

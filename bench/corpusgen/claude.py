@@ -83,6 +83,7 @@ class ClaudeSession:
         self.tool_calls = 0
         self.sub_truths: list[dict] = []
         self.verbosity = spec.get("verbosity", 2000)
+        self.block_uuids: list[str] = []
 
     # ------------------------------------------------------------------ envelopes
     def _tail(self, obj: dict) -> dict:
@@ -120,6 +121,7 @@ class ClaudeSession:
         self._emit(self._tail(obj))
 
     def assistant_lines(self, blocks: list[dict], stop: str, use: dict, msg_id: str, req_id: str) -> None:
+        self.block_uuids = []
         for i, block in enumerate(blocks):
             obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None}
             if self.agent_id:
@@ -132,7 +134,7 @@ class ClaudeSession:
                 obj["attributionAgent"] = self.agent_type
             obj |= {"type": "assistant", "uuid": uuid4(self.rng),
                     "timestamp": iso_ms(self.clock.tick(1, 40) if i else self.clock.tick(1500, 25_000))}
-            self._emit(self._tail(obj))
+            self.block_uuids.append(self._emit(self._tail(obj)))
 
     def tool_result(self, tool_id: str, source_uuid: str, content, result: dict) -> None:
         obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None,
@@ -192,9 +194,8 @@ class ClaudeSession:
             blocks.append({"type": "tool_use", "id": tool_id, "name": "Bash",
                            "input": {"command": cmd, "description": desc}})
         self.response(blocks)
-        # the tool_use lines are the last n_calls lines written; results point at them
-        source = self.last_uuid or ""
-        for tool_id, kind in calls:
+        sources = self.block_uuids[-len(calls):]
+        for (tool_id, kind), source in zip(calls, sources, strict=True):
             size = self.tool_output_size()
             output = self.ctx.pools.slice(rng, kind, size).rstrip("\n")
             self.tool_result(tool_id, source, output, {
@@ -353,6 +354,7 @@ def write_fork_prelude(ctx, spec: dict, sess: ClaudeSession) -> set[str]:
     psid = uuid4(prng)
     psess = ClaudeSession(ctx, parent, prng, cap, sid=psid)
     psess.run()
+    spec["parent_tokens"] = psess.tokens.as_dict()
     sess.out.write({"type": "mode", "mode": "normal", "sessionId": sess.sid})
     sess.clock.ms = max(sess.clock.ms, psess.clock.ms + 60_000)
     new_prompt = text.follow_up(sess.rng, sess.lang)
@@ -363,7 +365,7 @@ def write_fork_prelude(ctx, spec: dict, sess: ClaudeSession) -> set[str]:
             sess.out.write(obj)
             sess.last_uuid = obj["uuid"]
     sess.first_prompt = psess.first_prompt
-    sess.tokens = psess.tokens
+    sess.tokens.add(*(spec["parent_tokens"][k] for k in ("input", "output", "cache_read", "cache_write")))
     sess.seen_ids = set(psess.seen_ids)
     sess.context = psess.context
     sess.model = psess.model
@@ -386,6 +388,8 @@ def truth_of(sess: ClaudeSession, spec: dict, path: Path, nbytes: int, copied: s
         truth["subagents"] = sess.sub_truths
         truth["bytes_with_subagents"] = nbytes + sum(s["bytes"] for s in sess.sub_truths)
     if copied:
+        parent_tokens = spec["parent_tokens"]
+        truth["tokens_unique"] = {k: v - parent_tokens[k] for k, v in truth["tokens"].items()}
         truth["fork_of"] = spec["parent_id"]
         truth["first_new_prompt"] = spec["first_new_prompt"]
         truth["copied_message_ids"] = len(copied)

@@ -1,0 +1,79 @@
+"""Shared fixtures: a temporary HOME holding the real corpus stores, and a strict TOON runner."""
+
+from __future__ import annotations
+
+import calendar
+import io
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support import decode_strict
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+HARNESSES = ("claude", "codex", "opencode", "pi")
+# Half an hour after the corpus was recorded (2026-11-21, 23:28-23:32 UTC).
+NOW = calendar.timegm(time.strptime("2026-11-22T00:00:00", "%Y-%m-%dT%H:%M:%S"))
+ENV_CLEAR = ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+             "XDG_CONFIG_HOME", "PI_CODING_AGENT_DIR", "AXI_HOME", "AXI_NOW")
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+    data: object
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HOME and state dir; the clock pinned."""
+    for var in ENV_CLEAR:
+        monkeypatch.delenv(var, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AXI_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("AXI_NOW", str(NOW))
+    monkeypatch.chdir(home)
+    monkeypatch.setenv("PWD", str(home))
+    return home
+
+
+@pytest.fixture
+def corpus_home(home: Path) -> Path:
+    """HOME with every harness store from shared/corpus copied in."""
+    if not CORPUS.is_dir():
+        pytest.fail(f"corpus not found at {CORPUS}")
+    for harness in HARNESSES:
+        shutil.copytree(CORPUS / harness / "home", home, dirs_exist_ok=True)
+    return home
+
+
+@pytest.fixture
+def axi(monkeypatch: pytest.MonkeyPatch):
+    """Run one axi command line in-process; stdout must be strict TOON (or JSON)."""
+    from axi.cli import _split_format, run
+
+    def invoke(*args: str, fmt_check: bool = True) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        fmt, rest = _split_format(list(args))
+        code = run(rest, fmt)
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        text = out.getvalue()
+        if fmt == "json":
+            import json
+
+            data = json.loads(text)
+        else:
+            data = decode_strict(text) if fmt_check else None
+        return Result(code, text, err.getvalue(), data)
+
+    return invoke

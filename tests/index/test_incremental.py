@@ -1,0 +1,157 @@
+"""The index re-reads only what changed, from where it stopped, and survives concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from axi.index import store
+from axi.index.scan import refresh
+
+SESSION = "cb4228d5-fe8a-4429-b9c5-afb1e5530257"
+
+
+def transcript(home: Path) -> Path:
+    return home / ".claude/projects/-home-dev-work-projA" / f"{SESSION}.jsonl"
+
+
+def row(conn: sqlite3.Connection, ident: str = SESSION) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM sessions WHERE id = ?", (ident,)).fetchone()
+
+
+def assistant_line(msg_id: str, text: str, output: int) -> str:
+    return json.dumps({
+        "type": "assistant", "sessionId": SESSION, "cwd": "/home/dev/work/projA",
+        "timestamp": "2026-11-21T23:50:00.000Z", "uuid": msg_id, "requestId": "req_" + msg_id,
+        "message": {"id": msg_id, "model": "claude-opus-4-8", "role": "assistant",
+                    "stop_reason": "end_turn", "content": [{"type": "text", "text": text}],
+                    "usage": {"input_tokens": 5, "output_tokens": output,
+                              "cache_read_input_tokens": 100,
+                              "cache_creation_input_tokens": 0}}}) + "\n"
+
+
+def test_unchanged_files_are_not_read(corpus_home):
+    conn = store.connect()
+    first = refresh(conn)
+    assert first.parsed_files == 23
+    second = refresh(conn)
+    assert second.parsed_files == 0 and second.parsed_bytes == 0
+
+
+def test_growth_is_read_from_the_saved_offset(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    before = row(conn)
+    path = transcript(corpus_home)
+    size = path.stat().st_size
+    line = assistant_line("msg_new", "appended answer zebra", 7)
+    with open(path, "a") as fh:
+        fh.write(line)
+    report = refresh(conn)
+    assert report.parsed_files == 1
+    assert report.parsed_bytes == len(line.encode())  # only the new bytes
+    after = row(conn)
+    assert after["output"] == before["output"] + 7
+    assert after["cache_read"] == before["cache_read"] + 100
+    offset = conn.execute("SELECT offset FROM files WHERE path = ?", (str(path),)).fetchone()[0]
+    assert offset == size + len(line.encode())
+    hits = conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH 'zebra'"
+                        ).fetchone()[0]
+    assert hits == 1
+
+
+def test_a_torn_last_line_waits_for_its_end(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    path = transcript(corpus_home)
+    line = assistant_line("msg_torn", "half written", 9)
+    with open(path, "a") as fh:
+        fh.write(line[:40])
+    refresh(conn)
+    assert row(conn)["output"] == 40
+    with open(path, "a") as fh:
+        fh.write(line[40:])
+    refresh(conn)
+    assert row(conn)["output"] == 49
+
+
+def test_shrunk_or_replaced_file_is_read_again(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    path = transcript(corpus_home)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:6]))  # the first prompt and its answer
+    report = refresh(conn)
+    assert report.parsed_files == 1
+    assert row(conn)["turns"] == 1
+    texts = conn.execute("SELECT count(*) FROM texts WHERE session_key = ?",
+                         (f"claude:{SESSION}",)).fetchone()[0]
+    assert texts == 2  # old texts replaced, not duplicated
+
+
+def test_deleted_file_leaves_the_index(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    transcript(corpus_home).unlink()
+    report = refresh(conn)
+    assert report.removed == 1
+    assert row(conn) is None
+    assert conn.execute("SELECT count(*) FROM usage WHERE session_key = ?",
+                        (f"claude:{SESSION}",)).fetchone()[0] == 0
+
+
+def test_deleted_opencode_store_leaves_the_index(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    shutil.rmtree(corpus_home / ".local/share/opencode")
+    refresh(conn)
+    assert conn.execute("SELECT count(*) FROM sessions WHERE harness = 'opencode'"
+                        ).fetchone()[0] == 0
+
+
+def test_deleting_the_index_loses_nothing(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    before = [tuple(r) for r in conn.execute("SELECT * FROM sessions ORDER BY key")]
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(store.index_path()) + suffix).unlink(missing_ok=True)
+    conn = store.connect()
+    refresh(conn)
+    assert [tuple(r) for r in conn.execute("SELECT * FROM sessions ORDER BY key")] == before
+
+
+def test_state_files_are_private(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    assert oct(store.index_path().stat().st_mode & 0o777) == "0o600"
+    assert oct(store.index_path().parent.stat().st_mode & 0o777) == "0o700"
+
+
+def test_many_processes_at_once_agree(corpus_home):
+    """Eight axi processes race on a cold index while a transcript grows: no corruption,
+    no double counting."""
+    path = transcript(corpus_home)
+    env = dict(os.environ)
+    procs = [subprocess.Popen([sys.executable, "-m", "axi", "sessions", "--all"],
+                              cwd=corpus_home, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(8)]
+    with open(path, "a") as fh:
+        fh.write(assistant_line("msg_race", "raced", 3))
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    subprocess.run([sys.executable, "-m", "axi", "sessions", "--all"], cwd=corpus_home,
+                   env=env, check=True, capture_output=True, timeout=120)
+    conn = store.connect()
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert row(conn)["output"] == 43
+    dupes = conn.execute("SELECT count(*) FROM (SELECT session_key, cursor FROM texts "
+                         "GROUP BY session_key, cursor HAVING count(*) > 1)").fetchone()[0]
+    assert dupes == 0
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 23

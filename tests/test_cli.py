@@ -1,0 +1,114 @@
+"""The whole command tree obeys the AXI contract: TOON on stdout, exit codes, loud failures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from support import decode_strict
+
+from axi.commands.tree import root
+
+
+def walk(group: click.Group, ctx: click.Context, prefix: tuple[str, ...] = ()):
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        path = prefix + (name,)
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            yield from walk(cmd, click.Context(cmd, info_name=name, parent=ctx), path)
+
+
+COMMANDS = [()] + [p for p, _ in walk(root, click.Context(root, info_name="axi"))]
+# A representative call for each command, against the corpus.
+CALLS = {
+    (): [],
+    ("sessions",): ["--all"],
+    ("sessions", "view"): ["cb4228d5"],
+    ("sessions", "read"): ["cb4228d5"],
+    ("sessions", "search"): ["main.rs"],
+    ("sessions", "resume"): ["cb4228d5", "--print"],
+    ("usage",): ["--days", "0"],
+}
+
+
+def test_every_command_has_a_representative_call():
+    assert set(COMMANDS) == set(CALLS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
+def test_help_is_short_complete_toon(axi, home, path):
+    result = axi(*path, "--help")
+    assert result.code == 0
+    data = result.data
+    assert data["usage"].startswith("axi")
+    assert any(f["flag"].startswith("--format") for f in data["flags"])
+    assert 2 <= len(data["examples"]) <= 3
+    assert len(result.stdout) < 2500
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
+def test_unknown_flag_fails_loud(axi, home, path):
+    result = axi(*path, *CALLS[path], "--bogus")
+    assert result.code == 2
+    assert result.data["code"] == "USAGE"
+    assert "--bogus" in result.data["error"]
+    assert any("valid flags" in h for h in result.data["help"])
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
+def test_representative_call(axi, corpus_home, path):
+    result = axi(*path, *CALLS[path])
+    assert result.code == 0, result.stdout
+    assert isinstance(result.data, dict)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
+def test_json_escape_hatch(axi, corpus_home, path):
+    result = axi(*path, *CALLS[path], "--format", "json")
+    assert result.code == 0
+    assert isinstance(result.data, dict)
+
+
+def test_unknown_command_names_the_valid_ones(axi, home):
+    result = axi("sesions")
+    assert result.code == 2
+    assert "sesions" in result.data["error"]
+    assert "sessions" in result.data["help"][0]
+
+
+def test_bad_choice_names_the_valid_values(axi, home):
+    result = axi("sessions", "--harness", "gemini")
+    assert result.code == 2
+    assert "claude" in " ".join(result.data["help"])
+
+
+def test_missing_argument_is_a_usage_error(axi, home):
+    result = axi("sessions", "view")
+    assert result.code == 2 and result.data["code"] == "USAGE"
+
+
+def test_bad_format_value(axi, home):
+    from axi.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--format", "yaml"])
+    assert exit_.value.code == 2
+
+
+def test_unknown_field_names_the_valid_ones(axi, corpus_home):
+    result = axi("sessions", "--fields", "colour")
+    assert result.code == 2
+    assert "model" in result.data["help"][0]
+
+
+def test_real_process_writes_only_toon(corpus_home):
+    """A real `axi` process: stdout decodes strictly, diagnostics stay on stderr."""
+    for args in ([], ["sessions", "--all"], ["sessions", "--nope"], ["usage", "--by", "model"]):
+        proc = subprocess.run([sys.executable, "-m", "axi", *args], capture_output=True,
+                              text=True, cwd=corpus_home, timeout=60)
+        decode_strict(proc.stdout)
+        assert "Traceback" not in proc.stdout
+        assert proc.returncode == (2 if "--nope" in args else 0)
