@@ -39,7 +39,12 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "axi-
 SHARES = {"claude": 0.45, "codex": 0.25, "pi": 0.15, "opencode": 0.15}
 MIN_BYTES = {"claude": 14_000, "codex": 48_000, "pi": 3_000, "opencode": 9_000}
 # (harness, share of the total size) of the designated giant transcripts
-GIANTS = (("claude", 100 / 1500), ("claude", 60 / 1500), ("codex", 55 / 1500), ("claude", 50 / 1500))
+GIANTS = (
+    ("claude", 100 / 1500),
+    ("claude", 60 / 1500),
+    ("codex", 55 / 1500),
+    ("claude", 50 / 1500),
+)
 SEARCH_WORD = "quokka"
 STORES = (".claude", ".codex", ".pi", ".local/share/opencode", ".config/opencode", ".claude.json")
 
@@ -72,14 +77,27 @@ def make_projects(rng: random.Random, work_root: str, n: int) -> list[dict]:
         is_git = rng.random() < 0.7
         cwds = [root]
         if rng.random() < 0.25:
-            cwds += [f"{root}/{sub}" for sub in rng.sample(("packages/api", "packages/web", "services/worker",
-                                                             "tools", "docs"), rng.randint(1, 2))]
-        projects.append({
-            "root": root, "cwds": cwds, "lang": rng.choice(text.LANGS),
-            "git_sha": f"{rng.getrandbits(160):040x}" if is_git else None,
-            "branch": rng.choice(("main", "main", "feature/parser-tests", "fix/flaky-ci", "dev")) if is_git else None,
-            "weight": 1.0 / (len(projects) + 1) ** 0.9,
-        })
+            cwds += [
+                f"{root}/{sub}"
+                for sub in rng.sample(
+                    ("packages/api", "packages/web", "services/worker", "tools", "docs"),
+                    rng.randint(1, 2),
+                )
+            ]
+        projects.append(
+            {
+                "root": root,
+                "cwds": cwds,
+                "lang": rng.choice(text.LANGS),
+                "git_sha": f"{rng.getrandbits(160):040x}" if is_git else None,
+                "branch": rng.choice(
+                    ("main", "main", "feature/parser-tests", "fix/flaky-ci", "dev")
+                )
+                if is_git
+                else None,
+                "weight": 1.0 / (len(projects) + 1) ** 0.9,
+            }
+        )
     return projects
 
 
@@ -99,6 +117,12 @@ def solve_scale(weights: list[tuple[str, float]], budget: float) -> float:
     return lo
 
 
+def tail_weight(rng: random.Random) -> float:
+    """Log-normal body plus a rare heavy tail (long-running sessions of several MB)."""
+    weight = rng.lognormvariate(0, 1.1)
+    return weight * rng.uniform(10, 80) if rng.random() < 0.005 else weight
+
+
 def plan_sizes(rng: random.Random, counts: dict[str, int], budget: float) -> dict[str, list[int]]:
     sizes: dict[str, list[int | None]] = {h: [None] * c for h, c in counts.items()}
     giant_bytes = 0
@@ -107,8 +131,8 @@ def plan_sizes(rng: random.Random, counts: dict[str, int], budget: float) -> dic
         if free:
             sizes[harness][rng.choice(free)] = int(budget * share)
             giant_bytes += int(budget * share)
-    weights = [(h, rng.lognormvariate(0, 1.1)) for h in counts for v in sizes[h] if v is None]
-    scale = solve_scale(weights, (budget - giant_bytes) * 0.93) if weights else 0
+    weights = [(h, tail_weight(rng)) for h in counts for v in sizes[h] if v is None]
+    scale = solve_scale(weights, (budget - giant_bytes) * 0.88) if weights else 0
     cap = max(budget * 0.015, 200_000)
     it = iter(weights)
     for harness in counts:
@@ -130,17 +154,26 @@ def start_time(rng: random.Random, anchor_ms: int, duration_ms: int) -> int:
             return ms
 
 
-def base_spec(rng: random.Random, harness: str, index: int, target: int, anchor_ms: int,
-              cwd_pick) -> dict:
+def base_spec(
+    rng: random.Random, harness: str, index: int, target: int, anchor_ms: int, cwd_pick
+) -> dict:
     proj, cwd = cwd_pick()
     verbosity = int(min(14_000, max(300, target / 110)) * rng.lognormvariate(0, 0.35))
     calls = target / (verbosity * 3.6 + 2500)
     duration = int(min(calls * 100_000, 20 * DAY_MS))
     return {
-        "harness": harness, "index": index, "target": target, "cwd": cwd, "lang": proj["lang"],
-        "branch": proj["branch"], "git_sha": proj["git_sha"], "worktree": proj["root"] if proj["git_sha"] else "/",
-        "project_id": proj["git_sha"] or "global", "verbosity": verbosity,
-        "start_ms": start_time(rng, anchor_ms, duration), "limit_ms": anchor_ms - 60_000,
+        "harness": harness,
+        "index": index,
+        "target": target,
+        "cwd": cwd,
+        "lang": proj["lang"],
+        "branch": proj["branch"],
+        "git_sha": proj["git_sha"],
+        "worktree": proj["root"] if proj["git_sha"] else "/",
+        "project_id": proj["git_sha"] or "global",
+        "verbosity": verbosity,
+        "start_ms": start_time(rng, anchor_ms, duration),
+        "limit_ms": anchor_ms - 60_000,
     }
 
 
@@ -164,7 +197,9 @@ def decorate(rng: random.Random, spec: dict) -> None:
         roll = rng.random()
         if roll < 0.15:
             spec["switch"] = "silent" if roll < 0.10 else "model_change"
-            spec["switch_to"] = rng.choice([i for i in range(len(pi.PROVIDERS)) if i != spec["provider"]])
+            spec["switch_to"] = rng.choice(
+                [i for i in range(len(pi.PROVIDERS)) if i != spec["provider"]]
+            )
         roll = rng.random()
         if roll < 0.12:
             spec["named"] = "renamed" if roll < 0.04 else "named"
@@ -172,8 +207,11 @@ def decorate(rng: random.Random, spec: dict) -> None:
         spec["model"] = rng.choices(range(len(opencode.MODELS)), (0.45, 0.3, 0.15, 0.1))[0]
         spec["quoted"] = rng.random() < 0.25
         roll = rng.random()
-        spec["title_mode"] = "placeholder" if roll < 0.02 else (
-            "quoted" if spec["quoted"] and roll < 0.35 else "generated")
+        spec["title_mode"] = (
+            "placeholder"
+            if roll < 0.02
+            else ("quoted" if spec["quoted"] and roll < 0.35 else "generated")
+        )
 
 
 def add_forks(rng: random.Random, specs: list[dict], anchor_ms: int) -> None:
@@ -182,20 +220,31 @@ def add_forks(rng: random.Random, specs: list[dict], anchor_ms: int) -> None:
     n = len(specs) // 100 if len(small) > 10 else 0
     n = max(n, 1) if len(small) > 10 else 0
     rng.shuffle(small)
-    for parent, fork in zip(small[:n], small[n:2 * n], strict=True):
+    for parent, fork in zip(small[:n], small[n : 2 * n], strict=True):
         parent["fork_parent"] = True
         fork["fork_of"] = dict(parent)
-        fork.update(cwd=parent["cwd"], lang=parent["lang"], branch=parent["branch"],
-                    target=parent["target"] + fork["target"] // 2,
-                    start_ms=min(anchor_ms - 3_600_000, parent["start_ms"] + rng.randint(1, 72) * 3_600_000))
+        fork.update(
+            cwd=parent["cwd"],
+            lang=parent["lang"],
+            branch=parent["branch"],
+            target=parent["target"] + fork["target"] // 2,
+            start_ms=min(
+                anchor_ms - 3_600_000, parent["start_ms"] + rng.randint(1, 72) * 3_600_000
+            ),
+        )
         fork.pop("model_switch", None)
 
 
-def add_search_word(rng: random.Random, specs_by: dict[str, list[dict]], pools: text.TextPools) -> None:
+def add_search_word(
+    rng: random.Random, specs_by: dict[str, list[dict]], pools: text.TextPools
+) -> None:
     picks = (("claude", 2), ("codex", 2), ("pi", 1), ("opencode", 1))
     for harness, k in picks:
-        pool = [s for s in specs_by[harness]
-                if s["target"] < 2_000_000 and not s.get("fork_of") and not s.get("fork_parent")]
+        pool = [
+            s
+            for s in specs_by[harness]
+            if s["target"] < 2_000_000 and not s.get("fork_of") and not s.get("fork_parent")
+        ]
         for spec in rng.sample(pool, min(k, len(pool))):
             base = text.first_prompt(rng, spec["lang"], pools).split("\n", 1)[0]
             spec["first_prompt"] = f"{base} (the {SEARCH_WORD} fixture is involved)"
@@ -233,7 +282,9 @@ def run_job(job: tuple[str, list[dict], list[dict]]) -> list[dict]:
     assert CTX is not None
     if harness == "opencode":
         return opencode.write_db(CTX, specs, projects)
-    writer = {"claude": claude.write_session, "codex": codex.write_session, "pi": pi.write_session}[harness]
+    writer = {"claude": claude.write_session, "codex": codex.write_session, "pi": pi.write_session}[
+        harness
+    ]
     out = []
     for spec in specs:
         truth = writer(CTX, spec, session_rng(CTX.seed, harness, spec["index"]))
@@ -277,10 +328,14 @@ def write_configs(ctx: Ctx) -> None:
     home = ctx.home
     (home / ".claude.json").write_text(ctx.templates.claude_json)
     (home / ".codex").mkdir(exist_ok=True)
-    (home / ".codex" / "config.toml").write_text('model = "gpt-5-codex"\napproval_policy = "on-request"\n')
+    (home / ".codex" / "config.toml").write_text(
+        'model = "gpt-5-codex"\napproval_policy = "on-request"\n'
+    )
     cfg = home / ".config" / "opencode"
     cfg.mkdir(parents=True, exist_ok=True)
-    (cfg / "opencode.json").write_text('{"$schema": "https://opencode.ai/config.json", "autoupdate": false}\n')
+    (cfg / "opencode.json").write_text(
+        '{"$schema": "https://opencode.ai/config.json", "autoupdate": false}\n'
+    )
 
 
 def generate(args) -> dict:
@@ -307,10 +362,12 @@ def generate(args) -> dict:
 def store_files(home: Path) -> list[tuple[str, Path, int]]:
     """(harness, path, bytes) for every transcript file the harness stores hold."""
     found = []
-    roots = (("claude", home / ".claude" / "projects", "*.jsonl"),
-             ("codex", home / ".codex" / "sessions", "*.jsonl"),
-             ("pi", home / ".pi" / "agent" / "sessions", "*.jsonl"),
-             ("opencode", home / ".local" / "share" / "opencode", "opencode.db*"))
+    roots = (
+        ("claude", home / ".claude" / "projects", "*.jsonl"),
+        ("codex", home / ".codex" / "sessions", "*.jsonl"),
+        ("pi", home / ".pi" / "agent" / "sessions", "*.jsonl"),
+        ("opencode", home / ".local" / "share" / "opencode", "opencode.db*"),
+    )
     for harness, root, pattern in roots:
         if root.exists():
             for path in root.rglob(pattern):
@@ -335,17 +392,32 @@ def claude_global_tokens(truths: list[dict]) -> dict[str, int]:
 
 
 def pick_sample(rng: random.Random, truths: list[dict], k: int = 150) -> list[dict]:
-    special = [t for t in truths if any(t.get(key) for key in (
-        "fork_of", "subagents", "model_switch", "provider_switch", "name", "quoted_prompt",
-        "placeholder_title", "search_word"))]
+    special = [
+        t
+        for t in truths
+        if any(
+            t.get(key)
+            for key in (
+                "fork_of",
+                "subagents",
+                "model_switch",
+                "provider_switch",
+                "name",
+                "quoted_prompt",
+                "placeholder_title",
+                "search_word",
+            )
+        )
+    ]
     biggest = sorted(truths, key=lambda t: -t["bytes"])[:5]
     rest = [t for t in truths if t not in special and t not in biggest]
     chosen = {id(t): t for t in special + biggest + rng.sample(rest, min(k, len(rest)))}
     return sorted(chosen.values(), key=lambda t: (t["harness"], t["started_ms"]))
 
 
-def build_manifest(args, out: Path, anchor: int, projects: list[dict], truths: list[dict],
-                   elapsed: float) -> dict:
+def build_manifest(
+    args, out: Path, anchor: int, projects: list[dict], truths: list[dict], elapsed: float
+) -> dict:
     files = store_files(out)
     by_harness: dict[str, dict] = {}
     for harness, _path, size in files:
@@ -360,9 +432,15 @@ def build_manifest(args, out: Path, anchor: int, projects: list[dict], truths: l
         cwd_counts[t["cwd"]] = cwd_counts.get(t["cwd"], 0) + 1
     largest = sorted(files, key=lambda f: -f[2])[:10]
     manifest = {
-        "generator": {"seed": args.seed, "sessions": args.sessions, "size_gb": args.size_gb,
-                      "anchor": anchor, "work_root": args.work_root, "seconds": round(elapsed, 1),
-                      "workers": args.workers},
+        "generator": {
+            "seed": args.seed,
+            "sessions": args.sessions,
+            "size_gb": args.size_gb,
+            "anchor": anchor,
+            "work_root": args.work_root,
+            "seconds": round(elapsed, 1),
+            "workers": args.workers,
+        },
         "home": str(out),
         "total_bytes": sum(f[2] for f in files),
         "total_files": len(files),
@@ -371,8 +449,12 @@ def build_manifest(args, out: Path, anchor: int, projects: list[dict], truths: l
         "work_root": args.work_root,
         "projects": sorted({c for p in projects for c in p["cwds"]}),
         "cwd_sessions": dict(sorted(cwd_counts.items(), key=lambda kv: -kv[1])),
-        "search": {"word": SEARCH_WORD,
-                   "sessions": [{"harness": t["harness"], "id": t["id"]} for t in truths if t.get("search_word")]},
+        "search": {
+            "word": SEARCH_WORD,
+            "sessions": [
+                {"harness": t["harness"], "id": t["id"]} for t in truths if t.get("search_word")
+            ],
+        },
         "traps": trap_ids(truths),
         "claude_global_tokens": claude_global_tokens(truths),
         "truth_fields": "see bench/README.md",
@@ -387,9 +469,15 @@ def build_manifest(args, out: Path, anchor: int, projects: list[dict], truths: l
 
 
 def trap_ids(truths: list[dict]) -> dict[str, list[str]]:
-    keys = {"claude_forks": "fork_of", "claude_with_subagents": "subagents", "model_switch": "model_switch",
-            "pi_provider_switch": "provider_switch", "pi_named": "name", "opencode_quoted": "quoted_prompt",
-            "opencode_placeholder_title": "placeholder_title"}
+    keys = {
+        "claude_forks": "fork_of",
+        "claude_with_subagents": "subagents",
+        "model_switch": "model_switch",
+        "pi_provider_switch": "provider_switch",
+        "pi_named": "name",
+        "opencode_quoted": "quoted_prompt",
+        "opencode_placeholder_title": "placeholder_title",
+    }
     return {name: [t["id"] for t in truths if t.get(key)] for name, key in keys.items()}
 
 
@@ -399,9 +487,15 @@ def print_summary(manifest: dict) -> None:
     print(f"corpus: {manifest['home']}  ({gen['seconds']} s, {gen['workers']} workers)", file=err)
     print(f"{'harness':<10}{'sessions':>10}{'files':>8}{'MB':>10}", file=err)
     for harness, e in manifest["harnesses"].items():
-        print(f"{harness:<10}{e.get('sessions', 0):>10}{e['files']:>8}{e['bytes'] / 1e6:>10.1f}", file=err)
-    print(f"{'total':<10}{sum(e.get('sessions', 0) for e in manifest['harnesses'].values()):>10}"
-          f"{manifest['total_files']:>8}{manifest['total_bytes'] / 1e6:>10.1f}", file=err)
+        print(
+            f"{harness:<10}{e.get('sessions', 0):>10}{e['files']:>8}{e['bytes'] / 1e6:>10.1f}",
+            file=err,
+        )
+    print(
+        f"{'total':<10}{sum(e.get('sessions', 0) for e in manifest['harnesses'].values()):>10}"
+        f"{manifest['total_files']:>8}{manifest['total_bytes'] / 1e6:>10.1f}",
+        file=err,
+    )
     print("largest files:", file=err)
     for f in manifest["largest"][:6]:
         print(f"  {f['bytes'] / 1e6:8.1f} MB  {f['path']}", file=err)
@@ -410,16 +504,28 @@ def print_summary(manifest: dict) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sessions", type=int, default=None, help="number of sessions (default 10000)")
-    ap.add_argument("--size-gb", type=float, default=None, help="approximate total size (default 1.5)")
+    ap.add_argument(
+        "--size-gb", type=float, default=None, help="approximate total size (default 1.5)"
+    )
     ap.add_argument("--out", default=None, help=f"HOME dir to write (default {CACHE}/corpus)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--small", action="store_true", help="preset: 200 sessions, ~20 MB, out .../corpus-small")
-    ap.add_argument("--work-root", default="/tmp/axi-bench-work", help="parent of the project dirs (cwds)")
-    ap.add_argument("--anchor", default=None, help="ISO time the corpus ends at (default: now, to the hour)")
+    ap.add_argument(
+        "--small", action="store_true", help="preset: 200 sessions, ~20 MB, out .../corpus-small"
+    )
+    ap.add_argument(
+        "--work-root", default="/tmp/axi-bench-work", help="parent of the project dirs (cwds)"
+    )
+    ap.add_argument(
+        "--anchor", default=None, help="ISO time the corpus ends at (default: now, to the hour)"
+    )
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--templates", default=str(DEFAULT_CORPUS), help="shared/corpus dir with the real files")
+    ap.add_argument(
+        "--templates", default=str(DEFAULT_CORPUS), help="shared/corpus dir with the real files"
+    )
     args = ap.parse_args(argv)
     if args.small:
         args.sessions = args.sessions or 200

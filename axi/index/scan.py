@@ -86,10 +86,10 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     _forget(conn, gone)
     report.removed += len(gone)
     _run(conn, jobs, deadline, report)
-    with write(conn):
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('scanned_at', ?)", (str(time.time()),))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)",
-                     ("1" if report.complete else "0",))
+    complete = "1" if report.complete else "0"
+    if report.parsed_files or report.removed or get_meta(conn, "complete") != complete:
+        with write(conn):
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
     report.seconds = time.monotonic() - started
     return report
 

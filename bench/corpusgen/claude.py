@@ -57,8 +57,17 @@ def usage(inp: int, cwrite: int, cread: int, out: int) -> dict:
 class ClaudeSession:
     """Streams one session file. ``agent_id`` set = a sidechain (sub-agent) transcript."""
 
-    def __init__(self, ctx, spec: dict, rng: random.Random, out, agent_id: str | None = None,
-                 agent_type: str = "", sid: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        ctx,
+        spec: dict,
+        rng: random.Random,
+        out,
+        agent_id: str | None = None,
+        agent_type: str = "",
+        sid: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.ctx = ctx
         self.spec = spec
         self.rng = rng
@@ -101,12 +110,19 @@ class ClaudeSession:
         return obj["uuid"]
 
     def user_prompt(self, content: str) -> None:
-        obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None,
-                     "promptId": self.prompt_id}
+        obj: dict = {
+            "parentUuid": self.last_uuid,
+            "isSidechain": self.agent_id is not None,
+            "promptId": self.prompt_id,
+        }
         if self.agent_id:
             obj["agentId"] = self.agent_id
-        obj |= {"type": "user", "message": {"role": "user", "content": content},
-                "uuid": uuid4(self.rng), "timestamp": iso_ms(self.clock.tick(50, 200))}
+        obj |= {
+            "type": "user",
+            "message": {"role": "user", "content": content},
+            "uuid": uuid4(self.rng),
+            "timestamp": iso_ms(self.clock.tick(50, 200)),
+        }
         if not self.agent_id:
             obj["permissionMode"] = "default"
             obj["promptSource"] = "sdk"
@@ -116,42 +132,77 @@ class ClaudeSession:
         obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None}
         if self.agent_id:
             obj["agentId"] = self.agent_id
-        obj |= {"attachment": payload, "type": "attachment", "uuid": uuid4(self.rng),
-                "timestamp": iso_ms(self.clock.tick(0, 2))}
+        obj |= {
+            "attachment": payload,
+            "type": "attachment",
+            "uuid": uuid4(self.rng),
+            "timestamp": iso_ms(self.clock.tick(0, 2)),
+        }
         self._emit(self._tail(obj))
 
-    def assistant_lines(self, blocks: list[dict], stop: str, use: dict, msg_id: str, req_id: str) -> None:
+    def assistant_lines(
+        self, blocks: list[dict], stop: str, use: dict, msg_id: str, req_id: str
+    ) -> None:
         self.block_uuids = []
         for i, block in enumerate(blocks):
             obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None}
             if self.agent_id:
                 obj["agentId"] = self.agent_id
-            obj["message"] = {"id": msg_id, "type": "message", "role": "assistant", "model": self.model,
-                              "content": [block], "stop_reason": stop, "stop_sequence": None,
-                              "usage": use, "stop_details": None}
+            obj["message"] = {
+                "id": msg_id,
+                "type": "message",
+                "role": "assistant",
+                "model": self.model,
+                "content": [block],
+                "stop_reason": stop,
+                "stop_sequence": None,
+                "usage": use,
+                "stop_details": None,
+            }
             obj["requestId"] = req_id
             if self.agent_id:
                 obj["attributionAgent"] = self.agent_type
-            obj |= {"type": "assistant", "uuid": uuid4(self.rng),
-                    "timestamp": iso_ms(self.clock.tick(1, 40) if i else self.clock.tick(1500, 25_000))}
+            obj |= {
+                "type": "assistant",
+                "uuid": uuid4(self.rng),
+                "timestamp": iso_ms(self.clock.tick(1, 40) if i else self.clock.tick(1500, 25_000)),
+            }
             self.block_uuids.append(self._emit(self._tail(obj)))
 
     def tool_result(self, tool_id: str, source_uuid: str, content, result: dict) -> None:
-        obj: dict = {"parentUuid": self.last_uuid, "isSidechain": self.agent_id is not None,
-                     "promptId": self.prompt_id}
+        obj: dict = {
+            "parentUuid": self.last_uuid,
+            "isSidechain": self.agent_id is not None,
+            "promptId": self.prompt_id,
+        }
         if self.agent_id:
             obj["agentId"] = self.agent_id
-        obj |= {"type": "user",
-                "message": {"role": "user", "content": [
-                    {"tool_use_id": tool_id, "type": "tool_result", "content": content, "is_error": False}]},
-                "uuid": uuid4(self.rng), "timestamp": iso_ms(self.clock.tick(40, 30_000)),
-                "toolUseResult": result, "sourceToolAssistantUUID": source_uuid}
+        obj |= {
+            "type": "user",
+            "message": {
+                "role": "user",
+                "content": [
+                    {
+                        "tool_use_id": tool_id,
+                        "type": "tool_result",
+                        "content": content,
+                        "is_error": False,
+                    }
+                ],
+            },
+            "uuid": uuid4(self.rng),
+            "timestamp": iso_ms(self.clock.tick(40, 30_000)),
+            "toolUseResult": result,
+            "sourceToolAssistantUUID": source_uuid,
+        }
         self._emit(self._tail(obj))
 
     # ------------------------------------------------------------------ model calls
     def response(self, blocks: list[dict]) -> dict:
         rng = self.rng
-        out_tokens = sum(len(str(b.get("text") or b.get("thinking") or b.get("input"))) for b in blocks) // 4
+        out_tokens = (
+            sum(len(str(b.get("text") or b.get("thinking") or b.get("input"))) for b in blocks) // 4
+        )
         out_tokens += rng.randint(5, 60)
         inp = rng.randint(1, 45)
         cwrite = self.pending + rng.randint(0, 40)
@@ -172,12 +223,20 @@ class ClaudeSession:
         return use
 
     def thinking_block(self) -> dict:
-        return {"type": "thinking", "thinking": text.thinking_text(self.rng, self.lang),
-                "signature": b64_blob(self.rng, self.rng.randint(120, 600))}
+        return {
+            "type": "thinking",
+            "thinking": text.thinking_text(self.rng, self.lang),
+            "signature": b64_blob(self.rng, self.rng.randint(120, 600)),
+        }
 
     def wants_subagent(self) -> bool:
-        return (self.agent_id is None and bool(self.spec.get("subagent")) and not self.sub_truths
-                and hasattr(self.out, "path") and self.rng.random() < 0.5)
+        return (
+            self.agent_id is None
+            and bool(self.spec.get("subagent"))
+            and not self.sub_truths
+            and hasattr(self.out, "path")
+            and self.rng.random() < 0.5
+        )
 
     def bash_round(self, n_calls: int) -> None:
         rng = self.rng
@@ -185,22 +244,39 @@ class ClaudeSession:
         if rng.random() < 0.25:
             blocks.append(self.thinking_block())
         if rng.random() < 0.7:
-            blocks.append({"type": "text", "text": text.assistant_text(rng, self.lang, rng.randint(1, 3))})
+            blocks.append(
+                {"type": "text", "text": text.assistant_text(rng, self.lang, rng.randint(1, 3))}
+            )
         calls = []
         for _ in range(n_calls):
             cmd, desc, kind = text.shell_command(rng, self.lang)
             tool_id = "toolu_01" + b62(rng, 22)
             calls.append((tool_id, kind))
-            blocks.append({"type": "tool_use", "id": tool_id, "name": "Bash",
-                           "input": {"command": cmd, "description": desc}})
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": tool_id,
+                    "name": "Bash",
+                    "input": {"command": cmd, "description": desc},
+                }
+            )
         self.response(blocks)
-        sources = self.block_uuids[-len(calls):]
+        sources = self.block_uuids[-len(calls) :]
         for (tool_id, kind), source in zip(calls, sources, strict=True):
             size = self.tool_output_size()
             output = self.ctx.pools.slice(rng, kind, size).rstrip("\n")
-            self.tool_result(tool_id, source, output, {
-                "stdout": output, "stderr": "", "interrupted": False, "isImage": False,
-                "noOutputExpected": False})
+            self.tool_result(
+                tool_id,
+                source,
+                output,
+                {
+                    "stdout": output,
+                    "stderr": "",
+                    "interrupted": False,
+                    "isImage": False,
+                    "noOutputExpected": False,
+                },
+            )
             self.pending += len(output) // 4
             self.tool_calls += 1
 
@@ -242,20 +318,41 @@ class ClaudeSession:
 
     def queue_ops(self, prompt: str) -> None:
         ts = self.clock.tick(20_000, 600_000)
-        self.out.write({"type": "queue-operation", "operation": "enqueue", "timestamp": iso_ms(ts),
-                        "sessionId": self.sid, "content": prompt})
-        self.out.write({"type": "queue-operation", "operation": "dequeue",
-                        "timestamp": iso_ms(self.clock.tick(0, 2)), "sessionId": self.sid})
+        self.out.write(
+            {
+                "type": "queue-operation",
+                "operation": "enqueue",
+                "timestamp": iso_ms(ts),
+                "sessionId": self.sid,
+                "content": prompt,
+            }
+        )
+        self.out.write(
+            {
+                "type": "queue-operation",
+                "operation": "dequeue",
+                "timestamp": iso_ms(self.clock.tick(0, 2)),
+                "sessionId": self.sid,
+            }
+        )
 
     def last_prompt(self, prompt: str) -> None:
-        self.out.write({"type": "last-prompt", "lastPrompt": prompt, "leafUuid": self.last_uuid,
-                        "sessionId": self.sid})
+        self.out.write(
+            {
+                "type": "last-prompt",
+                "lastPrompt": prompt,
+                "leafUuid": self.last_uuid,
+                "sessionId": self.sid,
+            }
+        )
 
     def run(self) -> None:
         rng = self.rng
         switch_at = rng.randint(1, 4) if self.spec.get("model_switch") else -1
         if self.prompts == 0:  # a fork arrives here with its copied history already written
-            first = self.spec.get("first_prompt") or text.first_prompt(rng, self.lang, self.ctx.pools)
+            first = self.spec.get("first_prompt") or text.first_prompt(
+                rng, self.lang, self.ctx.pools
+            )
             self.invocation(first, True, False)
         while self.out.bytes < self.spec["target"]:
             if self.prompts == switch_at:
@@ -267,41 +364,78 @@ class ClaudeSession:
         rng = self.rng
         agent_id = "a" + hexstr(rng, 16)
         agent_type = rng.choice(("general-purpose", "Explore", "Plan"))
-        desc = text.title_from(text.follow_up(rng, self.lang)).capitalize() or "Inspect project files"
+        desc = (
+            text.title_from(text.follow_up(rng, self.lang)).capitalize() or "Inspect project files"
+        )
         sub_prompt = text.first_prompt(rng, self.lang, self.ctx.pools)
         tool_id = "toolu_01" + b62(rng, 22)
-        self.response([
-            {"type": "text", "text": "I'll delegate this to a sub-agent."},
-            {"type": "tool_use", "id": tool_id, "name": "Agent",
-             "input": {"description": desc, "prompt": sub_prompt}},
-        ])
+        self.response(
+            [
+                {"type": "text", "text": "I'll delegate this to a sub-agent."},
+                {
+                    "type": "tool_use",
+                    "id": tool_id,
+                    "name": "Agent",
+                    "input": {"description": desc, "prompt": sub_prompt},
+                },
+            ]
+        )
         source = self.last_uuid or ""
         sub = self.run_subagent(agent_id, agent_type, sub_prompt, desc, tool_id)
         answer = sub["answer"]
         total = sub["tokens"]["total"]
         content = [
             {"type": "text", "text": answer},
-            {"type": "text", "text": f"agentId: {agent_id} (use SendMessage with to: '{agent_id}', "
-                                     f"summary: '<5-10 word recap>' to continue this agent)\n<usage>"
-                                     f"subagent_tokens: {total}\ntool_uses: {sub['tool_calls']}\n"
-                                     f"duration_ms: {sub['duration_ms']}</usage>"},
+            {
+                "type": "text",
+                "text": f"agentId: {agent_id} (use SendMessage with to: '{agent_id}', "
+                f"summary: '<5-10 word recap>' to continue this agent)\n<usage>"
+                f"subagent_tokens: {total}\ntool_uses: {sub['tool_calls']}\n"
+                f"duration_ms: {sub['duration_ms']}</usage>",
+            },
         ]
-        self.tool_result(tool_id, source, content, {
-            "status": "completed", "prompt": sub_prompt, "agentId": agent_id, "agentType": agent_type,
-            "content": [{"type": "text", "text": answer}], "resolvedModel": sub["model"] + "[1m]",
-            "totalDurationMs": sub["duration_ms"], "totalTokens": total,
-            "totalToolUseCount": sub["tool_calls"], "usage": sub["last_usage"]})
+        self.tool_result(
+            tool_id,
+            source,
+            content,
+            {
+                "status": "completed",
+                "prompt": sub_prompt,
+                "agentId": agent_id,
+                "agentType": agent_type,
+                "content": [{"type": "text", "text": answer}],
+                "resolvedModel": sub["model"] + "[1m]",
+                "totalDurationMs": sub["duration_ms"],
+                "totalTokens": total,
+                "totalToolUseCount": sub["tool_calls"],
+                "usage": sub["last_usage"],
+            },
+        )
         self.pending += len(answer) // 4
 
-    def run_subagent(self, agent_id: str, agent_type: str, prompt: str, desc: str, tool_id: str) -> dict:
+    def run_subagent(
+        self, agent_id: str, agent_type: str, prompt: str, desc: str, tool_id: str
+    ) -> dict:
         base = Path(self.out.path).with_suffix("") / "subagents"
         path = base / f"agent-{agent_id}.jsonl"
         writer = JsonlWriter(path)
-        spec = dict(self.spec, target=self.spec["target"] // 6, subagent=False,
-                    model="claude-haiku-4-5" if agent_type == "Explore" else self.model)
+        spec = dict(
+            self.spec,
+            target=self.spec["target"] // 6,
+            subagent=False,
+            model="claude-haiku-4-5" if agent_type == "Explore" else self.model,
+        )
         start = self.clock.ms
-        sub = ClaudeSession(self.ctx, spec, self.rng, writer, agent_id=agent_id, agent_type=agent_type,
-                            sid=self.sid, clock=self.clock)
+        sub = ClaudeSession(
+            self.ctx,
+            spec,
+            self.rng,
+            writer,
+            agent_id=agent_id,
+            agent_type=agent_type,
+            sid=self.sid,
+            clock=self.clock,
+        )
         sub.prompt_id = self.prompt_id
         sub.user_prompt(prompt)
         sub.attachment(self.ctx.templates.claude_sub_skill)
@@ -314,12 +448,22 @@ class ClaudeSession:
         writer.close(self.clock.ms)
         (base / f"agent-{agent_id}.meta.json").write_text(
             f'{{"agentType":"{agent_type}","description":{_json_str(desc)},"toolUseId":"{tool_id}",'
-            f'"spawnDepth":1}}')
-        truth = {"agent_id": agent_id, "path": str(path), "model": sub.model, "bytes": writer.bytes,
-                 "tokens": sub.tokens.as_dict()}
+            f'"spawnDepth":1}}'
+        )
+        truth = {
+            "agent_id": agent_id,
+            "path": str(path),
+            "model": sub.model,
+            "bytes": writer.bytes,
+            "tokens": sub.tokens.as_dict(),
+        }
         self.sub_truths.append(truth)
-        return truth | {"answer": answer, "tool_calls": sub.tool_calls,
-                        "duration_ms": self.clock.ms - start, "last_usage": last_usage}
+        return truth | {
+            "answer": answer,
+            "tool_calls": sub.tool_calls,
+            "duration_ms": self.clock.ms - start,
+            "last_usage": last_usage,
+        }
 
 
 def _json_str(value: str) -> str:
@@ -365,13 +509,17 @@ def write_fork_prelude(ctx, spec: dict, sess: ClaudeSession) -> set[str]:
             sess.out.write(obj)
             sess.last_uuid = obj["uuid"]
     sess.first_prompt = psess.first_prompt
-    sess.tokens.add(*(spec["parent_tokens"][k] for k in ("input", "output", "cache_read", "cache_write")))
+    sess.tokens.add(
+        *(spec["parent_tokens"][k] for k in ("input", "output", "cache_read", "cache_write"))
+    )
     sess.seen_ids = set(psess.seen_ids)
     sess.context = psess.context
     sess.model = psess.model
     sess.turn(new_prompt, False)
     sess.prompts = psess.prompts + 1
-    sess.last_prompt(psess.first_prompt or new_prompt)  # Claude writes the chain's first prompt here
+    sess.last_prompt(
+        psess.first_prompt or new_prompt
+    )  # Claude writes the chain's first prompt here
     spec["parent_id"] = psid
     spec["first_new_prompt"] = new_prompt
     return set(psess.seen_ids)
@@ -379,10 +527,20 @@ def write_fork_prelude(ctx, spec: dict, sess: ClaudeSession) -> set[str]:
 
 def truth_of(sess: ClaudeSession, spec: dict, path: Path, nbytes: int, copied: set[str]) -> dict:
     truth = {
-        "harness": "claude", "id": sess.sid, "path": str(path), "cwd": sess.cwd, "model": sess.model,
-        "title": sess.first_prompt, "tokens": sess.tokens.as_dict(), "bytes": nbytes,
-        "started_ms": spec["start_ms"], "updated_ms": sess.clock.ms, "prompts": sess.prompts,
-        "responses": sess.responses, "tool_calls": sess.tool_calls, "git_branch": sess.branch,
+        "harness": "claude",
+        "id": sess.sid,
+        "path": str(path),
+        "cwd": sess.cwd,
+        "model": sess.model,
+        "title": sess.first_prompt,
+        "tokens": sess.tokens.as_dict(),
+        "bytes": nbytes,
+        "started_ms": spec["start_ms"],
+        "updated_ms": sess.clock.ms,
+        "prompts": sess.prompts,
+        "responses": sess.responses,
+        "tool_calls": sess.tool_calls,
+        "git_branch": sess.branch,
     }
     if sess.sub_truths:
         truth["subagents"] = sess.sub_truths
@@ -399,11 +557,17 @@ def truth_of(sess: ClaudeSession, spec: dict, path: Path, nbytes: int, copied: s
 
 
 def append_turns(ctx, path: Path, nbytes: int, rng: random.Random) -> int:
-    """Appends about ``nbytes`` of new invocations to an existing transcript (for re-index tests)."""
+    """Appends about ``nbytes`` of new invocations to an existing transcript (re-index bench)."""
     tail = _last_envelope(path)
-    spec = {"start_ms": _ms_of(tail["timestamp"]) + 60_000, "limit_ms": 1 << 62,
-            "cwd": tail["cwd"], "lang": "python", "branch": tail.get("gitBranch"),
-            "model": tail.get("message", {}).get("model") or MODELS[0], "target": nbytes}
+    spec = {
+        "start_ms": _ms_of(tail["timestamp"]) + 60_000,
+        "limit_ms": 1 << 62,
+        "cwd": tail["cwd"],
+        "lang": "python",
+        "branch": tail.get("gitBranch"),
+        "model": tail.get("message", {}).get("model") or MODELS[0],
+        "target": nbytes,
+    }
     writer = JsonlWriter(path, append=True)
     sess = ClaudeSession(ctx, spec, rng, writer, sid=tail["sessionId"])
     sess.last_uuid = tail["uuid"]

@@ -16,14 +16,20 @@ import time
 from pathlib import Path
 
 from . import text
-from .common import Clock, JsonlWriter, b62, dumps, day_dir, hexstr, iso_ms, lognormal_int, uuid7
+from .common import Clock, JsonlWriter, b62, day_dir, dumps, hexstr, iso_ms, lognormal_int, uuid7
 from .templates import CORPUS_CWD, CORPUS_DATE, render
 
 CLI_VERSION = "0.169.0"
 MODELS = ("gpt-5-codex", "gpt-5.1-codex", "gpt-5.1-codex-mini", "gpt-5")
 WINDOW = 258_400
-USAGE_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens",
-              "reasoning_output_tokens", "total_tokens")
+USAGE_KEYS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_input_tokens",
+    "output_tokens",
+    "reasoning_output_tokens",
+    "total_tokens",
+)
 
 
 def zero_usage() -> dict:
@@ -58,7 +64,9 @@ class CodexSession:
         self.lit = ctx.templates.codex_literals
         y, m, d = day_dir(spec["start_ms"])
         stamp = time.strftime("%Y-%m-%dT%H-%M-%S", time.gmtime(spec["start_ms"] // 1000))
-        self.path = ctx.home / ".codex" / "sessions" / y / m / d / f"rollout-{stamp}-{self.thread}.jsonl"
+        self.path = (
+            ctx.home / ".codex" / "sessions" / y / m / d / f"rollout-{stamp}-{self.thread}.jsonl"
+        )
         self.out = JsonlWriter(self.path)
 
     # ------------------------------------------------------------------ envelope
@@ -66,7 +74,11 @@ class CodexSession:
         ts = iso_ms(self.clock.ms if ms is None else ms)
         body = payload.encode() if isinstance(payload, str) else dumps(payload)
         line = b'{"timestamp":"%s","ordinal":%d,"type":"%s","payload":%s' % (
-            ts.encode(), self.ordinal, kind.encode(), body)
+            ts.encode(),
+            self.ordinal,
+            kind.encode(),
+            body,
+        )
         if metadata is not None:
             meta = metadata.encode() if isinstance(metadata, str) else dumps(metadata)
             line += b',"metadata":' + meta
@@ -78,19 +90,29 @@ class CodexSession:
 
     def meta(self, extra: dict | None = None) -> dict:
         self.seq += 1
-        base = {"history_sequence": self.seq, "sampled_through_sequence": max(0, self.seq - 2),
-                "client_authored": False}
+        base = {
+            "history_sequence": self.seq,
+            "sampled_through_sequence": max(0, self.seq - 2),
+            "client_authored": False,
+        }
         return base | (extra or {})
 
     def subs(self) -> dict[str, str]:
         date = iso_ms(self.clock.ms)[:10]
         return {
-            CORPUS_CWD: self.cwd, self.lit["thread"]: self.thread, self.lit["turn"]: self.turn_id,
-            self.lit["window"]: self.window, '"gpt-5-codex"': f'"{self.model}"', '"fakellm"': '"openai"',
-            CORPUS_DATE: date, self.lit["dev_id"]: "msg_" + uuid7(self.rng, self.clock.ms),
+            CORPUS_CWD: self.cwd,
+            self.lit["thread"]: self.thread,
+            self.lit["turn"]: self.turn_id,
+            self.lit["window"]: self.window,
+            '"gpt-5-codex"': f'"{self.model}"',
+            '"fakellm"': '"openai"',
+            CORPUS_DATE: date,
+            self.lit["dev_id"]: "msg_" + uuid7(self.rng, self.clock.ms),
             self.lit["env_id"]: "msg_" + uuid7(self.rng, self.clock.ms),
-            self.lit["dev_ct"]: f"{self.clock.ms / 1000:.7f}", self.lit["env_ct"]: f"{self.clock.ms / 1000:.7f}",
-            self.lit["switch_turn"]: self.turn_id, self.lit["switch_id"]: "msg_" + uuid7(self.rng, self.clock.ms),
+            self.lit["dev_ct"]: f"{self.clock.ms / 1000:.7f}",
+            self.lit["env_ct"]: f"{self.clock.ms / 1000:.7f}",
+            self.lit["switch_turn"]: self.turn_id,
+            self.lit["switch_id"]: "msg_" + uuid7(self.rng, self.clock.ms),
             self.lit["switch_ct"]: f"{self.clock.ms / 1000:.7f}",
         }
 
@@ -101,8 +123,14 @@ class CodexSession:
     def session_meta(self) -> None:
         tpl = self.ctx.templates
         payload = json.loads(tpl.codex_meta_text)
-        payload.update(session_id=self.thread, id=self.thread, timestamp=iso_ms(self.clock.ms - 20),
-                       cwd=self.cwd, runtime_workspace_roots=[self.cwd], model_provider="openai")
+        payload.update(
+            session_id=self.thread,
+            id=self.thread,
+            timestamp=iso_ms(self.clock.ms - 20),
+            cwd=self.cwd,
+            runtime_workspace_roots=[self.cwd],
+            model_provider="openai",
+        )
         payload["base_instructions"]["provenance"]["model"] = self.model
         payload["context_window"] = {"window_id": self.window}
         if self.spec.get("git_sha"):
@@ -110,67 +138,149 @@ class CodexSession:
         self.emit("session_meta", payload)
 
     def task_started(self) -> None:
-        attribution = {"turn_id": self.turn_id, "turn_trigger": "exec", "parent_turn_id": None,
-                       "initiating_agent_path": None, "root_turn_id": self.turn_id}
-        self.event({"type": "task_started", "turn_attribution": attribution, "turn_id": self.turn_id,
-                    "root_turn_id": self.turn_id, "started_at": self.clock.ms // 1000,
-                    "model_context_window": WINDOW, "collaboration_mode_kind": "default"})
+        attribution = {
+            "turn_id": self.turn_id,
+            "turn_trigger": "exec",
+            "parent_turn_id": None,
+            "initiating_agent_path": None,
+            "root_turn_id": self.turn_id,
+        }
+        self.event(
+            {
+                "type": "task_started",
+                "turn_attribution": attribution,
+                "turn_id": self.turn_id,
+                "root_turn_id": self.turn_id,
+                "started_at": self.clock.ms // 1000,
+                "model_context_window": WINDOW,
+                "collaboration_mode_kind": "default",
+            }
+        )
 
     def user_message(self, prompt: str) -> None:
         rng, ms = self.rng, self.clock.tick(5, 30)
         msg_id = "msg_" + uuid7(rng, ms)
-        self.emit("response_item", {
-            "type": "message", "id": msg_id, "role": "user",
-            "content": [{"type": "input_text", "text": prompt}],
-            "internal_chat_message_metadata_passthrough": {
-                "turn_id": self.turn_id, "create_time": ms / 1000, "content_item_kinds": ["user.text"],
-                "content_item_metadata": [{"provenance": {"type": "user"}}]}},
-            self.meta({"retained_source": {"id": {"message_id": msg_id, "turn_id": self.turn_id, "role": "user"},
-                                           "revision": "retained_" + uuid7(rng, ms), "complete": True},
-                       "user_input_order": self.user_order, "mcp_attribution": {"status": "none"}}))
+        self.emit(
+            "response_item",
+            {
+                "type": "message",
+                "id": msg_id,
+                "role": "user",
+                "content": [{"type": "input_text", "text": prompt}],
+                "internal_chat_message_metadata_passthrough": {
+                    "turn_id": self.turn_id,
+                    "create_time": ms / 1000,
+                    "content_item_kinds": ["user.text"],
+                    "content_item_metadata": [{"provenance": {"type": "user"}}],
+                },
+            },
+            self.meta(
+                {
+                    "retained_source": {
+                        "id": {"message_id": msg_id, "turn_id": self.turn_id, "role": "user"},
+                        "revision": "retained_" + uuid7(rng, ms),
+                        "complete": True,
+                    },
+                    "user_input_order": self.user_order,
+                    "mcp_attribution": {"status": "none"},
+                }
+            ),
+        )
         self.user_order += 1
         ms = self.clock.tick(0, 3)
-        self.item({"type": "UserMessage", "id": uuid7(rng, ms),
-                   "content": [{"type": "text", "text": prompt, "text_elements": []}]}, ms, ms)
+        self.item(
+            {
+                "type": "UserMessage",
+                "id": uuid7(rng, ms),
+                "content": [{"type": "text", "text": prompt, "text_elements": []}],
+            },
+            ms,
+            ms,
+        )
 
     def item(self, item: dict, started: int, completed: int) -> None:
-        self.event({"type": "item_completed", "thread_id": self.thread, "turn_id": self.turn_id,
-                    "item": item, "started_at_ms": started, "completed_at_ms": completed})
+        self.event(
+            {
+                "type": "item_completed",
+                "thread_id": self.thread,
+                "turn_id": self.turn_id,
+                "item": item,
+                "started_at_ms": started,
+                "completed_at_ms": completed,
+            }
+        )
 
     def usage_record(self, out_extra: int, reasoning: int) -> dict:
         rng = self.rng
         cached = int(self.context * rng.uniform(0.75, 0.98))
         out = rng.randint(30, 900) + out_extra
-        u = {"input_tokens": self.context, "cached_input_tokens": cached, "cache_write_input_tokens": 0,
-             "output_tokens": out, "reasoning_output_tokens": reasoning, "total_tokens": self.context + out}
+        u = {
+            "input_tokens": self.context,
+            "cached_input_tokens": cached,
+            "cache_write_input_tokens": 0,
+            "output_tokens": out,
+            "reasoning_output_tokens": reasoning,
+            "total_tokens": self.context + out,
+        }
         self.context += out + rng.randint(10, 200)
         if self.context > 240_000:
             self.context = rng.randint(20_000, 45_000)
         self.turn_usage = add_usage(self.turn_usage, u)
         self.thread_usage = add_usage(self.thread_usage, u)
-        self.emit("token_usage_record", {
-            "thread_id": self.thread, "turn_id": self.turn_id, "session_id": self.thread,
-            "root_turn_id": self.turn_id, "response_id": "resp_" + hexstr(rng, 48),
-            "usage": u, "turn_token_usage": self.turn_usage, "thread_token_usage": self.thread_usage})
+        self.emit(
+            "token_usage_record",
+            {
+                "thread_id": self.thread,
+                "turn_id": self.turn_id,
+                "session_id": self.thread,
+                "root_turn_id": self.turn_id,
+                "response_id": "resp_" + hexstr(rng, 48),
+                "usage": u,
+                "turn_token_usage": self.turn_usage,
+                "thread_token_usage": self.thread_usage,
+            },
+        )
         return u
 
     def token_count(self, last: dict) -> None:
-        self.event({"type": "token_count", "info": {
-            "total_token_usage": self.thread_usage, "last_token_usage": last,
-            "last_usage_includes_reasoning": False, "model_context_window": WINDOW},
-            "rate_limits": self.ctx.templates.codex_rate_limits})
+        self.event(
+            {
+                "type": "token_count",
+                "info": {
+                    "total_token_usage": self.thread_usage,
+                    "last_token_usage": last,
+                    "last_usage_includes_reasoning": False,
+                    "model_context_window": WINDOW,
+                },
+                "rate_limits": self.ctx.templates.codex_rate_limits,
+            }
+        )
 
     def reasoning(self) -> int:
         rng = self.rng
         rs_id = "rs_" + hexstr(rng, 48)
-        summary = "**" + text.title_from(text.follow_up(rng, self.lang)).capitalize() + "**\n\n" + \
-            text.thinking_text(rng, self.lang)
+        summary = (
+            "**"
+            + text.title_from(text.follow_up(rng, self.lang)).capitalize()
+            + "**\n\n"
+            + text.thinking_text(rng, self.lang)
+        )
         ms = self.clock.tick(300, 8000)
-        self.item({"type": "Reasoning", "id": rs_id, "summary_text": [summary], "raw_content": []}, ms, ms)
-        self.emit("response_item", {
-            "type": "reasoning", "id": rs_id, "summary": [{"type": "summary_text", "text": summary}],
-            "content": None, "encrypted_content": None,
-            "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id}}, self.meta())
+        self.item(
+            {"type": "Reasoning", "id": rs_id, "summary_text": [summary], "raw_content": []}, ms, ms
+        )
+        self.emit(
+            "response_item",
+            {
+                "type": "reasoning",
+                "id": rs_id,
+                "summary": [{"type": "summary_text", "text": summary}],
+                "content": None,
+                "encrypted_content": None,
+                "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id},
+            },
+            self.meta(),
+        )
         return len(summary) // 4 + rng.randint(20, 400)
 
     def tool_call(self) -> None:
@@ -179,29 +289,65 @@ class CodexSession:
         cmd, _desc, kind = text.shell_command(rng, self.lang)
         call_id = "call_" + b62(rng, 24)
         self.clock.tick(800, 20_000)
-        self.emit("response_item", {
-            "type": "function_call", "status": "completed", "id": "fc_" + hexstr(rng, 48),
-            "name": "exec_command", "arguments": json.dumps({"cmd": cmd}), "call_id": call_id,
-            "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id}},
-            self.meta({"user_input_order": self.user_order}))
+        self.emit(
+            "response_item",
+            {
+                "type": "function_call",
+                "status": "completed",
+                "id": "fc_" + hexstr(rng, 48),
+                "name": "exec_command",
+                "arguments": json.dumps({"cmd": cmd}),
+                "call_id": call_id,
+                "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id},
+            },
+            self.meta({"user_input_order": self.user_order}),
+        )
         last = self.usage_record(len(cmd) // 4, reasoning)
-        output = self.ctx.pools.slice(rng, kind, lognormal_int(rng, self.spec["verbosity"], 1.1, 10, 400_000))
+        output = self.ctx.pools.slice(
+            rng, kind, lognormal_int(rng, self.spec["verbosity"], 1.1, 10, 400_000)
+        )
         start = self.clock.ms
         end = self.clock.tick(20, 30_000)
-        parsed = [{"type": "unknown", "cmd": cmd}] if not cmd.startswith("ls") else \
-            [{"type": "list_files", "cmd": cmd, "path": None}]
-        self.item({"type": "CommandExecution", "id": call_id, "process_id": str(rng.randint(1000, 99999)),
-                   "command": ["/bin/bash", "-lc", cmd], "cwd": "file://" + self.cwd, "parsed_cmd": parsed,
-                   "source": "unified_exec_startup", "status": "completed", "aggregated_output": output,
-                   "exit_code": 0, "duration": {"secs": (end - start) // 1000, "nanos": rng.randint(0, 999_999)}},
-                  start, end)
-        header = (f"Chunk ID: {hexstr(rng, 6)}\nWall time: {(end - start) / 1000:.4f} seconds\n"
-                  f"Process exited with code 0\nOriginal token count: {len(output) // 4}\nOutput:\n")
-        self.emit("response_item", {
-            "type": "function_call_output", "id": "fco_" + uuid7(rng, end), "call_id": call_id,
-            "output": header + output,
-            "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id, "create_time": end / 1000}},
-            self.meta({"fallback_token_limit_override": 3000}))
+        parsed = (
+            [{"type": "unknown", "cmd": cmd}]
+            if not cmd.startswith("ls")
+            else [{"type": "list_files", "cmd": cmd, "path": None}]
+        )
+        self.item(
+            {
+                "type": "CommandExecution",
+                "id": call_id,
+                "process_id": str(rng.randint(1000, 99999)),
+                "command": ["/bin/bash", "-lc", cmd],
+                "cwd": "file://" + self.cwd,
+                "parsed_cmd": parsed,
+                "source": "unified_exec_startup",
+                "status": "completed",
+                "aggregated_output": output,
+                "exit_code": 0,
+                "duration": {"secs": (end - start) // 1000, "nanos": rng.randint(0, 999_999)},
+            },
+            start,
+            end,
+        )
+        header = (
+            f"Chunk ID: {hexstr(rng, 6)}\nWall time: {(end - start) / 1000:.4f} seconds\n"
+            f"Process exited with code 0\nOriginal token count: {len(output) // 4}\nOutput:\n"
+        )
+        self.emit(
+            "response_item",
+            {
+                "type": "function_call_output",
+                "id": "fco_" + uuid7(rng, end),
+                "call_id": call_id,
+                "output": header + output,
+                "internal_chat_message_metadata_passthrough": {
+                    "turn_id": self.turn_id,
+                    "create_time": end / 1000,
+                },
+            },
+            self.meta({"fallback_token_limit_override": 3000}),
+        )
         self.token_count(last)
         self.context += len(output) // 4
         self.tool_calls += 1
@@ -212,16 +358,35 @@ class CodexSession:
         answer = text.final_answer(rng, self.lang)
         ms = self.clock.tick(800, 20_000)
         msg_id = "msg_" + hexstr(rng, 48)
-        self.item({"type": "AgentMessage", "id": msg_id, "content": [{"type": "Text", "text": answer}]}, ms, ms)
-        self.emit("response_item", {
-            "type": "message", "status": "completed", "id": msg_id, "role": "assistant",
-            "content": [{"type": "output_text", "text": answer, "annotations": []}],
-            "internal_chat_message_metadata_passthrough": {"turn_id": self.turn_id,
-                                                           "content_item_kinds": ["unknown"]}},
-            self.meta({"retained_source": {"id": {"message_id": msg_id, "turn_id": self.turn_id,
-                                                  "role": "assistant"},
-                                           "revision": "retained_" + uuid7(rng, ms), "complete": True},
-                       "user_input_order": self.user_order}))
+        self.item(
+            {"type": "AgentMessage", "id": msg_id, "content": [{"type": "Text", "text": answer}]},
+            ms,
+            ms,
+        )
+        self.emit(
+            "response_item",
+            {
+                "type": "message",
+                "status": "completed",
+                "id": msg_id,
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": answer, "annotations": []}],
+                "internal_chat_message_metadata_passthrough": {
+                    "turn_id": self.turn_id,
+                    "content_item_kinds": ["unknown"],
+                },
+            },
+            self.meta(
+                {
+                    "retained_source": {
+                        "id": {"message_id": msg_id, "turn_id": self.turn_id, "role": "assistant"},
+                        "revision": "retained_" + uuid7(rng, ms),
+                        "complete": True,
+                    },
+                    "user_input_order": self.user_order,
+                }
+            ),
+        )
         self.user_order += 1
         last = self.usage_record(len(answer) // 4, reasoning)
         self.token_count(last)
@@ -238,12 +403,22 @@ class CodexSession:
                 self.event_text("settings")
         self.task_started()
         if first:
-            self.emit("response_item", self.template("developer"), self.ctx.templates.codex_text["developer_meta"])
-            self.emit("response_item", self.template("env"), self.ctx.templates.codex_text["env_meta"])
+            self.emit(
+                "response_item",
+                self.template("developer"),
+                self.ctx.templates.codex_text["developer_meta"],
+            )
+            self.emit(
+                "response_item", self.template("env"), self.ctx.templates.codex_text["env_meta"]
+            )
             self.emit("world_state", self.template("world"))
             self.seq = 2
         elif switched:
-            self.emit("response_item", self.template("switch_dev"), self.ctx.templates.codex_text["switch_dev_meta"])
+            self.emit(
+                "response_item",
+                self.template("switch_dev"),
+                self.ctx.templates.codex_text["switch_dev_meta"],
+            )
             self.emit("world_state", self.template("world_partial"))
         self.emit("turn_context", self.template("turn_context"))
         if first:
@@ -255,9 +430,18 @@ class CodexSession:
             self.tool_call()
         answer = self.agent_message()
         end = self.clock.tick(2, 40)
-        self.event({"type": "task_complete", "root_turn_id": self.turn_id, "turn_id": self.turn_id,
-                    "last_agent_message": answer, "started_at": start // 1000, "completed_at": end // 1000,
-                    "duration_ms": end - start, "time_to_first_token_ms": rng.randint(200, 4000)})
+        self.event(
+            {
+                "type": "task_complete",
+                "root_turn_id": self.turn_id,
+                "turn_id": self.turn_id,
+                "last_agent_message": answer,
+                "started_at": start // 1000,
+                "completed_at": end // 1000,
+                "duration_ms": end - start,
+                "time_to_first_token_ms": rng.randint(200, 4000),
+            }
+        )
         self.turns += 1
 
     def event_text(self, name: str) -> None:
@@ -280,14 +464,31 @@ class CodexSession:
 
     def truth(self) -> dict:
         u = self.thread_usage
-        tokens = {"input": u["input_tokens"] - u["cached_input_tokens"], "output": u["output_tokens"],
-                  "cache_read": u["cached_input_tokens"], "cache_write": u["cache_write_input_tokens"],
-                  "reasoning": u["reasoning_output_tokens"]}
-        tokens["total"] = tokens["input"] + tokens["output"] + tokens["cache_read"] + tokens["cache_write"]
-        truth = {"harness": "codex", "id": self.thread, "path": str(self.path), "cwd": self.cwd,
-                 "model": self.model, "title": self.first_prompt, "tokens": tokens,
-                 "tokens_native": dict(u), "bytes": self.out.bytes, "started_ms": self.spec["start_ms"],
-                 "updated_ms": self.clock.ms, "prompts": self.turns, "tool_calls": self.tool_calls}
+        tokens = {
+            "input": u["input_tokens"] - u["cached_input_tokens"],
+            "output": u["output_tokens"],
+            "cache_read": u["cached_input_tokens"],
+            "cache_write": u["cache_write_input_tokens"],
+            "reasoning": u["reasoning_output_tokens"],
+        }
+        tokens["total"] = (
+            tokens["input"] + tokens["output"] + tokens["cache_read"] + tokens["cache_write"]
+        )
+        truth = {
+            "harness": "codex",
+            "id": self.thread,
+            "path": str(self.path),
+            "cwd": self.cwd,
+            "model": self.model,
+            "title": self.first_prompt,
+            "tokens": tokens,
+            "tokens_native": dict(u),
+            "bytes": self.out.bytes,
+            "started_ms": self.spec["start_ms"],
+            "updated_ms": self.clock.ms,
+            "prompts": self.turns,
+            "tool_calls": self.tool_calls,
+        }
         if self.model != self.spec["model"]:
             truth["model_switch"] = True
         return truth

@@ -24,13 +24,35 @@ MODELS = (
     ("openrouter", "qwen/qwen3-coder", (0.4, 1.6, 0.04, 0.0)),
     ("opencode", "grok-code", (0.0, 0.0, 0.0, 0.0)),
 )
-SLUG_A = ("mighty", "stellar", "neon", "shiny", "quiet", "brave", "lucky", "cosmic", "silent", "swift")
-SLUG_B = ("sailor", "mountain", "wolf", "lagoon", "circuit", "falcon", "harbor", "comet", "forest", "engine")
+SLUG_A = (
+    "mighty",
+    "stellar",
+    "neon",
+    "shiny",
+    "quiet",
+    "brave",
+    "lucky",
+    "cosmic",
+    "silent",
+    "swift",
+)
+SLUG_B = (
+    "sailor",
+    "mountain",
+    "wolf",
+    "lagoon",
+    "circuit",
+    "falcon",
+    "harbor",
+    "comet",
+    "forest",
+    "engine",
+)
 MASK48 = (1 << 48) - 1
 
 
 def oc_id(prefix: str, ms: int, counter: int, rng: random.Random, descending: bool = False) -> str:
-    """opencode Identifier: 12 hex of (ms*0x1000 + counter) (bit-inverted when descending) + 14 base62."""
+    """opencode Identifier: 12 hex of ms*0x1000+counter (inverted if descending) + 14 base62."""
     value = ms * 0x1000 + counter
     if descending:
         value = ~value
@@ -118,7 +140,10 @@ class OpencodeSession:
     def message(self, msg_id: str, created: int, updated: int, data: dict) -> None:
         raw = dumps(data).decode()
         self.sink.add("message", (msg_id, self.sid, created, updated, raw), raw)
-        self.event("message.updated.1", {"sessionID": self.sid, "info": {"id": msg_id, "sessionID": self.sid} | data})
+        self.event(
+            "message.updated.1",
+            {"sessionID": self.sid, "info": {"id": msg_id, "sessionID": self.sid} | data},
+        )
 
     def part(self, msg_id: str, data: dict, start: int, end: int) -> None:
         part_id = self.clock.make("prt")
@@ -128,19 +153,29 @@ class OpencodeSession:
         self.event("message.part.updated.1", {"sessionID": self.sid, "part": snapshot, "time": end})
 
     def info(self, title: str) -> dict:
-        info = {"id": self.sid, "slug": self.slug, "projectID": self.spec["project_id"],
-                "directory": self.cwd, "path": self.rel_path(), "cost": self.cost,
-                "tokens": {"input": self.tokens.input, "output": self.tokens.output,
-                           "reasoning": self.tokens.reasoning,
-                           "cache": {"read": self.tokens.cache_read, "write": self.tokens.cache_write}},
-                "title": title, "version": VERSION,
-                "time": {"created": self.spec["start_ms"], "updated": self.clock.ms}}
+        info = {
+            "id": self.sid,
+            "slug": self.slug,
+            "projectID": self.spec["project_id"],
+            "directory": self.cwd,
+            "path": self.rel_path(),
+            "cost": self.cost,
+            "tokens": {
+                "input": self.tokens.input,
+                "output": self.tokens.output,
+                "reasoning": self.tokens.reasoning,
+                "cache": {"read": self.tokens.cache_read, "write": self.tokens.cache_write},
+            },
+            "title": title,
+            "version": VERSION,
+            "time": {"created": self.spec["start_ms"], "updated": self.clock.ms},
+        }
         return {"sessionID": self.sid, "info": info}
 
     def rel_path(self) -> str | None:
         if self.cwd == self.root:
             return None
-        return self.cwd[len(self.root):].lstrip("/") if self.root != "/" else self.cwd.lstrip("/")
+        return self.cwd[len(self.root) :].lstrip("/") if self.root != "/" else self.cwd.lstrip("/")
 
     # ------------------------------------------------------------------ exchange
     def step_tokens(self, out_tokens: int, reasoning: int) -> tuple[dict, float]:
@@ -154,8 +189,13 @@ class OpencodeSession:
         if self.context > 180_000:
             self.context = rng.randint(15_000, 30_000)
         self.pending = 0
-        tokens = {"total": inp + out_tokens + reasoning + cread + cwrite, "input": inp, "output": out_tokens,
-                  "reasoning": reasoning, "cache": {"write": cwrite, "read": cread}}
+        tokens = {
+            "total": inp + out_tokens + reasoning + cread + cwrite,
+            "input": inp,
+            "output": out_tokens,
+            "reasoning": reasoning,
+            "cache": {"write": cwrite, "read": cread},
+        }
         p = self.price
         cost = round((inp * p[0] + out_tokens * p[1] + cread * p[2] + cwrite * p[3]) / 1e6, 7)
         self.tokens.add(inp, out_tokens, cread, cwrite, reasoning)
@@ -171,12 +211,24 @@ class OpencodeSession:
         if rng.random() < 0.25:
             thought = text.thinking_text(rng, self.lang)
             t0 = self.clock.tick(200, 4000)
-            parts.append(({"type": "reasoning", "text": thought, "time": {"start": t0, "end": t0 + 30}}, t0, t0 + 31))
+            parts.append(
+                (
+                    {"type": "reasoning", "text": thought, "time": {"start": t0, "end": t0 + 30}},
+                    t0,
+                    t0 + 31,
+                )
+            )
             reasoning = len(thought) // 4
         if final or rng.random() < 0.6:
-            body = text.final_answer(rng, self.lang) if final else text.assistant_text(rng, self.lang, 2)
+            body = (
+                text.final_answer(rng, self.lang)
+                if final
+                else text.assistant_text(rng, self.lang, 2)
+            )
             t0 = self.clock.tick(200, 8000)
-            parts.append(({"type": "text", "text": body, "time": {"start": t0, "end": t0 + 40}}, t0, t0 + 41))
+            parts.append(
+                ({"type": "text", "text": body, "time": {"start": t0, "end": t0 + 40}}, t0, t0 + 41)
+            )
         if not final:
             for _ in range(rng.choice((1, 1, 1, 2, 3))):
                 parts.append(self.tool_part())
@@ -184,27 +236,57 @@ class OpencodeSession:
         tokens, cost = self.step_tokens(out_tokens, reasoning)
         reason = "stop" if final else "tool-calls"
         done = self.clock.tick(5, 50)
-        parts.append(({"reason": reason, "type": "step-finish", "tokens": tokens, "cost": cost}, done, done + 1))
+        parts.append(
+            (
+                {"reason": reason, "type": "step-finish", "tokens": tokens, "cost": cost},
+                done,
+                done + 1,
+            )
+        )
         for data, start, end in parts:
             self.part(msg_id, data, start, end)
-        self.message(msg_id, created, done + 3, {
-            "parentID": user_id, "role": "assistant", "mode": "build", "agent": "build",
-            "path": {"cwd": self.cwd, "root": self.root}, "cost": cost, "tokens": tokens,
-            "modelID": self.model, "providerID": self.provider,
-            "time": {"created": created, "completed": done + 2}, "finish": reason})
+        self.message(
+            msg_id,
+            created,
+            done + 3,
+            {
+                "parentID": user_id,
+                "role": "assistant",
+                "mode": "build",
+                "agent": "build",
+                "path": {"cwd": self.cwd, "root": self.root},
+                "cost": cost,
+                "tokens": tokens,
+                "modelID": self.model,
+                "providerID": self.provider,
+                "time": {"created": created, "completed": done + 2},
+                "finish": reason,
+            },
+        )
 
     def tool_part(self) -> tuple[dict, int, int]:
         rng = self.rng
         cmd, desc, kind = text.shell_command(rng, self.lang)
-        output = self.ctx.pools.slice(rng, kind, lognormal_int(rng, self.spec["verbosity"], 1.1, 10, 300_000))
+        output = self.ctx.pools.slice(
+            rng, kind, lognormal_int(rng, self.spec["verbosity"], 1.1, 10, 300_000)
+        )
         t0 = self.clock.tick(100, 2000)
         t1 = self.clock.tick(20, 20_000)
         self.pending += len(output) // 4
         self.tool_calls += 1
-        data = {"type": "tool", "tool": "bash", "callID": "call_" + b62(rng, 24), "state": {
-            "status": "completed", "input": {"command": cmd, "description": desc}, "output": output,
-            "metadata": {"output": output, "exit": 0, "truncated": False}, "title": cmd,
-            "time": {"start": t0, "end": t1}}}
+        data = {
+            "type": "tool",
+            "tool": "bash",
+            "callID": "call_" + b62(rng, 24),
+            "state": {
+                "status": "completed",
+                "input": {"command": cmd, "description": desc},
+                "output": output,
+                "metadata": {"output": output, "exit": 0, "truncated": False},
+                "title": cmd,
+                "time": {"start": t0, "end": t1},
+            },
+        }
         return data, t0 - 5, t1 + 1
 
     def exchange(self, prompt: str) -> None:
@@ -215,9 +297,18 @@ class OpencodeSession:
         created = self.clock.tick(20_000, 600_000)
         user_id = self.clock.make("msg")
         model = {"providerID": self.provider, "modelID": self.model}
-        self.message(user_id, created, created + 5, {
-            "role": "user", "time": {"created": created}, "agent": "build", "model": model,
-            "summary": {"diffs": []}})
+        self.message(
+            user_id,
+            created,
+            created + 5,
+            {
+                "role": "user",
+                "time": {"created": created},
+                "agent": "build",
+                "model": model,
+                "summary": {"diffs": []},
+            },
+        )
         t0 = self.clock.tick(10, 40)
         self.part(user_id, {"type": "text", "text": shown}, t0, t0 + 2)
         self.pending += len(prompt) // 4
@@ -251,23 +342,67 @@ class OpencodeSession:
 
     def insert_session(self, title: str) -> None:
         t = self.tokens
-        model = dumps({"id": self.model, "providerID": self.provider, "variant": "default"}).decode()
+        model = dumps(
+            {"id": self.model, "providerID": self.provider, "variant": "default"}
+        ).decode()
         self.sink.con.execute(
-            "insert into session values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (self.sid, self.spec["project_id"], None, None, self.slug, self.cwd, self.rel_path(), title,
-             VERSION, None, 0, 0, 0, None, None, round(self.cost, 7), t.input, t.output, t.reasoning,
-             t.cache_read, t.cache_write, None, self.ctx.templates.opencode_permission, "build", model,
-             self.spec["start_ms"], self.clock.ms, None, None))
-        self.sink.con.execute("insert into event_sequence values (?,?,?)", (self.sid, self.seq - 1, None))
+            f"insert into session values ({','.join('?' * 29)})",
+            (
+                self.sid,
+                self.spec["project_id"],
+                None,
+                None,
+                self.slug,
+                self.cwd,
+                self.rel_path(),
+                title,
+                VERSION,
+                None,
+                0,
+                0,
+                0,
+                None,
+                None,
+                round(self.cost, 7),
+                t.input,
+                t.output,
+                t.reasoning,
+                t.cache_read,
+                t.cache_write,
+                None,
+                self.ctx.templates.opencode_permission,
+                "build",
+                model,
+                self.spec["start_ms"],
+                self.clock.ms,
+                None,
+                None,
+            ),
+        )
+        self.sink.con.execute(
+            "insert into event_sequence values (?,?,?)", (self.sid, self.seq - 1, None)
+        )
 
     def truth(self, title: str, prompt: str) -> dict:
         t = self.tokens.as_dict()
         t["total"] += t["reasoning"]  # opencode's tokens.total includes reasoning
-        truth = {"harness": "opencode", "id": self.sid, "path": "opencode.db", "cwd": self.cwd,
-                 "model": self.model, "provider": self.provider, "title": title,
-                 "first_prompt": self.first_text, "tokens": t, "cost_usd": round(self.cost, 7),
-                 "bytes": self.sink.total - self.start_bytes, "started_ms": self.spec["start_ms"],
-                 "updated_ms": self.clock.ms, "prompts": self.prompts, "tool_calls": self.tool_calls}
+        truth = {
+            "harness": "opencode",
+            "id": self.sid,
+            "path": "opencode.db",
+            "cwd": self.cwd,
+            "model": self.model,
+            "provider": self.provider,
+            "title": title,
+            "first_prompt": self.first_text,
+            "tokens": t,
+            "cost_usd": round(self.cost, 7),
+            "bytes": self.sink.total - self.start_bytes,
+            "started_ms": self.spec["start_ms"],
+            "updated_ms": self.clock.ms,
+            "prompts": self.prompts,
+            "tool_calls": self.tool_calls,
+        }
         if self.spec.get("quoted"):
             truth["quoted_prompt"] = True
         if self.spec.get("title_mode") == "placeholder":
@@ -296,8 +431,22 @@ def insert_projects(con: sqlite3.Connection, projects: list[dict], first_ms: int
     dirs = []
     for proj in projects:
         if proj.get("git_sha"):
-            rows.append((proj["git_sha"], proj["root"], "git", None, None, None, None, first_ms, first_ms,
-                         None, "[]", None))
+            rows.append(
+                (
+                    proj["git_sha"],
+                    proj["root"],
+                    "git",
+                    None,
+                    None,
+                    None,
+                    None,
+                    first_ms,
+                    first_ms,
+                    None,
+                    "[]",
+                    None,
+                )
+            )
             dirs.append((proj["git_sha"], proj["root"], None, None, first_ms))
     con.executemany("insert into project values (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.executemany("insert into project_directory values (?,?,?,?,?)", dirs)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 DEFAULT_CORPUS = Path(os.environ.get("AXI_SHARED_CORPUS", "/work/shared/corpus"))
 
-CLAUDE_TOOL = "claude/home/.claude/projects/-home-dev-work-projA/01ccc0ac-fd6c-4774-b4ad-6f572968231c.jsonl"
+CLAUDE_TOOL = (
+    "claude/home/.claude/projects/-home-dev-work-projA/01ccc0ac-fd6c-4774-b4ad-6f572968231c.jsonl"
+)
 CLAUDE_SUB = (
     "claude/home/.claude/projects/-home-dev-work-projC/f8637610-d72b-40f9-aa00-6bb029ea83cb/"
     "subagents/agent-a1dd16982462dcf0b.jsonl"
@@ -46,7 +48,9 @@ def _compact(obj: object) -> str:
 class Templates:
     def __init__(self, corpus: Path = DEFAULT_CORPUS) -> None:
         if not (corpus / "README.md").exists():
-            raise SystemExit(f"shared corpus not found at {corpus} (set --templates or AXI_SHARED_CORPUS)")
+            raise SystemExit(
+                f"shared corpus not found at {corpus} (set --templates or AXI_SHARED_CORPUS)"
+            )
         self.corpus = corpus
         self._load_claude()
         self._load_codex()
@@ -56,7 +60,9 @@ class Templates:
     def _load_claude(self) -> None:
         lines = _lines(self.corpus / CLAUDE_TOOL)
         atts = [x for x in lines if x.get("type") == "attachment"]
-        self.claude_attachments = [x["attachment"] for x in atts]  # agent_listing_delta, skill_listing
+        self.claude_attachments = [
+            x["attachment"] for x in atts
+        ]  # agent_listing_delta, skill_listing
         sub = _lines(self.corpus / CLAUDE_SUB)
         self.claude_sub_skill = next(x["attachment"] for x in sub if x.get("type") == "attachment")
         self.claude_json = (self.corpus / "claude/home/.claude.json").read_text()
@@ -78,14 +84,18 @@ class Templates:
         self.codex_turn = by_kind["turn_context/turn_context/"]["payload"]["turn_id"]
         self.codex_developer = by_kind["response_item/message/developer"]
         self.codex_env = next(
-            x for x in tool if x["payload"].get("role") == "user"
+            x
+            for x in tool
+            if x["payload"].get("role") == "user"
             and "<environment_context>" in x["payload"]["content"][0]["text"]
         )
         self.codex_world = by_kind["world_state/world_state/"]
         self.codex_turn_context = by_kind["turn_context/turn_context/"]
         self.codex_settings = by_kind["event_msg/thread_settings_applied/"]
         self.codex_switch_dev = next(
-            x for x in switch if x["payload"].get("role") == "developer"
+            x
+            for x in switch
+            if x["payload"].get("role") == "developer"
             and "<model_switch>" in x["payload"]["content"][0]["text"]
         )
         self.codex_world_partial = next(
@@ -119,7 +129,9 @@ class Templates:
             "switch_thread": switch[0]["payload"]["id"],
             "switch_turn": sw["internal_chat_message_metadata_passthrough"]["turn_id"],
             "switch_id": sw["id"],
-            "switch_ct": json.dumps(sw["internal_chat_message_metadata_passthrough"]["create_time"]),
+            "switch_ct": json.dumps(
+                sw["internal_chat_message_metadata_passthrough"]["create_time"]
+            ),
         }
         meta = dict(self.codex_meta)
         meta.pop("git", None)
@@ -131,11 +143,17 @@ class Templates:
         uri = f"file:{self.corpus / OPENCODE_DB}?immutable=1"
         con = sqlite3.connect(uri, uri=True)
         try:
-            self.opencode_migrations = con.execute("select id, time_completed from migration").fetchall()
-            self.opencode_permission = con.execute("select permission from session limit 1").fetchone()[0]
+            self.opencode_migrations = con.execute(
+                "select id, time_completed from migration"
+            ).fetchall()
+            self.opencode_permission = con.execute(
+                "select permission from session limit 1"
+            ).fetchone()[0]
         finally:
             con.close()
-        self.opencode_config = (self.corpus / "opencode/home/.config/opencode/opencode.json").read_text()
+        self.opencode_config = (
+            self.corpus / "opencode/home/.config/opencode/opencode.json"
+        ).read_text()
 
 
 def render(text: str, subs: dict[str, str]) -> str:

@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import random
 
-WORDS = (
-    "account adapter agent alert api archive asset audit auth backup batch billing blob bucket "
-    "buffer build cache cart catalog channel checkout client cluster codec config consumer "
-    "context cursor dashboard decoder digest dispatch document domain draft driver email engine "
-    "entity event export feature feed fetch filter flag form gateway graph handler header "
-    "health history hook image import index inventory invoice job journal kernel key ledger "
-    "limit loader lock log mailer manifest mapper market media merge message metric migration "
-    "model monitor node notify offset order outbox packet page parser patch payment peer "
-    "pipeline plan plugin policy pool portal price profile project proxy query queue quota "
-    "rate reader record refund registry release report request resolver retry route rule "
-    "runner schema scheduler scope search secret segment sender session shard signal snapshot "
-    "source span stage state storage stream sync table task tenant token topic trace tracker "
-    "transform upload user vault version view webhook worker writer"
-).split()
 
-ADJ = (
+def _words(spaced: str) -> tuple[str, ...]:
+    return tuple(spaced.split())
+
+
+WORDS = _words(
+    "account adapter agent alert api archive asset audit auth backup batch billing blob "
+    "bucket buffer build cache cart catalog channel checkout client cluster codec config "
+    "consumer context cursor dashboard decoder digest dispatch document domain draft driver "
+    "email engine entity event export feature feed fetch filter flag form gateway graph "
+    "handler header health history hook image import index inventory invoice job journal "
+    "kernel key ledger limit loader lock log mailer manifest mapper market media merge "
+    "message metric migration model monitor node notify offset order outbox packet page "
+    "parser patch payment peer pipeline plan plugin policy pool portal price profile project "
+    "proxy query queue quota rate reader record refund registry release report request "
+    "resolver retry route rule runner schema scheduler scope search secret segment sender "
+    "session shard signal snapshot source span stage state storage stream sync table task "
+    "tenant token topic trace tracker transform upload user vault version view webhook worker "
+    "writer"
+)
+
+ADJ = _words(
     "async basic cached cold default dirty empty fast global hot inner invalid lazy legacy "
     "local main nested null optional partial pending primary raw remote shared slow stale "
     "strict temp unsafe unused"
-).split()
+)
 
 LANGS = ("python", "typescript", "rust", "go")
 EXT = {"python": "py", "typescript": "ts", "rust": "rs", "go": "go"}
@@ -92,8 +98,8 @@ def _code_line(rng: random.Random, lang: str, indent: int) -> str:
             f"pub fn {a}(&self, {b}: &{c.title()}) -> Result<{c.title()}, Error> {{",
             f"{pad}let {b} = self.{a}.get(&{ident(rng, 1)}).ok_or(Error::Missing)?;",
             f'{pad}tracing::debug!({b} = ?{b}, "{a.replace("_", " ")}");',
-            f"{pad}match {b} {{ Some(x) => x.{ident(rng, 1)}(), None => return Ok(Default::default()) }}",
-            f"{pad}Ok({c.title()} {{ {ident(rng, 1)}: {rng.randint(0, 99)}, ..Default::default() }})",
+            f"{pad}match {b} {{ Some(x) => x.{ident(rng, 1)}(), None => return Ok(None) }}",
+            f"{pad}Ok({c.title()} {{ {ident(rng, 1)}: {rng.randint(0, 99)}, ..Default::default() }})",  # noqa: E501
             f"use crate::{a}::{{{c.title()}, {ident(rng, 1).title()}}};",
         ),
         "go": (
@@ -192,7 +198,9 @@ def _ls_pool(rng: random.Random, nbytes: int) -> str:
     while size < nbytes:
         kind = rng.random() < 0.2
         perm = "drwxr-xr-x" if kind else "-rw-r--r--"
-        name = ident(rng, rng.randint(1, 2), "-") + ("" if kind else f".{rng.choice(list(EXT.values()))}")
+        name = ident(rng, rng.randint(1, 2), "-") + (
+            "" if kind else f".{rng.choice(list(EXT.values()))}"
+        )
         line = (
             f"{perm} {rng.randint(1, 9):2d} dev dev {rng.randint(0, 90000):6d} "
             f"{rng.choice(months)} {rng.randint(1, 28):2d} {rng.randint(0, 23):02d}:"
@@ -209,7 +217,8 @@ def _buildlog_pool(rng: random.Random, nbytes: int) -> str:
     while size < nbytes:
         roll = rng.random()
         if roll < 0.5:
-            line = f"   Compiling {ident(rng, 1, '-')}-{ident(rng, 1)} v0.{rng.randint(1, 40)}.{rng.randint(0, 9)}"
+            version = f"v0.{rng.randint(1, 40)}.{rng.randint(0, 9)}"
+            line = f"   Compiling {ident(rng, 1, '-')}-{ident(rng, 1)} {version}"
         elif roll < 0.8:
             path = src_path(rng, rng.choice(LANGS))
             line = (
@@ -234,9 +243,7 @@ class TextPools:
 
     def __init__(self, seed: int, per_kind: int = 600_000) -> None:
         rng = random.Random(f"pools/{seed}")
-        self.pools = {
-            f"code:{lang}": _code_pool(rng, lang, per_kind) for lang in LANGS
-        }
+        self.pools = {f"code:{lang}": _code_pool(rng, lang, per_kind) for lang in LANGS}
         self.pools["testlog"] = _testlog_pool(rng, per_kind)
         self.pools["diff"] = _diff_pool(rng, per_kind)
         self.pools["grep"] = _grep_pool(rng, per_kind)
@@ -270,16 +277,34 @@ def shell_command(rng: random.Random, lang: str) -> tuple[str, str, str]:
         return f"cat {path}", f"Read {path}", f"code:{lang}"
     if roll < 0.42:
         a = rng.randint(1, 400)
-        return f"sed -n '{a},{a + rng.randint(40, 300)}p' {path}", "Show part of file", f"code:{lang}"
+        return (
+            f"sed -n '{a},{a + rng.randint(40, 300)}p' {path}",
+            "Show part of file",
+            f"code:{lang}",
+        )
     if roll < 0.58:
         return f'rg -n "{camel(rng)}" {path.split("/")[0]}', "Search the code", "grep"
     if roll < 0.72:
-        runner = {"python": "pytest -q", "typescript": "npm test --", "rust": "cargo test", "go": "go test"}
+        runner = {
+            "python": "pytest -q",
+            "typescript": "npm test --",
+            "rust": "cargo test",
+            "go": "go test",
+        }
         return f"{runner[lang]} {test_path(rng, lang)}", "Run the tests", "testlog"
     if roll < 0.84:
-        return rng.choice(("git diff", "git diff --stat HEAD~1", "git show HEAD")), "Show diff", "diff"
+        return (
+            rng.choice(("git diff", "git diff --stat HEAD~1", "git show HEAD")),
+            "Show diff",
+            "diff",
+        )
     if roll < 0.92:
-        build = {"python": "ruff check .", "typescript": "npm run build", "rust": "cargo build", "go": "go build ./..."}
+        build = {
+            "python": "ruff check .",
+            "typescript": "npm run build",
+            "rust": "cargo build",
+            "go": "go build ./...",
+        }
         return build[lang], "Build the project", "buildlog"
     return f"ls -la {'/'.join(path.split('/')[:-1])}", "List files", "ls"
 
@@ -337,8 +362,13 @@ def _fill(rng: random.Random, template: str, lang: str) -> str:
         w2=rng.choice(WORDS),
         adj=rng.choice(ADJ),
         flag=ident(rng, 2, "-"),
-        err=rng.choice(ERRORS).format(w=rng.choice(WORDS), fn=ident(rng), fn2=camel(rng),
-                                      n=rng.randint(0, 99), n2=rng.randint(0, 99)),
+        err=rng.choice(ERRORS).format(
+            w=rng.choice(WORDS),
+            fn=ident(rng),
+            fn2=camel(rng),
+            n=rng.randint(0, 99),
+            n2=rng.randint(0, 99),
+        ),
         dep=ident(rng, 1, "-"),
         ver=f"{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}",
     )
@@ -347,7 +377,11 @@ def _fill(rng: random.Random, template: str, lang: str) -> str:
 def first_prompt(rng: random.Random, lang: str, pools: TextPools) -> str:
     text = _fill(rng, rng.choice(FIRST_PROMPTS), lang)
     if rng.random() < 0.08:  # a pasted log or stack trace
-        text += "\n\n```\n" + pools.slice(rng, rng.choice(("testlog", "buildlog")), rng.randint(800, 6000)) + "```"
+        text += (
+            "\n\n```\n"
+            + pools.slice(rng, rng.choice(("testlog", "buildlog")), rng.randint(800, 6000))
+            + "```"
+        )
     return text
 
 
