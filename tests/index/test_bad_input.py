@@ -57,7 +57,8 @@ def test_torn_invalid_and_unknown_lines_are_skipped_and_counted(axi, home):
 
 def test_invalid_utf8_inside_a_string_is_replaced_not_fatal(home):
     line = (b'{"type":"user","sessionId":"' + SID.encode() +
-            b'","cwd":"/home/dev/work/projX","message":{"role":"user","content":"bad \xff byte"}}\n')
+            b'","cwd":"/home/dev/work/projX",'
+            b'"message":{"role":"user","content":"bad \xff byte"}}\n')
     write_claude(home, SID, [line])
     conn = store.connect()
     refresh(conn)
