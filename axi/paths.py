@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 
-def state_dir() -> Path:
+def state_dir() -> str:
     """`AXI_HOME` if set, else platformdirs' user state dir for axi (honours XDG_STATE_HOME)."""
     override = os.environ.get("AXI_HOME")
     if override:
-        path = Path(override).expanduser()
+        path = os.path.expanduser(override)
     else:
-        from platformdirs import user_state_path
+        from platformdirs import user_state_dir
 
-        path = user_state_path("axi", appauthor=False)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = user_state_dir("axi", appauthor=False)
+    if not os.path.isdir(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 
 

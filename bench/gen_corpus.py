@@ -174,6 +174,7 @@ def base_spec(
         "verbosity": verbosity,
         "start_ms": start_time(rng, anchor_ms, duration),
         "limit_ms": anchor_ms - 60_000,
+        "duration_ms": duration,
     }
 
 
@@ -269,6 +270,8 @@ def plan(args, ctx: Ctx) -> tuple[dict[str, list[dict]], list[dict]]:
             spec = base_spec(rng, harness, index, target, ctx.anchor_ms, cwd_pick)
             decorate(rng, spec)
             specs_by[harness].append(spec)
+    live = max(specs_by["claude"], key=lambda s: s["target"])  # the giant is a live session
+    live["start_ms"] = ctx.anchor_ms - int(live["duration_ms"] * 0.75)
     add_forks(rng, specs_by["claude"], ctx.anchor_ms)
     add_search_word(rng, specs_by, ctx.pools)
     return specs_by, projects
@@ -281,18 +284,23 @@ def run_job(job: tuple[str, list[dict], list[dict]]) -> list[dict]:
     harness, specs, projects = job
     assert CTX is not None
     if harness == "opencode":
-        return opencode.write_db(CTX, specs, projects)
-    writer = {"claude": claude.write_session, "codex": codex.write_session, "pi": pi.write_session}[
-        harness
-    ]
-    out = []
-    for spec in specs:
-        truth = writer(CTX, spec, session_rng(CTX.seed, harness, spec["index"]))
-        truth["index"] = spec["index"]
-        if spec.get("first_prompt") and SEARCH_WORD in spec["first_prompt"]:
+        truths = opencode.write_db(CTX, specs, projects)
+    else:
+        writer = {
+            "claude": claude.write_session,
+            "codex": codex.write_session,
+            "pi": pi.write_session,
+        }
+        truths = [
+            writer[harness](CTX, spec, session_rng(CTX.seed, harness, spec["index"]))
+            | {"index": spec["index"]}
+            for spec in specs
+        ]
+    by_index = {spec["index"]: spec for spec in specs}
+    for truth in truths:
+        if SEARCH_WORD in (by_index[truth["index"]].get("first_prompt") or ""):
             truth["search_word"] = True
-        out.append(truth)
-    return out
+    return truths
 
 
 def make_jobs(specs_by: dict[str, list[dict]], projects: list[dict]) -> list[tuple]:
@@ -391,6 +399,20 @@ def claude_global_tokens(truths: list[dict]) -> dict[str, int]:
     return total
 
 
+def global_tokens(truths: list[dict]) -> dict[str, dict[str, int]]:
+    """Per-harness token sums (Claude deduplicated across files) to cross-check other tools."""
+    keys = ("input", "output", "cache_read", "cache_write", "reasoning")
+    out = {"claude": {k: v for k, v in claude_global_tokens(truths).items() if k in keys}}
+    out["claude"]["reasoning"] = 0
+    for t in truths:
+        if t["harness"] != "claude":
+            acc = out.setdefault(t["harness"], dict.fromkeys(keys, 0))
+            for k in keys:
+                acc[k] += t["tokens"][k]
+    out["all"] = {k: sum(h[k] for h in list(out.values())) for k in keys}
+    return out
+
+
 def pick_sample(rng: random.Random, truths: list[dict], k: int = 150) -> list[dict]:
     special = [
         t
@@ -457,6 +479,7 @@ def build_manifest(
         },
         "traps": trap_ids(truths),
         "claude_global_tokens": claude_global_tokens(truths),
+        "global_tokens": global_tokens(truths),
         "truth_fields": "see bench/README.md",
         "truth_sample": pick_sample(random.Random(args.seed), truths),
     }

@@ -23,21 +23,22 @@ def home_view(directory: str | None = None) -> dict:
     where, args = scope_clause(dir_candidates(here))
     live = "is_subagent = 0"
     total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}").fetchone()[0]
-    rows = conn.execute(f"SELECT * FROM sessions WHERE {live} AND {where} "
-                        "ORDER BY last DESC", args).fetchall()
-    elsewhere = total - len(rows)
+    here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",
+                              args).fetchone()[0]
+    shown = conn.execute(f"SELECT * FROM sessions WHERE {live} AND {where} "
+                         "ORDER BY last DESC LIMIT ?", args + [HOME_LIMIT]).fetchall()
+    elsewhere = total - here_total
     label = tilde(here)
-    if not rows:
+    if not shown:
         data["sessions"] = f"0 sessions in {label} ({elsewhere} elsewhere)"
     else:
-        shown = rows[:HOME_LIMIT]
-        data["count"] = f"{len(shown)} of {len(rows)} sessions in {label} ({elsewhere} elsewhere)"
+        data["count"] = f"{len(shown)} of {here_total} sessions in {label} ({elsewhere} elsewhere)"
         ids = short_ids(conn, [r["id"] for r in shown])
         data["sessions"] = present(conn, shown, LIST_FIELDS, ids)
     note = fresh.note()
     if note:
         data["index"] = note
-    data["help"] = home_hints(bool(rows), len(rows) > HOME_LIMIT, elsewhere)
+    data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere)
     return data
 
 

@@ -17,7 +17,10 @@ def all_harnesses() -> list[Harness]:
 
 
 def get(name: str) -> Harness:
-    for harness in all_harnesses():
-        if harness.name == name:
-            return harness
-    raise KeyError(name)
+    """One adapter, importing only its own module."""
+    import importlib
+
+    if name not in NAMES:
+        raise KeyError(name)
+    module = importlib.import_module(f"axi.harnesses.{name}")
+    return getattr(module, name.capitalize())()

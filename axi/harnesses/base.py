@@ -98,6 +98,14 @@ class LineParser:
     def feed(self, line: bytes, offset: int) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def skip(self, line: bytes) -> bool:
+        """True for a line that cannot change the summary, decided from its first bytes.
+
+        Most transcript bytes are tool output; not decoding them is what makes a cold index
+        fast. The default decodes everything.
+        """
+        return False
+
     def summary(self) -> SessionSummary | None:  # pragma: no cover
         raise NotImplementedError
 
@@ -156,6 +164,11 @@ def parse_iso(value: object) -> float | None:
     return calendar.timegm(base) + frac
 
 
+# While a sweep runs, every directory listed is recorded here with its mtime, so the next
+# quick refresh can tell from a few stats whether any file was created or removed.
+DIR_LOG: list[tuple[str, int]] | None = None
+
+
 def scan_files(pattern_dirs: list[tuple[str, int]], suffix: str = ".jsonl"
                ) -> Iterator[tuple[str, os.stat_result]]:
     """Files ending in `suffix` exactly `depth` levels below each root, with their stat."""
@@ -165,8 +178,12 @@ def scan_files(pattern_dirs: list[tuple[str, int]], suffix: str = ".jsonl"
 
 def _walk(path: str, depth: int, suffix: str) -> Iterator[tuple[str, os.stat_result]]:
     try:
+        if DIR_LOG is not None:
+            DIR_LOG.append((path, os.stat(path).st_mtime_ns))
         entries = os.scandir(path)
     except OSError:
+        if DIR_LOG is not None:
+            DIR_LOG.append((path, 0))  # watch for it to appear
         return
     with entries:
         for entry in entries:

@@ -29,6 +29,8 @@ from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_b
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
 FORK_SLACK = 1.0  # seconds
+SKIP_OVER = 1024  # lines shorter than this are cheaper to decode than to sniff
+HEAD = 600
 
 
 class ClaudeParser(LineParser):
@@ -48,6 +50,15 @@ class ClaudeParser(LineParser):
     def dump(self) -> dict:
         self.s["recent"] = [[k[0], k[1], v] for k, v in list(self._recent.items())[-RECENT_IDS:]]
         return self.s
+
+    def skip(self, line: bytes) -> bool:
+        if len(line) < SKIP_OVER:
+            return False
+        head = line[:HEAD]
+        if b'"tool_use_id"' in head and b'"type":"user"' in head:
+            self.s["open"] = True  # a tool result: the turn goes on
+            return True
+        return b'"type":"attachment"' in head and self.s["dir"] is not None
 
     def feed(self, line: bytes, offset: int) -> None:
         rec = decode(line)

@@ -47,6 +47,15 @@ class CodexParser(LineParser):
     def dump(self) -> dict:
         return self.s
 
+    def skip(self, line: bytes) -> bool:
+        if len(line) < 1024:
+            return False
+        head = line[:200]
+        if b'"type":"response_item"' in head:
+            return (b'"function_call_output"' in head or b'"role":"developer"' in head
+                    or b'"type":"reasoning"' in head)
+        return b'"type":"world_state"' in head or b'"thread_settings_applied"' in head
+
     def feed(self, line: bytes, offset: int) -> None:
         rec = decode(line)
         if rec is None:

@@ -41,6 +41,12 @@ class PiParser(LineParser):
     def dump(self) -> dict:
         return self.s
 
+    def skip(self, line: bytes) -> bool:
+        if len(line) < 1024 or b'"role":"toolResult"' not in line[:300]:
+            return False
+        self.s["open"] = True
+        return True
+
     def feed(self, line: bytes, offset: int) -> None:
         rec = decode(line)
         if rec is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -49,7 +50,20 @@ def refresh(conn: sqlite3.Connection, budget: float | None) -> Freshness:
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
         report = scan(conn, deadline=deadline)
+    if report.sweep_due or not report.complete:
+        sweep_in_background()
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
+
+
+def sweep_in_background() -> None:
+    """Finish or refresh the index in a detached process; this call does not wait for it."""
+    import subprocess
+    import sys
+
+    with contextlib.suppress(OSError):
+        subprocess.Popen([sys.executable, "-m", "axi.index.sweep"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True, close_fds=True)
 
 
 def resolve(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:

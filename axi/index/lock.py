@@ -16,7 +16,7 @@ POLL = 0.02
 @contextlib.contextmanager
 def scan_lock(wait: float) -> Iterator[bool]:
     """Yields True while holding the scan lock, False if it stayed busy for `wait` seconds."""
-    path = state_dir() / "scan.lock"
+    path = os.path.join(state_dir(), "scan.lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + max(0.0, wait)

@@ -15,11 +15,13 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 
-from axi.harnesses import all_harnesses
+from axi.harnesses import all_harnesses, get
 from axi.harnesses.base import Harness, SearchText, SessionSummary, iter_lines
 from axi.index.store import get_meta, write
 
 PARALLEL_BYTES = 48 * 1024 * 1024
+HOT_WINDOW = 24 * 3600
+SWEEP_EVERY = 30.0
 BATCH = 400
 TEXT_CAP = 16_000
 
@@ -54,6 +56,7 @@ class ScanReport:
     skipped_lines: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sweep_due: bool = False
 
     @property
     def complete(self) -> bool:
@@ -61,36 +64,89 @@ class ScanReport:
 
 
 def refresh(conn: sqlite3.Connection, deadline: float | None = None,
-            harnesses: list[Harness] | None = None) -> ScanReport:
-    """Index what changed. With `deadline` (epoch s), stop in time and report what is pending."""
+            harnesses: list[Harness] | None = None, full: bool = False) -> ScanReport:
+    """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
+
+    A full sweep stats every transcript. Between sweeps, a quick refresh stats only the
+    directories (any created or removed file changes one) and the files written in the last
+    day (the live ones); it falls back to a sweep when a directory changed. A file older than
+    a day that grows again is caught by the next sweep, which the caller runs in the
+    background once the last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
+    """
     started = time.monotonic()
+    swept = get_meta(conn, "swept_at")
+    if full or harnesses or swept is None or get_meta(conn, "complete") != "1":
+        report = _sweep(conn, deadline, harnesses or all_harnesses())
+    else:
+        report = _quick(conn, deadline)
+        report.sweep_due = time.time() - float(swept) > SWEEP_EVERY
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Harness]
+           ) -> ScanReport:
+    from axi.harnesses import base
+
     report = ScanReport()
-    harnesses = harnesses or all_harnesses()
     known = {r["path"]: r for r in conn.execute(
         "SELECT path, harness, size, mtime_ns, inode, offset, session_key FROM files")}
     jobs: list[Job] = []
     seen: set[str] = set()
-    for harness in harnesses:
-        if harness.kind == "db":
-            _refresh_db(conn, harness, report)
-            continue
-        try:
-            for path, st in harness.discover():
-                seen.add(path)
-                job = _job(harness.name, path, st, known.get(path))
-                if job is not None:
-                    jobs.append(job)
-        except OSError as exc:
-            report.warnings.append(f"{harness.name}: {exc}")
+    base.DIR_LOG = dirs = []
+    try:
+        for harness in harnesses:
+            if harness.kind == "db":
+                _refresh_db(conn, harness, report)
+                continue
+            try:
+                for path, st in harness.discover():
+                    seen.add(path)
+                    job = _job(harness.name, path, st, known.get(path))
+                    if job is not None:
+                        jobs.append(job)
+            except OSError as exc:
+                report.warnings.append(f"{harness.name}: {exc}")
+    finally:
+        base.DIR_LOG = None
     gone = [p for p, r in known.items() if p not in seen and r["harness"] != "opencode"]
     _forget(conn, gone)
     report.removed += len(gone)
     _run(conn, jobs, deadline, report)
     complete = "1" if report.complete else "0"
-    if report.parsed_files or report.removed or get_meta(conn, "complete") != complete:
-        with write(conn):
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
-    report.seconds = time.monotonic() - started
+    with write(conn):
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('swept_at', ?)", (str(time.time()),))
+        conn.execute("DELETE FROM dirs")
+        conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", dirs)
+    return report
+
+
+def _quick(conn: sqlite3.Connection, deadline: float | None) -> ScanReport:
+    for path, mtime_ns in conn.execute("SELECT path, mtime_ns FROM dirs").fetchall():
+        try:
+            now = os.stat(path).st_mtime_ns
+        except OSError:
+            now = 0
+        if now != mtime_ns:
+            return _sweep(conn, deadline, all_harnesses())
+    report = ScanReport()
+    since = int((time.time() - HOT_WINDOW) * 1e9)
+    jobs, gone = [], []
+    for row in conn.execute("SELECT path, harness, size, mtime_ns, inode, offset, session_key "
+                            "FROM files WHERE mtime_ns > ?", (since,)).fetchall():
+        try:
+            st = os.stat(row["path"])
+        except OSError:
+            gone.append(row["path"])
+            continue
+        job = _job(row["harness"], row["path"], st, row)
+        if job is not None:
+            jobs.append(job)
+    _refresh_db(conn, get("opencode"), report)
+    _forget(conn, gone)
+    report.removed += len(gone)
+    _run(conn, jobs, deadline, report)
     return report
 
 
@@ -106,8 +162,6 @@ def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -
 
 def parse(job: Job) -> Parsed:
     """Read a file from the job's offset; runs in worker processes too."""
-    from axi.harnesses import get
-
     harness = get(job.harness)
     parser = harness.parser(job.path, job.state)
     offset = job.start
@@ -115,7 +169,7 @@ def parse(job: Job) -> Parsed:
         for line_offset, line, end in iter_lines(job.path, job.start):
             if line is None:
                 parser.s["skipped"] = parser.s.get("skipped", 0) + 1
-            elif line.strip():
+            elif line.strip() and not parser.skip(line):
                 parser.feed(line, line_offset)
             offset = end
     except OSError as exc:
@@ -228,11 +282,12 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed) -> None:
 def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchText]) -> None:
     totals = [0, 0, 0, 0]
     conn.execute("DELETE FROM usage WHERE session_key = ?", (s.key,))
+    buckets = []
     for bucket_key, counts in s.usage.items():
         hour, _, model = bucket_key.partition("|")
-        conn.execute("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (s.key, int(hour), model, *counts[:4], counts[4]))
+        buckets.append((s.key, int(hour), model, *counts[:4], counts[4]))
         totals = [t + c for t, c in zip(totals, counts[:4], strict=True)]
+    conn.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", buckets)
     conn.execute(
         "INSERT OR REPLACE INTO sessions VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -241,17 +296,21 @@ def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchT
          *totals, s.ctx_tokens, s.ctx_window, int(s.turn_open), s.parent_id,
          int(s.is_subagent), s.first_uuid, s.skipped_lines),
     )
-    for t in texts:
-        cur = conn.execute("INSERT INTO texts (session_key, role, ts, cursor) VALUES (?, ?, ?, ?)",
-                           (s.key, t.role, t.ts, t.cursor))
-        conn.execute("INSERT INTO texts_fts (rowid, text) VALUES (?, ?)",
-                     (cur.lastrowid, t.text[:TEXT_CAP]))
+    if texts:
+        first = conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM texts").fetchone()[0]
+        rows = list(enumerate(texts, first))  # we hold the write lock: these rowids are ours
+        conn.executemany("INSERT INTO texts VALUES (?, ?, ?, ?, ?)",
+                         [(i, s.key, t.role, t.ts, t.cursor) for i, t in rows])
+        conn.executemany("INSERT INTO texts_fts (rowid, text) VALUES (?, ?)",
+                         [(i, t.text[:TEXT_CAP]) for i, t in rows])
 
 
 def _delete_session(conn: sqlite3.Connection, key: str, texts_only: bool = False) -> None:
-    conn.execute("DELETE FROM texts_fts WHERE rowid IN "
-                 "(SELECT rowid FROM texts WHERE session_key = ?)", (key,))
-    conn.execute("DELETE FROM texts WHERE session_key = ?", (key,))
+    rowids = conn.execute("SELECT rowid FROM texts WHERE session_key = ?", (key,)).fetchall()
+    if rowids:
+        # One lookup per rowid: FTS5 would scan the whole table for `rowid IN (subquery)`.
+        conn.executemany("DELETE FROM texts_fts WHERE rowid = ?", rowids)
+        conn.execute("DELETE FROM texts WHERE session_key = ?", (key,))
     if not texts_only:
         conn.execute("DELETE FROM usage WHERE session_key = ?", (key,))
         conn.execute("DELETE FROM sessions WHERE key = ?", (key,))

@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from pathlib import Path
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -23,6 +22,8 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, harness TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
     inode INTEGER, offset INTEGER, state TEXT, session_key TEXT
 );
+CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
+CREATE INDEX IF NOT EXISTS files_mtime ON files(mtime_ns);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, harness TEXT NOT NULL, id TEXT NOT NULL, source TEXT, dir TEXT,
     title TEXT, title_source TEXT, model TEXT, provider TEXT, git_branch TEXT,
@@ -47,14 +48,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(text, tokenize = 'unicod
 """
 
 
-def index_path() -> Path:
-    return state_dir() / "index.db"
+def index_path() -> str:
+    return os.path.join(state_dir(), "index.db")
 
 
-def connect(path: Path | None = None) -> sqlite3.Connection:
+def connect(path: str | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the index; rebuild it when its schema is from another version."""
     path = path or index_path()
-    fresh = not path.exists()
+    fresh = not os.path.exists(path)
     conn = _open(path)
     if fresh:
         os.chmod(path, 0o600)
@@ -72,8 +73,8 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     return conn
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=BUSY_MS / 1000, isolation_level=None,
+def _open(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
@@ -90,10 +91,10 @@ def _version(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def _remove(path: Path) -> None:
+def _remove(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(path) + suffix)
+            os.unlink(path + suffix)
 
 
 class write:

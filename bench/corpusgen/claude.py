@@ -556,16 +556,23 @@ def truth_of(sess: ClaudeSession, spec: dict, path: Path, nbytes: int, copied: s
     return truth
 
 
-def append_turns(ctx, path: Path, nbytes: int, rng: random.Random) -> int:
-    """Appends about ``nbytes`` of new invocations to an existing transcript (re-index bench)."""
-    tail = _last_envelope(path)
+def append_turns(
+    ctx, path: Path, nbytes: int, rng: random.Random, now_ms: int | None = None
+) -> int:
+    """Appends about ``nbytes`` of new invocations to an existing transcript (re-index bench).
+
+    With ``now_ms`` the new lines are stamped in the half hour before it, as a live session would.
+    """
+    tail, model = _last_envelope(path)
+    last = parse_iso(tail["timestamp"])
+    start = max(last + 60_000, (now_ms or last) - 30 * 60_000)
     spec = {
-        "start_ms": _ms_of(tail["timestamp"]) + 60_000,
-        "limit_ms": 1 << 62,
+        "start_ms": start,
+        "limit_ms": max(now_ms or (1 << 62), start + 1),
         "cwd": tail["cwd"],
         "lang": "python",
         "branch": tail.get("gitBranch"),
-        "model": tail.get("message", {}).get("model") or MODELS[0],
+        "model": model,
         "target": nbytes,
     }
     writer = JsonlWriter(path, append=True)
@@ -577,21 +584,29 @@ def append_turns(ctx, path: Path, nbytes: int, rng: random.Random) -> int:
     return writer.bytes
 
 
-def _last_envelope(path: Path) -> dict:
+def _last_envelope(path: Path) -> tuple[dict, str]:
+    """The last line with uuid/cwd/timestamp, and the model of the last assistant line."""
     with open(path, "rb") as fh:
         fh.seek(0, 2)
         size = fh.tell()
         back = min(size, 4 << 20)
         fh.seek(size - back)
         lines = fh.read().splitlines()
+    envelope, model = None, None
     for raw in reversed(lines):
         try:
             obj = json.loads(raw)
         except ValueError:
             continue
-        if "uuid" in obj and "cwd" in obj:
-            return obj
-    raise ValueError(f"no envelope line near the end of {path}")
+        if envelope is None and "uuid" in obj and "cwd" in obj and "timestamp" in obj:
+            envelope = obj
+        if model is None and obj.get("type") == "assistant":
+            model = obj["message"]["model"]
+        if envelope and model:
+            return envelope, model
+    if envelope is None:
+        raise ValueError(f"no envelope line near the end of {path}")
+    return envelope, model or MODELS[0]
 
 
 def _ms_of(ts: str) -> int:

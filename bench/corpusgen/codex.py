@@ -213,7 +213,7 @@ class CodexSession:
     def usage_record(self, out_extra: int, reasoning: int) -> dict:
         rng = self.rng
         cached = int(self.context * rng.uniform(0.75, 0.98))
-        out = rng.randint(30, 900) + out_extra
+        out = rng.randint(30, 900) + out_extra + reasoning  # output_tokens includes reasoning
         u = {
             "input_tokens": self.context,
             "cached_input_tokens": cached,

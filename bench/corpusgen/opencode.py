@@ -460,7 +460,10 @@ def write_db(ctx, specs: list[dict], projects: list[dict]) -> list[dict]:
     truths = []
     for spec in sorted(specs, key=lambda s: s["start_ms"]):
         rng = session_rng(ctx.seed, "opencode", spec["index"])
-        truths.append(OpencodeSession(ctx, spec, rng, sink).run() | {"path": str(path)})
+        truths.append(
+            OpencodeSession(ctx, spec, rng, sink).run()
+            | {"path": str(path), "index": spec["index"]}
+        )
     sink.flush()
     con.execute("commit")
     con.execute("pragma wal_checkpoint(truncate)")

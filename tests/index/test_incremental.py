@@ -129,8 +129,9 @@ def test_deleting_the_index_loses_nothing(corpus_home):
 def test_state_files_are_private(corpus_home):
     conn = store.connect()
     refresh(conn)
-    assert oct(store.index_path().stat().st_mode & 0o777) == "0o600"
-    assert oct(store.index_path().parent.stat().st_mode & 0o777) == "0o700"
+    index = Path(store.index_path())
+    assert oct(index.stat().st_mode & 0o777) == "0o600"
+    assert oct(index.parent.stat().st_mode & 0o777) == "0o700"
 
 
 def test_many_processes_at_once_agree(corpus_home):
