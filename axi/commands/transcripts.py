@@ -10,8 +10,8 @@ from axi import views
 from axi.commands.tree import AxiCommand
 from axi.errors import AxiError, UsageFault
 from axi.harnesses import NAMES, get
-from axi.index.catalog import check_dir, open_index, resolve, scope_clause, short_ids
-from axi.paths import dir_candidates, tilde
+from axi.index.catalog import open_index, resolve, session_filters, short_ids
+from axi.paths import tilde
 from axi.views import clock
 
 TURN_TEXT = 500
@@ -112,14 +112,8 @@ def search(query: tuple[str, ...], directory: str | None, harness: str | None,
                                                                  "parser"])
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     conn, fresh = open_index()
-    where, args = ["texts_fts MATCH ?", "s.is_subagent = 0"], [match]
-    if harness:
-        where.append("s.harness = ?")
-        args.append(harness)
-    if directory:
-        clause, extra = scope_clause(dir_candidates(check_dir(directory)))
-        where.append(clause.replace("dir", "s.dir"))
-        args += extra
+    where, args = session_filters(harness, directory)
+    where, args = ["texts_fts MATCH ?", "s.is_subagent = 0", *where], [match, *args]
     sql_from = ("FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "
                 "JOIN sessions s ON s.key = t.session_key WHERE " + " AND ".join(where))
     total = conn.execute(f"SELECT count(*) {sql_from}", args).fetchone()[0]

@@ -7,9 +7,9 @@ import click
 from axi import views
 from axi.commands.tree import AxiGroup
 from axi.harnesses import NAMES
-from axi.index.catalog import check_dir, open_index, scope_clause
+from axi.index.catalog import open_index, session_filters
 from axi.index.rows import money
-from axi.paths import dir_candidates, tilde
+from axi.paths import tilde
 from axi.views import clock
 
 GROUPS = {
@@ -37,18 +37,11 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
 
         raise UsageFault("--days must be 0 (all time) or more")
     conn, fresh = open_index()
-    where, args = ["1"], []
+    where, args = session_filters(harness, directory)
+    where.insert(0, "1")
     if days:
-
         where.append("u.hour >= ?")
         args.append(int((clock() - days * 86400) // 3600))
-    if harness:
-        where.append("s.harness = ?")
-        args.append(harness)
-    if directory:
-        clause, extra = scope_clause(dir_candidates(check_dir(directory)))
-        where.append(clause.replace("dir", "s.dir"))
-        args += extra
     group = GROUPS[by]
     rows = conn.execute(
         f"SELECT {group} AS g, u.model, s.provider, count(DISTINCT s.key), sum(u.input), "

@@ -118,6 +118,23 @@ def scope_clause(dirs: list[str]) -> tuple[str, list[str]]:
     return "(" + " OR ".join(parts) + ")", args
 
 
+def session_filters(harness: str | None, directory: str | None, alias: str = "s"
+                    ) -> tuple[list[str], list]:
+    """WHERE parts for `--harness` and `--dir` on the sessions table under `alias`."""
+    from axi.paths import dir_candidates
+
+    where: list[str] = []
+    args: list = []
+    if harness:
+        where.append(f"{alias}.harness = ?")
+        args.append(harness)
+    if directory:
+        clause, extra = scope_clause(dir_candidates(check_dir(directory)))
+        where.append(clause.replace("dir", f"{alias}.dir"))
+        args += extra
+    return where, args
+
+
 def short_ids(conn: sqlite3.Connection, ids: list[str], minimum: int = 8) -> dict[str, str]:
     """The shortest prefix (at least `minimum` chars) that names each id uniquely."""
     out = {}
