@@ -158,7 +158,7 @@ def base_spec(
     rng: random.Random, harness: str, index: int, target: int, anchor_ms: int, cwd_pick
 ) -> dict:
     proj, cwd = cwd_pick()
-    verbosity = int(min(14_000, max(300, target / 110)) * rng.lognormvariate(0, 0.35))
+    verbosity = int(min(6_000, max(300, target / 250)) * rng.lognormvariate(0, 0.35))
     calls = target / (verbosity * 3.6 + 2500)
     duration = int(min(calls * 100_000, 20 * DAY_MS))
     return {
@@ -413,27 +413,31 @@ def global_tokens(truths: list[dict]) -> dict[str, dict[str, int]]:
     return out
 
 
-def pick_sample(rng: random.Random, truths: list[dict], k: int = 150) -> list[dict]:
-    special = [
-        t
-        for t in truths
-        if any(
-            t.get(key)
-            for key in (
-                "fork_of",
-                "subagents",
-                "model_switch",
-                "provider_switch",
-                "name",
-                "quoted_prompt",
-                "placeholder_title",
-                "search_word",
-            )
-        )
-    ]
-    biggest = sorted(truths, key=lambda t: -t["bytes"])[:5]
-    rest = [t for t in truths if t not in special and t not in biggest]
-    chosen = {id(t): t for t in special + biggest + rng.sample(rest, min(k, len(rest)))}
+SAMPLE_KEYS = (
+    "fork_of",
+    "subagents",
+    "model_switch",
+    "provider_switch",
+    "name",
+    "quoted_prompt",
+    "placeholder_title",
+    "search_word",
+)
+
+
+def pick_sample(
+    rng: random.Random, truths: list[dict], k: int = 150, per_trap: int = 20
+) -> list[dict]:
+    """Up to ``per_trap`` sessions showing each trap, the 5 biggest, and ``k`` random others."""
+    chosen: dict[int, dict] = {}
+    for key in SAMPLE_KEYS:
+        for t in [t for t in truths if t.get(key)][:per_trap]:
+            chosen[id(t)] = t
+    for t in sorted(truths, key=lambda t: -t["bytes"])[:5]:
+        chosen[id(t)] = t
+    rest = [t for t in truths if id(t) not in chosen]
+    for t in rng.sample(rest, min(k, len(rest))):
+        chosen[id(t)] = t
     return sorted(chosen.values(), key=lambda t: (t["harness"], t["started_ms"]))
 
 
