@@ -108,12 +108,10 @@ def iso(ts: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def tokens(n: int | None) -> str | None:
-    """Human token count: 950, 12.3k, 4.1M."""
-    if n is None:
-        return None
-    if n < 1000:
-        return str(n)
+def tokens(n: int | None) -> int | str | None:
+    """Human token count: 950, 12.3k, 4.1M (small counts stay numbers)."""
+    if n is None or n < 1000:
+        return n
     if n < 1_000_000:
         return f"{n / 1000:.1f}k"
     return f"{n / 1_000_000:.1f}M"

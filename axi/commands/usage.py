@@ -61,6 +61,9 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     if by != "day":
         ordered.sort(key=lambda kv: -sum(kv[1]["tokens"]))
     total = _total(groups)
+    total["sessions"] = conn.execute(  # a session with two models sits in two groups
+        "SELECT count(DISTINCT s.key) FROM usage u JOIN sessions s ON s.key = u.session_key "
+        f"WHERE {' AND '.join(where)}", args).fetchone()[0]
     data["total"] = {"sessions": total["sessions"], **_token_fields(total["tokens"]),
                      "cost": money(total["usd"], total["kind"])}
     data["count"] = views.count_line(min(limit, len(ordered)), len(ordered))
