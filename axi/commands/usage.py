@@ -61,9 +61,13 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     if by != "day":
         ordered.sort(key=lambda kv: -sum(kv[1]["tokens"]))
     total = _total(groups)
-    total["sessions"] = conn.execute(  # a session with two models sits in two groups
-        "SELECT count(DISTINCT s.key) FROM usage u JOIN sessions s ON s.key = u.session_key "
-        f"WHERE {' AND '.join(where)}", args).fetchone()[0]
+    # A session with two models sits in two (group, model) rows: count sessions apart.
+    joined = f"FROM usage u JOIN sessions s ON s.key = u.session_key WHERE {' AND '.join(where)}"
+    for key, count in conn.execute(f"SELECT {group}, count(DISTINCT s.key) {joined} "
+                                   f"GROUP BY {group}", args):
+        groups[key]["sessions"] = count
+    total["sessions"] = conn.execute(f"SELECT count(DISTINCT s.key) {joined}", args
+                                     ).fetchone()[0]
     data["total"] = {"sessions": total["sessions"], **_token_fields(total["tokens"]),
                      "cost": money(total["usd"], total["kind"])}
     data["count"] = views.count_line(min(limit, len(ordered)), len(ordered))
