@@ -280,8 +280,33 @@ class AxiBench:
         self.warm(axi_home, busiest)
         self.search(axi_home)
         self.reindex(axi_home, appends)
+        self.out["quiesce_s"] = wait_quiet(f"AXI_HOME={self.state}".encode())
         shutil.rmtree(self.state, ignore_errors=True)
         return self.out
+
+
+def wait_quiet(marker: bytes, limit: float = 300.0) -> float:
+    """Waits until no process has ``marker`` (e.g. our AXI_HOME) in its environment.
+
+    Background work that axi detached (index sweeps) must not overlap the next measurement.
+    """
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < limit:
+        busy = False
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                try:
+                    with open(f"/proc/{entry.name}/environ", "rb") as fh:
+                        env = fh.read().split(b"\0")
+                except OSError:
+                    continue
+                if any(item.startswith(marker) for item in env):
+                    busy = True
+                    break
+        if not busy:
+            break
+        time.sleep(0.1)
+    return round(time.perf_counter() - t0, 2)
 
 
 # ------------------------------------------------------------------------------------ peers
@@ -654,6 +679,7 @@ def host_info() -> dict:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "kernel": platform.release(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
