@@ -8,7 +8,7 @@ from axi import views
 from axi.commands.tree import AxiGroup
 from axi.harnesses import NAMES
 from axi.index.catalog import open_index, session_filters
-from axi.index.rows import money
+from axi.index.rows import CostTally, money
 from axi.paths import tilde
 from axi.views import clock
 
@@ -43,12 +43,14 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
         where.append("u.hour >= ?")
         args.append(int((clock() - days * 86400) // 3600))
     group = GROUPS[by]
+    # One row per (group, model, provider, recorded or not): recorded costs are summed as
+    # they are; the rest is priced at the price in force at its latest hour.
     rows = conn.execute(
-        f"SELECT {group} AS g, u.model, s.provider, count(DISTINCT s.key), sum(u.input), "
-        "sum(u.output), sum(u.cache_read), sum(u.cache_write), sum(u.cost), "
-        "sum(CASE WHEN u.cost IS NULL THEN 1 ELSE 0 END), max(u.hour) "
+        f"SELECT {group} AS g, u.model, s.provider, sum(u.input), sum(u.output), "
+        "sum(u.cache_read), sum(u.cache_write), sum(u.cost), max(u.hour) "
         "FROM usage u JOIN sessions s ON s.key = u.session_key "
-        f"WHERE {' AND '.join(where)} GROUP BY g, u.model, s.provider", args).fetchall()
+        f"WHERE {' AND '.join(where)} GROUP BY g, u.model, s.provider, u.cost IS NULL",
+        args).fetchall()
     groups = _aggregate(rows)
     scope = tilde(directory) if directory else "all folders"
     period = f"last {days} days" if days else "all time"
@@ -69,11 +71,11 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     total["sessions"] = conn.execute(f"SELECT count(DISTINCT s.key) {joined}", args
                                      ).fetchone()[0]
     data["total"] = {"sessions": total["sessions"], **_token_fields(total["tokens"]),
-                     "cost": money(total["usd"], total["kind"])}
+                     "cost": money(*total["cost"].result())}
     data["count"] = views.count_line(min(limit, len(ordered)), len(ordered))
     data["rows"] = [
         {by: tilde(key) if by == "dir" else key, "sessions": g["sessions"],
-         **_token_fields(g["tokens"]), "cost": money(g["usd"], g["kind"])}
+         **_token_fields(g["tokens"]), "cost": money(*g["cost"].result())}
         for key, g in ordered[:limit]
     ]
     from axi import pricing
@@ -91,53 +93,19 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
 
 
 def _aggregate(rows) -> dict:
-    from axi.index.rows import _estimate
-
     groups: dict = {}
-    for key, model, provider, sessions, i, o, cr, cw, recorded, unpriced, hour in rows:
-        g = groups.setdefault(key, {"sessions": 0, "tokens": [0, 0, 0, 0], "usd": 0.0,
-                                    "recorded": False, "estimated": False, "missing": False})
-        g["sessions"] += sessions
+    for key, model, provider, i, o, cr, cw, recorded, hour in rows:
+        g = groups.setdefault(key, {"sessions": 0, "tokens": [0, 0, 0, 0], "cost": CostTally()})
         g["tokens"] = [a + b for a, b in zip(g["tokens"], (i, o, cr, cw), strict=True)]
-        if recorded is not None:
-            g["usd"] += recorded
-            g["recorded"] = True
-        if unpriced:
-            from datetime import UTC, datetime
-
-            usd, partial = _estimate(model, provider, datetime.fromtimestamp(hour * 3600, UTC),
-                                     i, o, cr, cw) if recorded is None else (None, True)
-            if usd is None:
-                g["missing"] = True
-            else:
-                g["usd"] += usd
-                g["estimated"] = True
-                g["missing"] = g["missing"] or partial
-    for g in groups.values():
-        g["kind"] = _kind(g)
-        if g["kind"] == "unknown":
-            g["usd"] = None
+        g["cost"].add(model, provider, hour, i, o, cr, cw, recorded)
     return groups
 
 
-def _kind(g: dict) -> str:
-    if g["missing"]:
-        return "partial" if (g["recorded"] or g["estimated"]) else "unknown"
-    return "estimate" if g["estimated"] else ("recorded" if g["recorded"] else "none")
-
-
 def _total(groups: dict) -> dict:
-    total = {"sessions": 0, "tokens": [0, 0, 0, 0], "usd": 0.0, "recorded": False,
-             "estimated": False, "missing": False}
+    total = {"sessions": 0, "tokens": [0, 0, 0, 0], "cost": CostTally()}
     for g in groups.values():
-        total["sessions"] += g["sessions"]
         total["tokens"] = [a + b for a, b in zip(total["tokens"], g["tokens"], strict=True)]
-        total["usd"] += g["usd"] or 0.0
-        for flag in ("recorded", "estimated", "missing"):
-            total[flag] = total[flag] or g[flag]
-    total["kind"] = _kind(total)
-    if total["kind"] == "unknown":
-        total["usd"] = None
+        total["cost"].merge(g["cost"])
     return total
 
 

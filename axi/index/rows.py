@@ -15,44 +15,65 @@ ALL_FIELDS = ["id", "harness", "status", "age", "title", "dir", "model", "ctx", 
 COSTLY = {"cost", "tokens"}
 
 
-def cost_of(conn: sqlite3.Connection, keys: list[str]) -> tuple[float | None, str]:
-    """Cost over the usage of `keys`: recorded where the harness recorded it, else estimated.
+class CostTally:
+    """Cost over usage buckets: recorded where the harness recorded it, else estimated.
 
-    Returns (usd, kind) with kind one of recorded, estimate, partial (some models unpriced;
-    usd covers the rest), unknown (nothing priced; usd is None, never zero), none (no usage).
+    `result()` gives (usd, kind), kind one of recorded, estimate, partial (some models unpriced;
+    usd covers the rest), unknown (nothing priced; usd is None, never zero), none (no spend).
     """
-    from datetime import UTC, datetime
 
+    def __init__(self) -> None:
+        self.usd = 0.0
+        self.recorded = self.estimated = self.missing = False
+
+    def add(self, model: str, provider: str | None, hour: int, i: int, o: int, cr: int,
+            cw: int, recorded_cost: float | None) -> None:
+        if recorded_cost is not None:
+            self.usd += recorded_cost
+            self.recorded = True
+            return
+        usd, partial = estimate(model, provider, hour, i, o, cr, cw)
+        if usd is None:
+            self.missing = self.missing or bool(i or o or cr or cw)
+            return
+        self.usd += usd
+        self.estimated = True
+        self.missing = self.missing or partial
+
+    def merge(self, other: CostTally) -> None:
+        self.usd += other.usd
+        self.recorded = self.recorded or other.recorded
+        self.estimated = self.estimated or other.estimated
+        self.missing = self.missing or other.missing
+
+    def result(self) -> tuple[float | None, str]:
+        if self.missing:
+            return (self.usd, "partial") if (self.recorded or self.estimated) else (None, "unknown")
+        if self.estimated:
+            return self.usd, "estimate"
+        return (self.usd, "recorded") if self.recorded else (None, "none")
+
+
+def cost_of(conn: sqlite3.Connection, keys: list[str]) -> tuple[float | None, str]:
+    """The cost of the sessions `keys` (see CostTally)."""
     marks = ",".join("?" * len(keys))
-    rows = conn.execute(
+    tally = CostTally()
+    for model, hour, i, o, cr, cw, cost, provider in conn.execute(
         f"SELECT u.model, u.hour, u.input, u.output, u.cache_read, u.cache_write, u.cost, "
         f"s.provider FROM usage u JOIN sessions s ON s.key = u.session_key "
-        f"WHERE u.session_key IN ({marks})", keys).fetchall()
-    if not rows:
-        return None, "none"
-    total, recorded, estimated, missing = 0.0, False, False, False
-    for model, hour, i, o, cr, cw, cost, provider in rows:
-        if cost is not None:
-            total += cost
-            recorded = True
-            continue
-        usd, partial = _estimate(model, provider, datetime.fromtimestamp(hour * 3600, UTC),
-                                 i, o, cr, cw)
-        if usd is None:
-            missing = missing or bool(i or o or cr or cw)
-            continue
-        total += usd
-        estimated = True
-        missing = missing or partial
-    if missing:
-        return (total, "partial") if (recorded or estimated) else (None, "unknown")
-    return total, "estimate" if estimated else "recorded"
+        f"WHERE u.session_key IN ({marks})", keys):
+        tally.add(model, provider, hour, i, o, cr, cw, cost)
+    return tally.result()
 
 
-def _estimate(model, provider, when, i, o, cr, cw) -> tuple[float | None, bool]:
+def estimate(model: str, provider: str | None, hour: int, i: int, o: int, cr: int, cw: int
+             ) -> tuple[float | None, bool]:
+    """Estimated USD at the price in force during `hour` (epoch hours), as (usd, partial)."""
+    from datetime import UTC, datetime
+
     from axi import pricing
 
-    price = pricing.lookup(model, provider, when=when)
+    price = pricing.lookup(model, provider, when=datetime.fromtimestamp(hour * 3600, UTC))
     if price is None:
         return None, True
     return pricing.estimate_cost(price, i, o, cr, cw)
