@@ -21,11 +21,10 @@ from axi.harnesses.base import (
     Turn,
     add_usage,
     env_dir,
-    iter_lines,
     parse_iso,
     scan_files,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
 FORK_SLACK = 1.0  # seconds
@@ -220,9 +219,8 @@ class Claude(Harness):
         return ClaudeParser(path, state)
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
-        for offset, line, _end in iter_lines(source, since):
-            rec = decode(line) if line is not None else None
-            if rec is None or rec.get("type") not in ("user", "assistant"):
+        for offset, rec in records(source, since):
+            if rec.get("type") not in ("user", "assistant"):
                 continue
             turn = _turn(rec, offset)
             if turn is not None:

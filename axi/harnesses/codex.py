@@ -21,11 +21,10 @@ from axi.harnesses.base import (
     Turn,
     add_usage,
     env_dir,
-    iter_lines,
     parse_iso,
     scan_files,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
 
 TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
               "output_tokens")
@@ -235,10 +234,7 @@ class Codex(Harness):
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
         legacy = None
-        for offset, line, _end in iter_lines(source, since):
-            rec = decode(line) if line is not None else None
-            if rec is None:
-                continue
+        for offset, rec in records(source, since):
             payload = rec.get("payload") if isinstance(rec.get("payload"), dict) else {}
             turn, legacy = _turn(rec.get("type"), payload, offset, legacy)
             if turn is not None:

@@ -62,3 +62,13 @@ def text_blocks(content: object, kinds: tuple[str, ...] = ("text",)) -> str:
 
 def as_int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def records(path: str, since: int = 0):
+    """(offset, object) for every readable JSON line from byte `since`; others are passed over."""
+    from axi.harnesses.base import iter_lines
+
+    for offset, line, _end in iter_lines(path, since):
+        rec = decode(line) if line is not None else None
+        if rec is not None:
+            yield offset, rec

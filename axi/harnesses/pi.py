@@ -20,11 +20,10 @@ from axi.harnesses.base import (
     Turn,
     add_usage,
     env_dir,
-    iter_lines,
     parse_iso,
     scan_files,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, text_blocks
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
 
 
 class PiParser(LineParser):
@@ -156,9 +155,8 @@ class Pi(Harness):
         return PiParser(path, state)
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
-        for offset, line, _end in iter_lines(source, since):
-            rec = decode(line) if line is not None else None
-            if rec is None or rec.get("type") != "message":
+        for offset, rec in records(source, since):
+            if rec.get("type") != "message":
                 continue
             m = rec.get("message")
             if not isinstance(m, dict):

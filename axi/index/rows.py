@@ -12,7 +12,6 @@ from axi.views import clock
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]
 ALL_FIELDS = ["id", "harness", "status", "age", "title", "dir", "model", "ctx", "tokens",
               "cost", "branch", "turns", "created", "last", "full_id"]
-COSTLY = {"cost", "tokens"}
 
 
 class CostTally:
