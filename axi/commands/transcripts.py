@@ -11,6 +11,7 @@ from axi.commands.tree import AxiCommand
 from axi.errors import AxiError, UsageFault
 from axi.harnesses import NAMES, get
 from axi.index.catalog import open_index, resolve, session_filters, short_ids
+from axi.index.store import catch_up_search
 from axi.paths import tilde
 from axi.views import clock
 
@@ -112,6 +113,7 @@ def search(query: tuple[str, ...], directory: str | None, harness: str | None,
                                                                  "parser"])
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     conn, fresh = open_index()
+    catch_up_search(conn)
     where, args = session_filters(harness, directory)
     where, args = ["texts_fts MATCH ?", "s.is_subagent = 0", *where], [match, *args]
     sql_from = ("FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "

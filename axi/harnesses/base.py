@@ -142,26 +142,50 @@ def env_dir(var: str, default: str) -> str:
     return os.path.expanduser(value) if value else os.path.expanduser(default)
 
 
+_MINUTES: dict[str, int | None] = {}  # "YYYY-MM-DDTHH:MM" -> epoch seconds
+
+
 def parse_iso(value: object) -> float | None:
-    """ISO-8601 UTC (`2026-11-21T23:28:47.917Z`) to epoch seconds; None when unreadable."""
-    if not isinstance(value, str) or len(value) < 19:
+    """ISO-8601 (`2026-11-21T23:28:47.917Z`, or with a `+02:00` offset) to epoch seconds.
+
+    None when unreadable. Every transcript line carries one, so this avoids `strptime`: each
+    minute is worked out once, the seconds are read from fixed positions.
+    """
+    if type(value) is not str or len(value) < 19:
         return None
-    try:
-        base = time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
+    minute = _MINUTES.get(value[:16], -1)
+    if minute == -1:
+        if len(_MINUTES) > 50_000:
+            _MINUTES.clear()
+        minute = _MINUTES[value[:16]] = _epoch_minute(value[:16])
+    second = value[17:19]
+    if minute is None or value[16] != ":" or not second.isdigit():
         return None
-    frac = 0.0
+    seconds = minute + int(second)
     rest = value[19:]
-    if rest.startswith("."):
-        digits = ""
-        for ch in rest[1:]:
-            if not ch.isdigit():
-                break
-            digits += ch
-        frac = float("0." + digits) if digits else 0.0
+    if rest == "Z" or not rest:
+        return seconds
+    if rest[0] == ".":
+        digits = len(rest) - len(rest[1:].lstrip("0123456789")) - 1
+        if digits:
+            seconds += int(rest[1:1 + digits]) / 10 ** digits
+        rest = rest[1 + digits:]
+    if len(rest) >= 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
+        shift = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
+        seconds += -shift if rest[0] == "+" else shift
+    return seconds
+
+
+def _epoch_minute(text: str) -> int | None:
     import calendar
 
-    return calendar.timegm(base) + frac
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M"))
+    except ValueError:
+        try:
+            return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M"))
+        except ValueError:
+            return None
 
 
 # While a sweep runs, every directory listed is recorded here with its mtime, so the next

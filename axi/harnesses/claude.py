@@ -24,12 +24,14 @@ from axi.harnesses.base import (
     parse_iso,
     scan_files,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
+from axi.harnesses.jsonl import clean_prompt, decode, is_wrapper, records, text_blocks
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
 FORK_SLACK = 1.0  # seconds
 SKIP_OVER = 1024  # lines shorter than this are cheaper to decode than to sniff
 HEAD = 600
+USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
+              "cache_creation_input_tokens")
 
 
 class ClaudeParser(LineParser):
@@ -91,8 +93,10 @@ class ClaudeParser(LineParser):
         elif kind == "last-prompt" and isinstance(rec.get("lastPrompt"), str):
             s["last_prompt"] = rec["lastPrompt"]
         if ts is not None:
-            s["created"] = ts if s["created"] is None else min(s["created"], ts)
-            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+            if s["created"] is None or ts < s["created"]:
+                s["created"] = ts
+            if s["last"] is None or ts > s["last"]:
+                s["last"] = ts
 
     def _envelope(self, rec: dict, ts: float | None) -> None:
         s = self.s
@@ -145,9 +149,8 @@ class ClaudeParser(LineParser):
             self._count(rec, message, usage, ts)
 
     def _count(self, rec: dict, message: dict, usage: dict, ts: float | None) -> None:
-        fresh = [as_int(usage.get("input_tokens")), as_int(usage.get("output_tokens")),
-                 as_int(usage.get("cache_read_input_tokens")),
-                 as_int(usage.get("cache_creation_input_tokens"))]
+        fresh = [usage.get(k) for k in USAGE_KEYS]
+        fresh = [v if type(v) is int else 0 for v in fresh]
         self.s["ctx"] = fresh[0] + fresh[2] + fresh[3]
         key = (str(message.get("id") or ""), str(rec.get("requestId") or ""))
         seen = self._recent.get(key) if key != ("", "") else None

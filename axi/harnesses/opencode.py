@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from axi.errors import AxiError
 from axi.harnesses.base import Harness, SearchText, SessionSummary, Turn, add_usage
-from axi.harnesses.jsonl import as_int, clean_prompt, is_wrapper
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper
 
 PLACEHOLDER_TITLE = "New session - "
 BUSY_MS = 300
@@ -74,7 +74,7 @@ class Opencode(Harness):
         summary.is_subagent = bool(summary.parent_id)
         texts: list[SearchText] = []
         prompt = None
-        for index, (data, parts) in enumerate(_messages(conn, row["id"])):
+        for index, (data, parts) in enumerate(_messages(conn, row["id"], text_only=True)):
             role = data.get("role")
             ts = _ms((data.get("time") or {}).get("created"))
             text = "\n".join(p["text"] for p in parts if p.get("type") == "text"
@@ -147,10 +147,14 @@ def _session_query(cols: set[str]) -> str:
     return f"SELECT {', '.join(select)} FROM session{archived}"
 
 
-def _messages(conn: sqlite3.Connection, session_id: str) -> Iterator[tuple[dict, list[dict]]]:
+def _messages(conn: sqlite3.Connection, session_id: str, text_only: bool = False
+              ) -> Iterator[tuple[dict, list[dict]]]:
+    """Each message with its parts; `text_only` leaves out parts that cannot be text (tool
+    calls and their output are most of the bytes), before they are decoded."""
     parts: dict[str, list[dict]] = {}
+    only = " AND instr(data, '\"text\"') > 0" if text_only else ""
     for message_id, data in conn.execute(
-        "SELECT message_id, data FROM part WHERE session_id = ? ORDER BY id", (session_id,)
+        f"SELECT message_id, data FROM part WHERE session_id = ?{only} ORDER BY id", (session_id,)
     ):
         parts.setdefault(message_id, []).append(_json(data))
     for message_id, data in conn.execute(
@@ -189,11 +193,7 @@ def _tool(part: dict) -> str:
 
 
 def _json(value: object) -> dict:
-    try:
-        data = json.loads(value) if isinstance(value, (str, bytes)) else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return (decode(value) or {}) if isinstance(value, (str, bytes)) else {}
 
 
 def _ms(value: object) -> float | None:

@@ -2,7 +2,12 @@
 
 Many short-lived axi processes open it at once: WAL lets readers run beside the one writer,
 a busy timeout absorbs brief contention, and every write is one short `BEGIN IMMEDIATE`.
-A schema change simply rebuilds the cache.
+A schema change simply rebuilds the cache. Being a cache, it skips fsync (`synchronous = OFF`):
+an OS crash may at worst corrupt it, and a corrupt index is deleted and rebuilt on open.
+
+Search text is stored with each session; the full-text index over it (`texts_fts`, external
+content) is brought up to date lazily, by the first search after new text arrived, so indexing
+sessions never pays for tokenising text nobody has searched yet.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -41,10 +46,13 @@ CREATE TABLE IF NOT EXISTS usage (
     PRIMARY KEY (session_key, hour, model)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS texts (
-    rowid INTEGER PRIMARY KEY, session_key TEXT NOT NULL, role TEXT, ts REAL, cursor INTEGER
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT, session_key TEXT NOT NULL, role TEXT, ts REAL,
+    cursor INTEGER, text TEXT
 );
 CREATE INDEX IF NOT EXISTS texts_session ON texts(session_key);
-CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(text, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(
+    text, content = 'texts', content_rowid = 'rowid', tokenize = 'unicode61'
+);
 """
 
 
@@ -59,7 +67,10 @@ def connect(path: str | None = None) -> sqlite3.Connection:
     conn = _open(path)
     if fresh:
         os.chmod(path, 0o600)
-    version = _version(conn)
+    try:
+        version = _version(conn)
+    except sqlite3.DatabaseError:  # corrupt or not a database: it is only a cache
+        version = "corrupt"
     if version != SCHEMA_VERSION:
         if version is not None:
             conn.close()
@@ -77,8 +88,13 @@ def _open(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError:
+        conn.close()
+        _remove(path)
+        return _open(path)
+    conn.execute("PRAGMA synchronous = OFF")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
     return conn
 
@@ -86,7 +102,9 @@ def _open(path: str) -> sqlite3.Connection:
 def _version(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
         return None
     return row[0] if row else None
 
@@ -114,3 +132,16 @@ class write:
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
+
+
+def catch_up_search(conn: sqlite3.Connection) -> int:
+    """Add text stored since the last search to the full-text index; returns rows added."""
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM texts").fetchone()[0]
+    if top <= int(get_meta(conn, "fts_upto") or 0):
+        return 0
+    with write(conn):
+        upto = int(get_meta(conn, "fts_upto") or 0)  # another search may have done it
+        added = conn.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts "
+                             "WHERE rowid > ? AND rowid <= ?", (upto, top)).rowcount
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('fts_upto', ?)", (str(top),))
+    return max(added, 0)

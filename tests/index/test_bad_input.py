@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from axi.index import store
+from axi.index import ingest, store
 from axi.index.scan import refresh
 
 PROJ = ".claude/projects/-home-dev-work-projX"
@@ -173,8 +173,9 @@ def test_opencode_db_in_rollback_mode_with_an_exclusive_lock(home):
         conn.close()
 
 
-def test_an_interrupted_scan_leaves_no_partial_session(corpus_home):
+def test_an_interrupted_scan_leaves_no_partial_session(corpus_home, monkeypatch):
     """A deadline mid-scan commits whole files only; the next scan finishes the rest."""
+    monkeypatch.setattr(ingest, "CHUNK_FILES", 4)
     index = store.connect()
     report = refresh(index, deadline=0.0)
     assert report.pending > 0

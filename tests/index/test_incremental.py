@@ -60,9 +60,7 @@ def test_growth_is_read_from_the_saved_offset(corpus_home):
     assert after["cache_read"] == before["cache_read"] + 100
     offset = conn.execute("SELECT offset FROM files WHERE path = ?", (str(path),)).fetchone()[0]
     assert offset == size + len(line.encode())
-    hits = conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH 'zebra'"
-                        ).fetchone()[0]
-    assert hits == 1
+    assert fts_hits(conn, "zebra") == 1
 
 
 def test_a_torn_last_line_waits_for_its_end(corpus_home):
@@ -92,6 +90,50 @@ def test_shrunk_or_replaced_file_is_read_again(corpus_home):
     texts = conn.execute("SELECT count(*) FROM texts WHERE session_key = ?",
                          (f"claude:{SESSION}",)).fetchone()[0]
     assert texts == 2  # old texts replaced, not duplicated
+
+
+def fts_hits(conn, word: str) -> int:
+    store.catch_up_search(conn)
+    return conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH ?",
+                        (word,)).fetchone()[0]
+
+
+def test_search_forgets_text_of_a_replaced_or_deleted_file(corpus_home):
+    """Text indexed for search before a file was rewritten or removed is no longer found."""
+    conn = store.connect()
+    refresh(conn)
+    path = transcript(corpus_home)
+    with open(path, "a") as fh:
+        fh.write(assistant_line("msg_gone", "quokka sighting", 3))
+    refresh(conn)
+    assert fts_hits(conn, "quokka") == 1
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:6]))
+    refresh(conn)
+    assert fts_hits(conn, "quokka") == 0
+    assert fts_hits(conn, "main") > 0  # the rest of the corpus is still searchable
+    path.unlink()
+    refresh(conn)
+    rows = conn.execute("SELECT count(*) FROM texts WHERE session_key = ?",
+                        (f"claude:{SESSION}",)).fetchone()[0]
+    assert rows == 0
+    # Raises SQLITE_CORRUPT_VTAB when the full-text index disagrees with the stored text.
+    conn.execute("INSERT INTO texts_fts (texts_fts) VALUES ('integrity-check')")
+
+
+def test_a_corrupt_index_is_rebuilt(corpus_home):
+    conn = store.connect()
+    refresh(conn)
+    conn.close()
+    path = store.index_path()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    with open(path, "r+b") as fh:
+        fh.write(b"this is not a database" * 100)
+    conn = store.connect()
+    refresh(conn)
+    assert row(conn)["turns"] > 0
 
 
 def test_deleted_file_leaves_the_index(corpus_home):

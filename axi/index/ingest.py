@@ -1,0 +1,271 @@
+"""Read changed transcripts and write what they say into the index.
+
+Work is cut into chunks of a few megabytes. Each chunk is parsed and then stored in one short
+transaction by whoever parsed it: this process for a small refresh, or worker processes for a
+large one, so no single process has to write for everybody. A write is dropped when another
+process already indexed the same bytes, so concurrent scans never double count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+from axi.harnesses import get
+from axi.harnesses.base import SearchText, SessionSummary, iter_lines
+from axi.index.store import get_meta, write
+
+PARALLEL_BYTES = 48 * 1024 * 1024  # less new data than this is read in this process
+CHUNK_BYTES = 16 * 1024 * 1024
+CHUNK_FILES = 64
+TEXT_CAP = 16_000
+
+
+@dataclass
+class Job:
+    harness: str
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    start: int
+    state: dict | None
+
+
+@dataclass
+class Parsed:
+    job: Job
+    offset: int
+    state: dict
+    summary: SessionSummary | None
+    texts: list[SearchText]
+    error: str | None = None
+
+
+@dataclass
+class Stored:
+    """What storing one chunk did; workers send this back instead of the parsed data."""
+
+    files: int = 0
+    bytes: int = 0
+    skipped_lines: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, other: Stored) -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+        self.skipped_lines += other.skipped_lines
+        self.warnings += other.warnings
+
+
+def parse(job: Job) -> Parsed:
+    """Read a file from the job's offset with the adapter's line parser."""
+    parser = get(job.harness).parser(job.path, job.state)
+    offset = job.start
+    try:
+        for line_offset, line, end in iter_lines(job.path, job.start):
+            if line is None:
+                parser.s["skipped"] = parser.s.get("skipped", 0) + 1
+            elif line.strip() and not parser.skip(line):
+                parser.feed(line, line_offset)
+            offset = end
+    except OSError as exc:
+        return Parsed(job, job.start, job.state or {}, None, [], error=str(exc))
+    return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts())
+
+
+def chunks(jobs: list[Job]) -> list[list[Job]]:
+    """Consecutive jobs grouped into chunks of about CHUNK_BYTES new bytes."""
+    out: list[list[Job]] = []
+    current: list[Job] = []
+    size = 0
+    for job in jobs:
+        if current and (size + job.size - job.start > CHUNK_BYTES or len(current) >= CHUNK_FILES):
+            out.append(current)
+            current, size = [], 0
+        current.append(job)
+        size += job.size - job.start
+    if current:
+        out.append(current)
+    return out
+
+
+def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
+           meanwhile=None) -> tuple[Stored, int]:
+    """Parse and store `jobs`, freshest first; returns what was stored and how many jobs were
+    left for later because `deadline` passed. `meanwhile` runs here while workers parse."""
+    work = chunks(jobs)
+    new_bytes = sum(j.size - j.start for j in jobs)
+    parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
+    results = _in_workers(work) if parallel else (store_chunk(conn, c) for c in work)
+    if meanwhile:
+        meanwhile()
+    total, done = Stored(), 0
+    try:
+        for stored, count in results:
+            total.add(stored)
+            done += count
+            if deadline is not None and time.time() > deadline:
+                break
+    finally:
+        close = getattr(results, "close", None)
+        if close:
+            close()
+    return total, len(jobs) - done
+
+
+def store_chunk(conn: sqlite3.Connection, chunk: list[Job], lock=None) -> tuple[Stored, int]:
+    parsed = [parse(job) for job in chunk]
+    if lock is None:
+        return store(conn, parsed), len(chunk)
+    with lock:  # wakes at once when the other worker commits, unlike SQLite's busy polling
+        return store(conn, parsed), len(chunk)
+
+
+def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
+    stored = Stored()
+    if not batch:
+        return stored
+    with write(conn):
+        indexed = int(get_meta(conn, "fts_upto") or 0)
+        for parsed in batch:
+            if parsed.error:
+                stored.warnings.append(f"{parsed.job.path}: {parsed.error}")
+                continue
+            if not _still_current(conn, parsed.job):
+                continue
+            _store_one(conn, parsed, indexed)
+            stored.files += 1
+            stored.bytes += parsed.offset - parsed.job.start
+            if parsed.summary is not None:
+                stored.skipped_lines += parsed.summary.skipped_lines
+    return stored
+
+
+# Worker processes: each opens its own connection (never one inherited across fork).
+_WORKER: dict = {}
+
+
+def _worker_start(lock) -> None:
+    from axi.index.store import connect
+
+    _WORKER["conn"] = connect()
+    _WORKER["lock"] = lock
+
+
+def _worker_chunk(chunk: list[Job]) -> tuple[Stored, int]:
+    return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"])
+
+
+def _in_workers(work: list[list[Job]]):
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    lock = context.Lock()
+    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(lock,))
+    started = pool.imap_unordered(_worker_chunk, work)  # the workers begin now
+
+    def results():
+        try:
+            yield from started
+        finally:
+            pool.terminate()  # a worker killed mid-transaction leaves nothing behind
+            pool.join()
+
+    return results()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _still_current(conn: sqlite3.Connection, job: Job) -> bool:
+    """False when another process indexed this file past where our read began."""
+    if job.start == 0:
+        return True
+    row = conn.execute("SELECT offset, inode FROM files WHERE path = ?", (job.path,)).fetchone()
+    return row is not None and row["offset"] == job.start and row["inode"] == job.inode
+
+
+def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
+    job, summary = parsed.job, parsed.summary
+    key = summary.key if summary is not None else None
+    row = conn.execute("SELECT session_key FROM files WHERE path = ?", (job.path,)).fetchone()
+    current = row[0] if row else None
+    if current and current != key:
+        delete_session(conn, current, indexed)
+    known = current is not None or (key is not None and _known(conn, key))
+    if key and job.start == 0 and known:
+        delete_session(conn, key, indexed, texts_only=True)  # a full read replaces every text
+    conn.execute(
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (job.path, job.harness, job.size, job.mtime_ns, job.inode, parsed.offset,
+         json.dumps(parsed.state, separators=(",", ":")), key),
+    )
+    if summary is not None:
+        put_session(conn, summary, parsed.texts, fresh=not known)
+
+
+def _known(conn: sqlite3.Connection, key: str) -> bool:
+    return conn.execute("SELECT 1 FROM sessions WHERE key = ?", (key,)).fetchone() is not None
+
+
+def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchText],
+                fresh: bool = False) -> None:
+    """Write one session's row, usage buckets and new search text (`fresh`: not yet stored)."""
+    totals = [0, 0, 0, 0]
+    if not fresh:
+        conn.execute("DELETE FROM usage WHERE session_key = ?", (s.key,))
+    buckets = []
+    for bucket_key, counts in s.usage.items():
+        hour, _, model = bucket_key.partition("|")
+        buckets.append((s.key, int(hour), model, *counts[:4], counts[4]))
+        totals = [t + c for t, c in zip(totals, counts[:4], strict=True)]
+    conn.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", buckets)
+    conn.execute(
+        "INSERT OR REPLACE INTO sessions VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (s.key, s.harness, s.id, s.source, s.dir, s.title, s.title_source, s.model, s.provider,
+         None if s.git_branch == "HEAD" else s.git_branch, s.created, s.last, s.turns,
+         *totals, s.ctx_tokens, s.ctx_window, int(s.turn_open), s.parent_id,
+         int(s.is_subagent), s.first_uuid, s.skipped_lines),
+    )
+    if texts:
+        conn.executemany("INSERT INTO texts (session_key, role, ts, cursor, text) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         [(s.key, t.role, t.ts, t.cursor, t.text[:TEXT_CAP]) for t in texts])
+
+
+def delete_session(conn: sqlite3.Connection, key: str, indexed: int | None = None,
+                   texts_only: bool = False) -> None:
+    """Remove a session's search text (and, unless `texts_only`, its row and usage)."""
+    if indexed is None:
+        indexed = int(get_meta(conn, "fts_upto") or 0)
+    if indexed:
+        # External-content FTS5 forgets a row only when told its old text.
+        conn.execute("INSERT INTO texts_fts (texts_fts, rowid, text) SELECT 'delete', rowid, text "
+                     "FROM texts WHERE session_key = ? AND rowid <= ?", (key, indexed))
+    conn.execute("DELETE FROM texts WHERE session_key = ?", (key,))
+    if not texts_only:
+        conn.execute("DELETE FROM usage WHERE session_key = ?", (key,))
+        conn.execute("DELETE FROM sessions WHERE key = ?", (key,))
+
+
+def forget(conn: sqlite3.Connection, paths: list[str]) -> None:
+    """Files that are gone: their sessions leave the index."""
+    if not paths:
+        return
+    with write(conn):
+        for path in paths:
+            row = conn.execute("SELECT session_key FROM files WHERE path = ?",
+                               (path,)).fetchone()
+            if row and row[0]:
+                delete_session(conn, row[0])
+            conn.execute("DELETE FROM files WHERE path = ?", (path,))
