@@ -4,7 +4,6 @@ never imports click and reads the index within a time budget."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 from axi import DESCRIPTION, views
@@ -61,5 +60,7 @@ def executable() -> str:
     argv0 = sys.argv[0] if sys.argv else ""
     if os.path.basename(argv0) == "axi" and os.path.exists(argv0):
         return os.path.abspath(argv0)
+    import shutil
+
     found = shutil.which("axi")
     return found or f"{sys.executable} -m axi"

@@ -11,59 +11,62 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 MAX_LINE = 16 * 1024 * 1024  # a longer line is skipped (and counted), never held in memory
 CHUNK = 1024 * 1024
 HOUR = 3600
 
 
-@dataclass
 class SessionSummary:
-    """What an adapter knows about one session; the index stores it as one row."""
+    """What an adapter knows about one session; the index stores it as one row.
 
-    harness: str
-    id: str
-    source: str
-    dir: str | None = None
-    title: str | None = None
-    title_source: str | None = None  # name | generated | prompt
-    model: str | None = None
-    provider: str | None = None
-    git_branch: str | None = None
-    created: float | None = None
-    last: float | None = None
-    turns: int = 0
-    ctx_tokens: int | None = None
-    ctx_window: int | None = None
-    turn_open: bool = False
-    parent_id: str | None = None
-    is_subagent: bool = False
-    first_uuid: str | None = None
-    skipped_lines: int = 0
-    # "<epoch hour>|<model>" -> [input, output, cache_read, cache_write, recorded cost or None]
-    usage: dict[str, list] = field(default_factory=dict)
+    Plain classes rather than dataclasses here and in the index: `dataclasses` imports
+    `inspect`, about 10 ms of every hook's start-up.
+    """
+
+    def __init__(self, harness: str, id: str, source: str, dir: str | None = None,
+                 title: str | None = None, title_source: str | None = None,
+                 model: str | None = None, provider: str | None = None,
+                 git_branch: str | None = None, created: float | None = None,
+                 last: float | None = None, turns: int = 0, ctx_tokens: int | None = None,
+                 ctx_window: int | None = None, turn_open: bool = False,
+                 parent_id: str | None = None, is_subagent: bool = False,
+                 first_uuid: str | None = None, skipped_lines: int = 0,
+                 usage: dict[str, list] | None = None):
+        self.harness, self.id, self.source, self.dir = harness, id, source, dir
+        self.title = title
+        self.title_source = title_source  # name | generated | prompt
+        self.model, self.provider, self.git_branch = model, provider, git_branch
+        self.created, self.last, self.turns = created, last, turns
+        self.ctx_tokens, self.ctx_window, self.turn_open = ctx_tokens, ctx_window, turn_open
+        self.parent_id, self.is_subagent = parent_id, is_subagent
+        self.first_uuid, self.skipped_lines = first_uuid, skipped_lines
+        # "<epoch hour>|<model>" -> [input, output, cache_read, cache_write, recorded cost or None]
+        self.usage = usage if usage is not None else {}
 
     @property
     def key(self) -> str:
         return f"{self.harness}:{self.id}"
 
+    def __repr__(self) -> str:
+        return f"SessionSummary({vars(self)!r})"
 
-@dataclass
+
 class SearchText:
-    role: str
-    ts: float | None
-    cursor: int
-    text: str
+    __slots__ = ("role", "ts", "cursor", "text")
+
+    def __init__(self, role: str, ts: float | None, cursor: int, text: str):
+        self.role, self.ts, self.cursor, self.text = role, ts, cursor, text
 
 
-@dataclass
 class Turn:
-    role: str  # user | assistant | tool
-    ts: float | None
-    cursor: int
-    text: str = ""
-    tools: list[str] = field(default_factory=list)
+    __slots__ = ("role", "ts", "cursor", "text", "tools")
+
+    def __init__(self, role: str, ts: float | None, cursor: int, text: str = "",
+                 tools: list[str] | None = None):
+        self.role = role  # user | assistant | tool
+        self.ts, self.cursor, self.text = ts, cursor, text
+        self.tools = tools if tools is not None else []
 
 
 def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, output: int,
@@ -177,15 +180,25 @@ def parse_iso(value: object) -> float | None:
 
 
 def _epoch_minute(text: str) -> int | None:
+    day = _DAYS.get(text[:10], -1)
+    if day == -1:
+        day = _DAYS[text[:10]] = _epoch_day(text[:10])
+    hour, minute = text[11:13], text[14:16]
+    if day is None or text[10] not in "T " or text[13] != ":" or not (hour + minute).isdigit():
+        return None
+    return day + int(hour) * 3600 + int(minute) * 60
+
+
+_DAYS: dict[str, int | None] = {}  # "YYYY-MM-DD" -> epoch seconds at midnight UTC
+
+
+def _epoch_day(date: str) -> int | None:
     import calendar
 
     try:
-        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M"))
+        return calendar.timegm(time.strptime(date, "%Y-%m-%d"))
     except ValueError:
-        try:
-            return calendar.timegm(time.strptime(text, "%Y-%m-%d %H:%M"))
-        except ValueError:
-            return None
+        return None
 
 
 # While a sweep runs, every directory listed is recorded here with its mtime, so the next

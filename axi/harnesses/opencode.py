@@ -10,14 +10,13 @@ literal quotes; titles and prompts are shown without them.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator
 
 from axi.errors import AxiError
 from axi.harnesses.base import Harness, SearchText, SessionSummary, Turn, add_usage
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper
+from axi.harnesses.jsonl import as_int, clean_prompt, decode, dumps, is_wrapper
 
 PLACEHOLDER_TITLE = "New session - "
 BUSY_MS = 300
@@ -189,7 +188,7 @@ def _model_column(value: object) -> tuple[str | None, str | None]:
 def _tool(part: dict) -> str:
     state = part.get("state") if isinstance(part.get("state"), dict) else {}
     args = state.get("input")
-    return f"{part.get('tool')} {json.dumps(args) if args is not None else ''}".strip()
+    return f"{part.get('tool')} {dumps(args) if args is not None else ''}".strip()
 
 
 def _json(value: object) -> dict:

@@ -8,7 +8,6 @@ session may switch provider without a `model_change` entry: the assistant messag
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 
@@ -23,7 +22,15 @@ from axi.harnesses.base import (
     parse_iso,
     scan_files,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
+from axi.harnesses.jsonl import (
+    as_int,
+    clean_prompt,
+    decode,
+    dumps,
+    is_wrapper,
+    records,
+    text_blocks,
+)
 
 
 class PiParser(LineParser):
@@ -130,7 +137,7 @@ def context_window(provider: str | None, model: str | None) -> int | None:
         windows: dict = {}
         try:
             with open(path, encoding="utf-8") as fh:
-                providers = json.load(fh).get("providers", {})
+                providers = _load(fh).get("providers", {})
             for pname, pdata in providers.items():
                 for m in pdata.get("models", []) if isinstance(pdata, dict) else []:
                     if isinstance(m, dict) and as_int(m.get("contextWindow")):
@@ -168,10 +175,16 @@ class Pi(Harness):
                 yield Turn("tool", ts, offset, text_blocks(content))
             elif role in ("user", "assistant"):
                 tools = [
-                    f"{b.get('name')} {json.dumps(b.get('arguments'))}"
+                    f"{b.get('name')} {dumps(b.get('arguments'))}"
                     for b in content if isinstance(b, dict) and b.get("type") == "toolCall"
                 ] if isinstance(content, list) else []
                 yield Turn(role, ts, offset, text_blocks(content), tools)
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["pi", "--session", session_id]
+
+
+def _load(fh) -> dict:
+    import json
+
+    return json.load(fh)

@@ -6,7 +6,6 @@ import contextlib
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
@@ -16,12 +15,13 @@ WORKING_WINDOW = 10 * 60  # an open turn with activity this recent is being work
 IDLE_WINDOW = 60 * 60  # a session touched this recently may still be open in a terminal
 
 
-@dataclass
 class Freshness:
-    complete: bool = True
-    busy: bool = False
-    warnings: tuple[str, ...] = ()
-    skipped_lines: int = 0
+    """How up to date the index a command answers from is."""
+
+    def __init__(self, complete: bool = True, busy: bool = False,
+                 warnings: tuple[str, ...] = (), skipped_lines: int = 0):
+        self.complete, self.busy = complete, busy
+        self.warnings, self.skipped_lines = warnings, skipped_lines
 
     def note(self) -> str | None:
         if self.busy:
@@ -57,13 +57,18 @@ def refresh(conn: sqlite3.Connection, budget: float | None) -> Freshness:
 
 def sweep_in_background() -> None:
     """Finish or refresh the index in a detached process; this call does not wait for it."""
-    import subprocess
     import sys
 
+    argv = [sys.executable, "-m", "axi.index.sweep"]
     with contextlib.suppress(OSError):
-        subprocess.Popen([sys.executable, "-m", "axi.index.sweep"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True, close_fds=True)
+        if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
+            quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+            os.posix_spawn(sys.executable, argv, os.environ, file_actions=quiet, setsid=True)
+            return
+        import subprocess
+
+        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
 def resolve(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:

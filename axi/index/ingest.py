@@ -8,51 +8,45 @@ process already indexed the same bytes, so concurrent scans never double count.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, field
 
-from axi.harnesses import get
+from axi.harnesses import get, jsonl
 from axi.harnesses.base import SearchText, SessionSummary, iter_lines
+from axi.harnesses.jsonl import dumps
 from axi.index.store import get_meta, write
 
 PARALLEL_BYTES = 48 * 1024 * 1024  # less new data than this is read in this process
+BULK_BYTES = 8 * 1024 * 1024  # reading more than this pays for importing orjson
 CHUNK_BYTES = 16 * 1024 * 1024
 CHUNK_FILES = 64
 TEXT_CAP = 16_000
+BLANK = (b"", b" ", b"\t", b"\r")  # a line starting so may be blank; others are not
 
 
-@dataclass
 class Job:
-    harness: str
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-    start: int
-    state: dict | None
+    """A file to read from byte `start` (with the parser `state` saved at that offset)."""
+
+    def __init__(self, harness: str, path: str, size: int, mtime_ns: int, inode: int,
+                 start: int, state: dict | None):
+        self.harness, self.path, self.size = harness, path, size
+        self.mtime_ns, self.inode, self.start, self.state = mtime_ns, inode, start, state
 
 
-@dataclass
 class Parsed:
-    job: Job
-    offset: int
-    state: dict
-    summary: SessionSummary | None
-    texts: list[SearchText]
-    error: str | None = None
+    def __init__(self, job: Job, offset: int, state: dict, summary: SessionSummary | None,
+                 texts: list[SearchText], error: str | None = None):
+        self.job, self.offset, self.state = job, offset, state
+        self.summary, self.texts, self.error = summary, texts, error
 
 
-@dataclass
 class Stored:
     """What storing one chunk did; workers send this back instead of the parsed data."""
 
-    files: int = 0
-    bytes: int = 0
-    skipped_lines: int = 0
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.files = self.bytes = self.skipped_lines = 0
+        self.warnings: list[str] = []
 
     def add(self, other: Stored) -> None:
         self.files += other.files
@@ -69,7 +63,7 @@ def parse(job: Job) -> Parsed:
         for line_offset, line, end in iter_lines(job.path, job.start):
             if line is None:
                 parser.s["skipped"] = parser.s.get("skipped", 0) + 1
-            elif line.strip() and not parser.skip(line):
+            elif (line[:1] not in BLANK or line.strip()) and not parser.skip(line):
                 parser.feed(line, line_offset)
             offset = end
     except OSError as exc:
@@ -99,6 +93,8 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     left for later because `deadline` passed. `meanwhile` runs here while workers parse."""
     work = chunks(jobs)
     new_bytes = sum(j.size - j.start for j in jobs)
+    if new_bytes > BULK_BYTES:
+        jsonl.bulk()  # before forking, so the workers have it too
     parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
     results = _in_workers(work) if parallel else (store_chunk(conn, c) for c in work)
     if meanwhile:
@@ -207,7 +203,7 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (job.path, job.harness, job.size, job.mtime_ns, job.inode, parsed.offset,
-         json.dumps(parsed.state, separators=(",", ":")), key),
+         dumps(parsed.state), key),
     )
     if summary is not None:
         put_session(conn, summary, parsed.texts, fresh=not known)

@@ -7,14 +7,13 @@ read again from the start; a deleted one leaves the index. Reading and storing i
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, field
 
 from axi.harnesses import all_harnesses, get
 from axi.harnesses.base import Harness
+from axi.harnesses.jsonl import decode
 from axi.index.ingest import Job, delete_session, forget, ingest, put_session
 from axi.index.store import get_meta, write
 
@@ -22,16 +21,15 @@ HOT_WINDOW = 24 * 3600
 SWEEP_EVERY = 30.0
 
 
-@dataclass
 class ScanReport:
-    parsed_files: int = 0
-    parsed_bytes: int = 0
-    removed: int = 0
-    pending: int = 0
-    skipped_lines: int = 0
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    sweep_due: bool = False
+    """What one refresh did, and what it left for later."""
+
+    def __init__(self) -> None:
+        self.parsed_files = self.parsed_bytes = self.removed = self.pending = 0
+        self.skipped_lines = 0
+        self.warnings: list[str] = []
+        self.seconds = 0.0
+        self.sweep_due = False
 
     @property
     def complete(self) -> bool:
@@ -151,7 +149,7 @@ def _load_states(conn: sqlite3.Connection, jobs: list[Job]) -> None:
     for job in jobs:
         if job.start:
             row = conn.execute("SELECT state FROM files WHERE path = ?", (job.path,)).fetchone()
-            job.state = json.loads(row[0]) if row and row[0] else None
+            job.state = decode(row[0]) if row and row[0] else None
             if job.state is None:
                 job.start = 0
 
@@ -165,7 +163,7 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
     if fingerprint is None:
         _forget_harness(conn, harness.name)
         return
-    if get_meta(conn, meta_key) == json.dumps(fingerprint):
+    if get_meta(conn, meta_key) == repr(fingerprint):
         return
     known = {r["id"]: r["last"] for r in conn.execute(
         "SELECT id, last FROM sessions WHERE harness = ?", (harness.name,))}
@@ -184,7 +182,7 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
             put_session(conn, summary, texts)
             report.parsed_files += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                     (meta_key, json.dumps(fingerprint)))
+                     (meta_key, repr(fingerprint)))
 
 
 def _forget_harness(conn: sqlite3.Connection, name: str) -> None:

@@ -18,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     turn_open INTEGER, parent_id TEXT, is_subagent INTEGER, first_uuid TEXT, skipped INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_id ON sessions(id);
-CREATE INDEX IF NOT EXISTS sessions_dir ON sessions(dir);
+-- Covers the folder-scoped counts and newest-first lists the dashboard runs on every start.
+CREATE INDEX IF NOT EXISTS sessions_scope ON sessions(is_subagent, dir, last);
 CREATE INDEX IF NOT EXISTS sessions_last ON sessions(last);
 CREATE INDEX IF NOT EXISTS sessions_parent ON sessions(parent_id);
 CREATE TABLE IF NOT EXISTS usage (
