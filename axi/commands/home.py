@@ -18,8 +18,8 @@ BUDGET = 1.5  # seconds of indexing before answering with what the index has
 def home_view(directory: str | None = None) -> dict:
     here = directory or cwd()
     data: dict = {"bin": tilde(executable()), "description": DESCRIPTION}
-    conn, fresh = open_index(BUDGET)
     where, args = scope_clause(dir_candidates(here))
+    conn, fresh = open_index(BUDGET, scope=(where, args))
     live = "is_subagent = 0"
     total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}").fetchone()[0]
     here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",

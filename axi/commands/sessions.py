@@ -64,9 +64,9 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     default = LIST_FIELDS + (["dir"] if all_dirs else [])
     fields = views.parse_fields(fields_spec, default, ALL_FIELDS, "axi sessions")
     here = check_dir(directory) if directory else cwd()
-    conn, fresh = open_index()
-    filters, args = _filters(harness, status_, subagents)
     scoped, scope_args = ("1", []) if all_dirs else scope_clause(dir_candidates(here))
+    conn, fresh = open_index(scope=None if all_dirs else (scoped, scope_args))
+    filters, args = _filters(harness, status_, subagents)
     base = " AND ".join(filters) or "1"
     total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
                          args + scope_args).fetchone()[0]

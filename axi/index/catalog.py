@@ -31,17 +31,20 @@ class Freshness:
         return None
 
 
-def open_index(budget: float | None = None) -> tuple[sqlite3.Connection, Freshness]:
-    """The index, refreshed within `budget` seconds (None: until done)."""
+def open_index(budget: float | None = None, scope: tuple[str, list] | None = None
+               ) -> tuple[sqlite3.Connection, Freshness]:
+    """The index, refreshed within `budget` seconds (None: until done); sessions matching
+    `scope` (a `scope_clause`) are checked even when their files are old."""
     try:
         conn = store.connect()
     except sqlite3.Error as exc:
         raise AxiError(f"cannot open the index: {exc}", code="INDEX_ERROR",
                        help=[f"remove {store.index_path()} (a cache) and run again"]) from exc
-    return conn, refresh(conn, budget)
+    return conn, refresh(conn, budget, scope)
 
 
-def refresh(conn: sqlite3.Connection, budget: float | None) -> Freshness:
+def refresh(conn: sqlite3.Connection, budget: float | None,
+            scope: tuple[str, list] | None = None) -> Freshness:
     from axi.index.lock import scan_lock
     from axi.index.scan import refresh as scan
 
@@ -49,7 +52,7 @@ def refresh(conn: sqlite3.Connection, budget: float | None) -> Freshness:
     with scan_lock(wait=budget if budget is not None else 120) as held:
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
-        report = scan(conn, deadline=deadline)
+        report = scan(conn, deadline=deadline, scope=scope)
     if report.sweep_due or not report.complete:
         sweep_in_background()
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)

@@ -37,21 +37,23 @@ class ScanReport:
 
 
 def refresh(conn: sqlite3.Connection, deadline: float | None = None,
-            harnesses: list[Harness] | None = None, full: bool = False) -> ScanReport:
+            harnesses: list[Harness] | None = None, full: bool = False,
+            scope: tuple[str, list] | None = None) -> ScanReport:
     """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
 
     A full sweep stats every transcript. Between sweeps, a quick refresh stats only the
     directories (any created or removed file changes one) and the files written in the last
-    day (the live ones); it falls back to a sweep when a directory changed. A file older than
-    a day that grows again is caught by the next sweep, which the caller runs in the
-    background once the last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
+    day (the live ones) or belonging to sessions in `scope` (the folder a command looks at);
+    it falls back to a sweep when a directory changed. Any other file older than a day that
+    grows again is caught by the next sweep, which the caller runs in the background once the
+    last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
     """
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
     if full or harnesses or swept is None or get_meta(conn, "complete") != "1":
         report = _sweep(conn, deadline, harnesses or all_harnesses())
     else:
-        report = _quick(conn, deadline)
+        report = _quick(conn, deadline, scope)
         report.sweep_due = time.time() - float(swept) > SWEEP_EVERY
     report.seconds = time.monotonic() - started
     return report
@@ -96,7 +98,8 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     return report
 
 
-def _quick(conn: sqlite3.Connection, deadline: float | None) -> ScanReport:
+def _quick(conn: sqlite3.Connection, deadline: float | None,
+           scope: tuple[str, list] | None = None) -> ScanReport:
     for path, mtime_ns in conn.execute("SELECT path, mtime_ns FROM dirs").fetchall():
         try:
             now = os.stat(path).st_mtime_ns
@@ -107,8 +110,7 @@ def _quick(conn: sqlite3.Connection, deadline: float | None) -> ScanReport:
     report = ScanReport()
     since = int((time.time() - HOT_WINDOW) * 1e9)
     jobs, gone = [], []
-    for row in conn.execute("SELECT path, harness, size, mtime_ns, inode, offset, session_key "
-                            "FROM files WHERE mtime_ns > ?", (since,)).fetchall():
+    for row in _hot_files(conn, since, scope):
         try:
             st = os.stat(row["path"])
         except OSError:
@@ -122,6 +124,19 @@ def _quick(conn: sqlite3.Connection, deadline: float | None) -> ScanReport:
     _run(conn, jobs, deadline, report,
          meanwhile=lambda: _refresh_db(conn, get("opencode"), report))
     return report
+
+
+def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | None
+               ) -> list[sqlite3.Row]:
+    """Files written since `since`, plus those of the sessions in `scope` (a WHERE clause on
+    sessions): an old session resumed in this folder shows up here before the next sweep."""
+    columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset, f.session_key"
+    sql, args = f"SELECT {columns} FROM files f WHERE f.mtime_ns > ?", [since]
+    if scope is not None:
+        sql += (f" UNION SELECT {columns} FROM files f JOIN sessions s ON s.key = f.session_key"
+                f" WHERE {scope[0]}")
+        args += scope[1]
+    return conn.execute(sql, args).fetchall()
 
 
 def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -> Job | None:

@@ -198,3 +198,23 @@ def test_many_processes_at_once_agree(corpus_home):
                          "GROUP BY session_key, cursor HAVING count(*) > 1)").fetchone()[0]
     assert dupes == 0
     assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 23
+
+
+def test_an_old_session_resumed_here_is_seen_before_the_next_sweep(corpus_home):
+    """A transcript older than a day that grows is re-read at once when its folder is shown."""
+    from axi.index.catalog import scope_clause
+
+    conn = store.connect()
+    refresh(conn)
+    path = transcript(corpus_home)
+    old = path.stat().st_mtime - 3 * 86400
+    os.utime(path, (old, old))
+    conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (int(old * 1e9), str(path)))
+    before = row(conn)["output"]
+    with open(path, "a") as fh:
+        fh.write(assistant_line("msg_resumed", "back again", 5))
+    os.utime(path, (old, old))  # the append keeps the old mtime: only the size tells
+    assert refresh(conn).parsed_files == 0  # the quick refresh looks at the last day only
+    here = scope_clause([row(conn)["dir"]])
+    assert refresh(conn, scope=here).parsed_files == 1
+    assert row(conn)["output"] == before + 5
