@@ -13,6 +13,15 @@ from axi.errors import UsageFault
 COMMANDS = {
     "sessions": "axi.commands.sessions:sessions",
     "usage": "axi.commands.usage:usage",
+    "agents": "axi.commands.agents:agents",
+    "whoami": "axi.commands.agents:whoami",
+    "inbox": "axi.commands.mail:inbox",
+    "send": "axi.commands.mail:send",
+    "mail": "axi.commands.mail:mail_group",
+    "tasks": "axi.commands.tasks:tasks",
+    "handoff": "axi.commands.coordination:handoff",
+    "listen": "axi.commands.coordination:listen",
+    "watch": "axi.commands.coordination:watch",
 }
 
 
