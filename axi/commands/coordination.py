@@ -42,7 +42,10 @@ MAX_ROUNDS = 20
 @as_option
 def handoff(target: str, text: str, intent: str, timeout: float, no_wait: bool, loop: bool,
             completion_promise: str | None, max_rounds: int, as_name: str | None) -> dict:
-    """Hand work to an agent: a task, a targeted message, then its reply (or a clear status)."""
+    """Hand work to an agent: task, message, then its reply (or a clear status).
+
+    Waits only when the target is listening (a wait, listen or watch running, or activity in the
+    last 2 minutes); otherwise returns `status: queued_not_listening` at once."""
     seconds = check_seconds(timeout, "--timeout")
     _check_loop(loop, completion_promise, max_rounds)
     conn, me = caller(as_name)
@@ -122,7 +125,10 @@ def _task_hint(task_id: int) -> str:
 @as_option
 def listen(command_line: str, max_messages: int, timeout: float, handler_timeout: float,
            as_name: str | None) -> dict:
-    """Answer your mail with CMD: its stdout becomes the reply; then the message is acked."""
+    """Answer each new message with CMD: its stdout is the reply, then it is acked.
+
+    Never answers automatic replies (its own or another listener's), so two listeners cannot
+    loop. A failing CMD gets the sender a failure reply and listening goes on."""
     seconds = check_seconds(timeout, "--timeout")
     limit = check_seconds(handler_timeout, "--handler-timeout")
     if not 1 <= max_messages <= 1000:

@@ -40,7 +40,7 @@ def tasks(ctx: click.Context, everyone: bool, status: str | None, fields: str | 
     if not rows:
         return {"tasks": f"0 {state} tasks{whose}",
                 "help": [views.hint(views.command("tasks", "create", "<title>", "--assign",
-                                                  "@<agent>"), "creates one")]}
+                                                  "<agent>"), "creates one")]}
     data = {"count": views.count_line(len(rows), total) + f" {state}{whose}",
             "tasks": [task_row(r, chosen) for r in rows],
             "help": [views.hint(views.command("tasks", "view", "<id>"), "shows one task"),

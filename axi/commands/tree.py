@@ -133,8 +133,8 @@ def _flag_row(opt: click.Option) -> dict:
         names += f" {_metavar(opt)}"
     default = opt.default
     if opt.is_flag:
-        default = bool(default)
-    elif callable(default) or default is None:
+        default = default is True  # click 8.3+ marks "no default" with a truthy sentinel
+    elif not isinstance(default, (str, int, float, list, tuple)):
         default = None
     return {"flag": names, "default": default, "help": opt.help or ""}
 
