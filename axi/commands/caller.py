@@ -30,6 +30,13 @@ def caller(as_name: str | None, listening_for: float | None = None
     return conn, me
 
 
+def warm_output() -> None:
+    """Load the encoder before a wait, so the answer goes out the moment something arrives."""
+    from axi.output import encode
+
+    encode({"ready": True})
+
+
 def mail_row(conn: sqlite3.Connection, row: sqlite3.Row, fields: list[str]) -> dict:
     """One message as a list row; `state` is the caller's delivery state (or `sent`)."""
     values = {

@@ -9,7 +9,7 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.caller import as_option, caller, reply_hint
+from axi.commands.caller import as_option, caller, reply_hint, warm_output
 from axi.commands.tree import AxiCommand
 from axi.errors import UsageFault
 from axi.mailbox import coordination as coord
@@ -61,6 +61,7 @@ def handoff(target: str, text: str, intent: str, timeout: float, no_wait: bool, 
         status = "queued" if no_wait else "queued_not_listening"
         return {"status": status, **data, "help": [later, _task_hint(task["id"])]}
     rounds = max_rounds if loop else 1
+    warm_output()
     return _rounds(conn, me, target_row, text, sent, task, seconds, rounds,
                    completion_promise if loop else None, data, later)
 
@@ -180,6 +181,7 @@ def watch(sender: str | None, contains: str | None, mention: bool, thread: int |
     if sender:
         flt.sender = identity.require(conn, identity.check_name(sender))["id"]
     start = coord.newest_id(conn) if after is None else after
+    warm_output()
     found = wait_for(conn, lambda: coord.watch_match(conn, me["id"], start, flt), seconds or 0,
                      heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
     flags = {"--from": sender, "--contains": contains, "--mention": mention,

@@ -15,6 +15,7 @@ from axi.commands.caller import (
     caller,
     mail_row,
     reply_hint,
+    warm_output,
 )
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import AxiError, UsageFault
@@ -79,6 +80,7 @@ def _list_hints(rows: list) -> list[str]:
 
 def _wait_view(conn: sqlite3.Connection, me: sqlite3.Row, seconds: float, after: int,
                fields: list[str], limit: int) -> dict:
+    warm_output()
     rows = wait_for(conn, lambda: mail.inbox_rows(conn, me["id"], True, after, limit, True),
                     seconds, heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
     if not rows:
