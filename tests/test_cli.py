@@ -31,7 +31,44 @@ CALLS = {
     ("sessions", "search"): ["main.rs"],
     ("sessions", "resume"): ["cb4228d5", "--print"],
     ("usage",): ["--days", "0"],
+    ("agents",): [],
+    ("agents", "init"): ["alice"],
+    ("agents", "approve"): ["bob", "--confirm", "{code}"],
+    ("agents", "revoke"): ["bob"],
+    ("whoami",): [],
+    ("inbox",): ["--unread"],
+    ("send",): ["@bob", "hello"],
+    ("mail",): [],
+    ("mail", "view"): ["1"],
+    ("mail", "read"): ["1"],
+    ("mail", "ack"): ["1"],
+    ("tasks",): ["--all"],
+    ("tasks", "create"): ["write docs", "--assign", "@bob"],
+    ("tasks", "view"): ["1"],
+    ("tasks", "update"): ["1", "--status", "done"],
+    ("handoff",): ["@bob", "review it", "--intent", "review", "--no-wait"],
+    ("listen",): ["--exec", "true", "--timeout", "0"],
+    ("watch",): ["--timeout", "0"],
 }
+MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}
+
+
+def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
+    """The call for `path`; mail commands get alice (this folder) and bob with mail between."""
+    if not path or path[0] not in MAIL_NOUNS:
+        return CALLS[path]
+    from mail_support import code_of, make_agent
+
+    from axi.mailbox import db, identity, mail, tasks
+
+    monkeypatch.setattr(identity, "operator_terminal", lambda: True)
+    make_agent(home, "alice")
+    make_agent(home / "work" / "bob", "bob")
+    conn = db.connect()
+    bob = identity.require(conn, "bob")
+    mail.send(conn, bob, mail.Outgoing(to=["alice"], body="hello alice"))
+    tasks.create(conn, bob, "check the build", "alice")
+    return [a.replace("{code}", code_of("bob")) for a in CALLS[path]]
 
 
 def test_every_command_has_a_representative_call():
@@ -59,15 +96,15 @@ def test_unknown_flag_fails_loud(axi, home, path):
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
-def test_representative_call(axi, corpus_home, path):
-    result = axi(*path, *CALLS[path])
+def test_representative_call(axi, corpus_home, monkeypatch, path):
+    result = axi(*path, *representative(path, corpus_home, monkeypatch))
     assert result.code == 0, result.stdout
     assert isinstance(result.data, dict)
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
-def test_json_escape_hatch(axi, corpus_home, path):
-    result = axi(*path, *CALLS[path], "--format", "json")
+def test_json_escape_hatch(axi, corpus_home, monkeypatch, path):
+    result = axi(*path, *representative(path, corpus_home, monkeypatch), "--format", "json")
     assert result.code == 0
     assert isinstance(result.data, dict)
 

@@ -9,6 +9,7 @@ import sys
 from axi import DESCRIPTION, views
 from axi.index.catalog import open_index, scope_clause, short_ids
 from axi.index.rows import LIST_FIELDS, present
+from axi.mailbox.summary import for_folder
 from axi.paths import cwd, dir_candidates, tilde
 
 HOME_LIMIT = 8
@@ -37,6 +38,7 @@ def home_view(directory: str | None = None) -> dict:
     note = fresh.note()
     if note:
         data["index"] = note
+    data.update(for_folder(here) or {})
     data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere)
     return data
 

@@ -13,6 +13,15 @@ from axi.errors import UsageFault
 COMMANDS = {
     "sessions": "axi.commands.sessions:sessions",
     "usage": "axi.commands.usage:usage",
+    "agents": "axi.commands.agents:agents",
+    "whoami": "axi.commands.agents:whoami",
+    "inbox": "axi.commands.mail:inbox",
+    "send": "axi.commands.mail:send",
+    "mail": "axi.commands.mail:mail_group",
+    "tasks": "axi.commands.tasks:tasks",
+    "handoff": "axi.commands.coordination:handoff",
+    "listen": "axi.commands.coordination:listen",
+    "watch": "axi.commands.coordination:watch",
 }
 
 
@@ -124,8 +133,8 @@ def _flag_row(opt: click.Option) -> dict:
         names += f" {_metavar(opt)}"
     default = opt.default
     if opt.is_flag:
-        default = bool(default)
-    elif callable(default) or default is None:
+        default = default is True  # click 8.3+ marks "no default" with a truthy sentinel
+    elif not isinstance(default, (str, int, float, list, tuple)):
         default = None
     return {"flag": names, "default": default, "help": opt.help or ""}
 

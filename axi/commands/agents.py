@@ -1,0 +1,159 @@
+"""`axi agents` (list, init, approve, revoke) and `axi whoami`: agent identities."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import click
+
+from axi import views
+from axi.commands.caller import as_option
+from axi.commands.tree import AxiCommand, AxiGroup
+from axi.errors import AxiError
+from axi.mailbox import db, identity
+from axi.paths import cwd, tilde
+
+LIST_FIELDS = ["name", "state", "folder", "unread", "seen"]
+ALL_FIELDS = LIST_FIELDS + ["code", "tag", "host", "listening", "created", "approved"]
+
+
+@click.group(cls=AxiGroup, invoke_without_command=True, examples=(
+    "axi agents", "axi agents init frontend", "axi agents approve frontend --confirm 3fa91c"))
+@click.option("--fields", metavar="F", help=f"Add fields: {','.join(ALL_FIELDS)}.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows to show.")
+@click.pass_context
+def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
+    """Agent identities: state, folder, unread mail and last activity."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    views.check_limit(limit)
+    chosen = views.parse_fields(fields, LIST_FIELDS, ALL_FIELDS, "axi agents")
+    conn = db.connect()
+    rows = conn.execute(
+        "SELECT a.*, (SELECT count(*) FROM deliveries d WHERE d.recipient = a.id "
+        "AND d.read_at IS NULL) AS unread FROM agents a ORDER BY a.name LIMIT ?",
+        (limit,)).fetchall()
+    total = conn.execute("SELECT count(*) FROM agents").fetchone()[0]
+    if not rows:
+        return {"agents": "0 agents",
+                "help": [views.hint(views.command("agents", "init", "<name>"),
+                                    "in an agent's folder creates its identity")]}
+    if "code" not in chosen and any(r["state"] != "approved" for r in rows):
+        chosen.append("code")
+    hints = [views.hint(views.command("agents", "approve", "<name>", "--confirm", "<code>"),
+                        "in a terminal approves a pending agent")]
+    return {"count": views.count_line(len(rows), total),
+            "agents": [agent_row(r, chosen) for r in rows], "help": hints}
+
+
+def agent_row(row: sqlite3.Row, fields: list[str]) -> dict:
+    values = {
+        "name": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
+        "unread": row["unread"], "seen": views.age(row["last_seen"]) or "never",
+        "code": identity.confirm_code(row) if row["state"] != "approved" else None,
+        "tag": row["tag"] or None, "host": row["host"],
+        "listening": identity.is_listening(row), "created": views.iso(row["created"]),
+        "approved": views.iso(row["approved"]),
+    }
+    return {f: values[f] for f in fields}
+
+
+@agents.command(cls=AxiCommand, examples=(
+    "axi agents init frontend", "axi agents init reviewer --tag review",
+    "axi agents init frontend --move"))
+@click.argument("name")
+@click.option("--tag", metavar="T", default="",
+              help="Tell a second agent in the same folder apart (its shell sets "
+                   "AXI_AGENT_TAG=T).")
+@click.option("--move", is_flag=True, help="Move an existing name to this folder (re-approval).")
+def init(name: str, tag: str, move: bool) -> dict:
+    """Create this folder's agent identity (pending until an operator approves it)."""
+    agent = identity.check_name(name)
+    tag = identity.check_name(tag, "tag") if tag else ""
+    conn = db.connect()
+    row, already = identity.init(conn, agent, cwd(), tag, move)
+    data = {"agent": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
+            "pointer": tilde(identity.pointer_path(row["folder"], row["tag"]))}
+    if row["tag"]:
+        data["tag"] = row["tag"]
+    if already:
+        data["already"] = True
+    if row["state"] != "approved":
+        data["code"] = identity.confirm_code(row)
+    data["help"] = _init_hints(row)
+    return data
+
+
+def _init_hints(row: sqlite3.Row) -> list[str]:
+    hints = []
+    if row["state"] != "approved":
+        hints.append(identity.approve_hint(row))
+    if row["tag"]:
+        hints.append(f"set AXI_AGENT_TAG={row['tag']} in this agent's shell")
+    hints.append(views.hint(views.command("whoami"), "shows its state"))
+    return hints
+
+
+@agents.command(cls=AxiCommand, examples=(
+    "axi agents approve frontend --confirm 3fa91c", "axi agents"))
+@click.argument("name")
+@click.option("--confirm", "code", metavar="CODE", required=True,
+              help="The agent's code from `axi agents` (binds approval to the origin you saw).")
+def approve(name: str, code: str) -> dict:
+    """Approve a pending agent. An operator act: needs a terminal and the agent's code."""
+    agent = identity.check_name(name)
+    _require_operator("approve", agent, " --confirm <code>")
+    conn = db.connect()
+    row, already = identity.approve(conn, agent, code)
+    data = {"approved": row["name"], "folder": tilde(row["folder"])}
+    if already:
+        data["already"] = True
+    return data
+
+
+@agents.command(cls=AxiCommand, examples=("axi agents revoke frontend", "axi agents"))
+@click.argument("name")
+def revoke(name: str) -> dict:
+    """Revoke an agent: it can no longer read or send. An operator act: needs a terminal."""
+    agent = identity.check_name(name)
+    _require_operator("revoke", agent, "")
+    conn = db.connect()
+    row, already = identity.revoke(conn, agent)
+    data = {"revoked": row["name"], "folder": tilde(row["folder"])}
+    if already:
+        data["already"] = True
+    data["help"] = [views.hint(views.command("agents", "approve", row["name"], "--confirm",
+                                             identity.confirm_code(row)),
+                               "in a terminal restores it")]
+    return data
+
+
+def _require_operator(verb: str, name: str, rest: str) -> None:
+    if not identity.operator_terminal():
+        raise AxiError(f"{verb} is an operator action and this shell has no terminal",
+                       code="NEEDS_OPERATOR", help=[
+                           f"a person runs `axi agents {verb} {name}{rest}` in their own "
+                           "terminal (`axi agents` shows the code)",
+                           "agents cannot approve or revoke identities"])
+
+
+@click.command(cls=AxiCommand, examples=("axi whoami", "axi whoami --as reviewer"))
+@as_option
+def whoami(as_name: str | None) -> dict:
+    """This shell's agent identity: name, state, folder and where it was found."""
+    conn = db.connect()
+    found = identity.lookup(conn, as_name)
+    row = found.row
+    data = {"agent": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
+            "from": found.source}
+    if row["tag"]:
+        data["tag"] = row["tag"]
+    if row["state"] == "approved":
+        unread = conn.execute("SELECT count(*) FROM deliveries WHERE recipient = ? "
+                              "AND read_at IS NULL", (row["id"],)).fetchone()[0]
+        data["mail"] = f"{unread} unread"
+        data["help"] = [views.hint(views.command("inbox"), "shows your mail")]
+    else:
+        data["code"] = identity.confirm_code(row)
+        data["help"] = [identity.approve_hint(row)]
+    return data

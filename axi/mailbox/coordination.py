@@ -1,0 +1,198 @@
+"""Handoff (task + targeted message + wait for the reply), listen (a handler per mention) and
+watch (block until a matching message). No click here: the commands wrap these."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+
+from axi.errors import UsageFault
+from axi.mailbox import identity, tasks
+from axi.mailbox.db import write
+from axi.mailbox.mail import MAX_BODY, MESSAGE_COLUMNS, Outgoing, post
+from axi.mailbox.wait import HEARTBEAT, wait_for
+from axi.views import clock
+
+MESSAGE_FROM = "messages m JOIN agents s ON s.id = m.sender"
+
+
+# ---- handoff -------------------------------------------------------------------------------
+
+def start_handoff(conn: sqlite3.Connection, me: sqlite3.Row, target: str, text: str,
+                  intent: str) -> tuple[sqlite3.Row, dict]:
+    """Create the task and send the targeted, ack-required message (one transaction)."""
+    name = identity.check_name(target)
+    if name == me["name"]:
+        raise UsageFault("you cannot hand work off to yourself",
+                         help=['create your own task: axi tasks create "title"'])
+    body = f"@{name} [{intent}] {text}"
+    task, sent = tasks.create(conn, me, text, name, tasks.INTENT_PRIORITY[intent], intent,
+                              body=body, ack_required=True)
+    return task, sent
+
+
+def reply_in_thread(conn: sqlite3.Connection, thread: int, sender: int,
+                    after: int) -> sqlite3.Row | None:
+    return conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.thread = ? "
+                        "AND m.sender = ? AND m.id > ? ORDER BY m.id LIMIT 1",
+                        (thread, sender, after)).fetchone()
+
+
+def await_reply(conn: sqlite3.Connection, me: sqlite3.Row, thread: int, target_id: int,
+                after: int, seconds: float) -> sqlite3.Row | None:
+    reply = wait_for(conn, lambda: reply_in_thread(conn, thread, target_id, after), seconds,
+                     heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
+    if reply is not None:
+        with write(conn):
+            conn.execute("UPDATE deliveries SET read_at = coalesce(read_at, ?) "
+                         "WHERE message = ? AND recipient = ?", (clock(), reply["id"], me["id"]))
+    return reply
+
+
+def ask_again(conn: sqlite3.Connection, me: sqlite3.Row, target: str, reply_id: int,
+              text: str, round_no: int, rounds: int, task_id: int) -> int:
+    body = f"@{target} [round {round_no}/{rounds}] {text}"
+    with write(conn):
+        sent = post(conn, me, Outgoing(to=[target], body=body, reply_to=reply_id,
+                                       kind="handoff", task=task_id, ack_required=True))
+    return sent["id"]
+
+
+def promised(reply: str, promise: str) -> bool:
+    return f"<promise>{promise}</promise>" in reply or promise in reply
+
+
+# ---- listen --------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    ok: bool
+    reply: str | None
+    detail: str
+
+
+def next_unhandled(conn: sqlite3.Connection, me: int) -> sqlite3.Row | None:
+    """The oldest unread message to the caller that a person or agent (not a listener) wrote."""
+    return conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM deliveries d JOIN messages m ON m.id = d.message "
+        "JOIN agents s ON s.id = m.sender WHERE d.recipient = ? AND d.read_at IS NULL "
+        "AND m.sender != ? AND m.auto = 0 ORDER BY m.id LIMIT 1",
+        (me, me)).fetchone()
+
+
+def run_handler(argv: list[str], message: sqlite3.Row, me: sqlite3.Row,
+                timeout: float) -> Outcome:
+    """Run the handler with the text as its last argument and in AXI_MESSAGE."""
+    env = dict(os.environ, AXI_MESSAGE=message["body"], AXI_MESSAGE_ID=str(message["id"]),
+               AXI_FROM=message["sender_name"], AXI_THREAD=str(message["thread"]),
+               AXI_TASK=str(message["task"] or ""), AXI_AGENT=me["name"])
+    try:
+        proc = subprocess.Popen(argv + [message["body"]], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+    except OSError as exc:
+        return Outcome(False, None, f"could not start: {exc}")
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        return Outcome(False, None, f"timed out after {timeout:g}s")
+    text = out.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip()[-400:]
+        return Outcome(False, None, f"exit {proc.returncode}" + (f": {tail}" if tail else ""))
+    if len(text.encode()) > MAX_BODY:
+        text = text.encode()[:MAX_BODY - 64].decode("utf-8", "ignore") + "\n… (cut)"
+    return Outcome(True, text or None, "replied" if text else "no output")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    proc.wait()
+
+
+def answer(conn: sqlite3.Connection, me: sqlite3.Row, message: sqlite3.Row,
+           outcome: Outcome) -> int | None:
+    """Post the reply (marked automatic, so no listener answers it) and ack the message, in one
+    transaction: a crash before this point leaves the message unread, so it is handled again."""
+    text = outcome.reply if outcome.ok else f"handler failed ({outcome.detail})"
+    now = clock()
+    with write(conn):
+        reply_id = None
+        if text:
+            reply_id = post(conn, me, Outgoing(to=[message["sender_name"]], body=text,
+                                               reply_to=message["id"], kind="reply",
+                                               auto=True, task=message["task"]))["id"]
+        conn.execute("UPDATE deliveries SET read_at = coalesce(read_at, ?), "
+                     "acked_at = coalesce(acked_at, ?) WHERE message = ? AND recipient = ?",
+                     (now, now, message["id"], me["id"]))
+    return reply_id
+
+
+def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str], max_messages: int,
+           seconds: float, handler_timeout: float, log=None) -> dict:
+    deadline = time.monotonic() + seconds
+    handled: list[dict] = []
+    failed = 0
+    while len(handled) < max_messages:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        message = wait_for(conn, lambda: next_unhandled(conn, me["id"]), left,
+                           heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
+        if message is None:
+            break
+        identity.touch(conn, me["id"], handler_timeout + HEARTBEAT)
+        outcome = run_handler(argv, message, me, handler_timeout)
+        reply_id = answer(conn, me, message, outcome)
+        failed += not outcome.ok
+        entry = {"id": message["id"], "from": f"@{message['sender_name']}",
+                 "result": outcome.detail, "reply": reply_id}
+        handled.append(entry)
+        if log:
+            log(entry)
+    status = "max_reached" if len(handled) >= max_messages else "timeout"
+    return {"status": status, "handled": len(handled), "failed": failed, "log": handled}
+
+
+# ---- watch ---------------------------------------------------------------------------------
+
+@dataclass
+class WatchFilter:
+    sender: int | None = None
+    contains: str | None = None
+    mention: bool = False
+    thread: int | None = None
+
+
+def newest_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+
+
+def watch_match(conn: sqlite3.Connection, me: int, after: int,
+                flt: WatchFilter) -> sqlite3.Row | None:
+    """The first message after `after` the caller can see that passes every filter."""
+    seen_by_me = "EXISTS (SELECT 1 FROM deliveries d WHERE d.message = m.id AND d.recipient = ?)"
+    where = ["m.id > ?", f"(m.sender = ? OR {seen_by_me})"]
+    args: list = [after, me, me]
+    if flt.mention:
+        where.append(seen_by_me)
+        args.append(me)
+    if flt.sender is not None:
+        where.append("m.sender = ?")
+        args.append(flt.sender)
+    if flt.contains:
+        where.append("instr(lower(m.body), lower(?)) > 0")
+        args.append(flt.contains)
+    if flt.thread is not None:
+        where.append("m.thread = ?")
+        args.append(flt.thread)
+    return conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE "
+                        f"{' AND '.join(where)} ORDER BY m.id LIMIT 1", args).fetchone()

@@ -1,0 +1,173 @@
+"""The mailbox database: `mailbox.sqlite` in the state dir, separate from the catalog index.
+
+Many short-lived processes open it at once. WAL lets readers run beside the one writer; the busy
+timeout absorbs contention; every write is one short `BEGIN IMMEDIATE` transaction, so a send is
+atomic. `synchronous = FULL`: mail is low volume and a commit that returned must survive a crash.
+The schema is versioned and only ever migrated forward, one idempotent step at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from axi.errors import AxiError
+from axi.paths import state_dir
+
+FILENAME = "mailbox.sqlite"
+BUSY_MS = 15000
+
+# Each step runs once, in its own write transaction, and is safe to race: the version is
+# re-read inside the transaction. Never edit a released step; append a new one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+    CREATE TABLE IF NOT EXISTS agents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'revoked')),
+        origin TEXT NOT NULL UNIQUE,
+        host TEXT NOT NULL, user TEXT NOT NULL, folder TEXT NOT NULL,
+        tag TEXT NOT NULL DEFAULT '',
+        created REAL NOT NULL, approved REAL, revoked REAL,
+        last_seen REAL, listening_until REAL
+    );
+    CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sender INTEGER NOT NULL REFERENCES agents(id),
+        body TEXT NOT NULL,
+        thread INTEGER,
+        reply_to INTEGER REFERENCES messages(id),
+        kind TEXT NOT NULL DEFAULT 'mail',
+        auto INTEGER NOT NULL DEFAULT 0,
+        ack_required INTEGER NOT NULL DEFAULT 0,
+        task INTEGER,
+        idem TEXT,
+        created REAL NOT NULL,
+        UNIQUE (sender, idem)
+    );
+    CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread, id);
+    CREATE TABLE IF NOT EXISTS deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        message INTEGER NOT NULL REFERENCES messages(id),
+        recipient INTEGER NOT NULL REFERENCES agents(id),
+        reason TEXT NOT NULL,
+        read_at REAL,
+        acked_at REAL,
+        UNIQUE (message, recipient)
+    );
+    CREATE INDEX IF NOT EXISTS deliveries_recipient ON deliveries(recipient, seq);
+    CREATE TABLE IF NOT EXISTS tasks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL,
+        creator INTEGER NOT NULL REFERENCES agents(id),
+        assignee INTEGER NOT NULL REFERENCES agents(id),
+        status TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        intent TEXT,
+        thread INTEGER,
+        created REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks(assignee, status);
+    """),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def mailbox_path() -> str:
+    return os.path.join(state_dir(), FILENAME)
+
+
+def exists() -> bool:
+    return os.path.exists(mailbox_path())
+
+
+def connect(path: str | None = None) -> sqlite3.Connection:
+    """Open the mailbox, creating it (0600) and migrating it forward as needed."""
+    path = path or mailbox_path()
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        conn = _open(path)
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise unreadable(path, exc) from None
+    return conn
+
+
+def connect_readonly(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0,
+                           isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _open(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    current = schema_version(conn)
+    if current == LATEST:
+        return
+    if current > LATEST:
+        raise AxiError(f"the mailbox has schema {current}; this axi knows up to {LATEST}",
+                       code="MAILBOX_NEWER", help=["upgrade axi; the mailbox was left as is"])
+    with write(conn):
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    for version, script in MIGRATIONS:
+        with write(conn):
+            if schema_version(conn) >= version:
+                continue
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                         (str(version),))
+
+
+class write:
+    """`with write(conn):` one short BEGIN IMMEDIATE transaction; rolled back on any error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise AxiError(f"the mailbox stayed busy for {BUSY_MS // 1000}s: {exc}",
+                           code="MAILBOX_BUSY", help=["retry the command"]) from None
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
+def unreadable(path: str, exc: Exception) -> AxiError:
+    return AxiError(f"the mailbox at {path} cannot be opened: {exc}", code="MAILBOX_UNREADABLE",
+                    help=["it was not modified; move it aside to start a new one, or restore "
+                          "it from a backup"])
+
+
+def integrity(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -1,0 +1,224 @@
+"""Mail: send (one transaction), peek at an inbox, mark read and ack (idempotent, own mail only).
+
+A message has one row in `messages` and one row per recipient in `deliveries`. Message ids are
+assigned inside the serialized write transaction, so for any recipient they grow in commit
+order: a message id is a valid cursor. A delivery is unread until it is read or acked.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+
+from axi.errors import AxiError, NotFound, UsageFault
+from axi.mailbox.db import write
+from axi.mailbox.identity import NAME_RE, check_name
+from axi.views import clock
+
+MAX_BODY = 64 * 1024  # bytes of UTF-8
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_-]{0,31})(?![A-Za-z0-9_-])")
+
+
+@dataclass
+class Outgoing:
+    """What to post: recipients by name, the text, and how it relates to other mail."""
+
+    to: list[str]
+    body: str
+    reply_to: int | None = None
+    ack_required: bool = False
+    kind: str = "mail"
+    task: int | None = None
+    auto: bool = False
+    idem: str | None = None
+    mentions: list[str] = field(default_factory=list)
+
+
+def check_body(body: str) -> str:
+    if not body.strip():
+        raise UsageFault("the message is empty", help=['example: axi send @bob "build is green"'])
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > MAX_BODY:
+        raise UsageFault(f"the message is {size} bytes; the limit is {MAX_BODY}",
+                         help=["put the long part in a file and send its path"])
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in body):
+        raise UsageFault("the message is not valid UTF-8",
+                         help=["re-encode it as UTF-8 (for example with iconv)"])
+    return body
+
+
+def mentions_in(body: str) -> list[str]:
+    seen: list[str] = []
+    for match in MENTION_RE.finditer(body):
+        name = match.group(1).lower()
+        if NAME_RE.fullmatch(name) and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def send(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
+    """Post one message in its own transaction. Nothing is inserted when anything is wrong."""
+    with write(conn):
+        return post(conn, sender, out)
+
+
+def post(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
+    """Post inside the caller's open write transaction."""
+    check_body(out.body)
+    if out.idem:
+        earlier = conn.execute("SELECT id FROM messages WHERE sender = ? AND idem = ?",
+                               (sender["id"], out.idem)).fetchone()
+        if earlier:
+            return {**sent_summary(conn, earlier["id"]), "already": True}
+    parent = visible(conn, sender["id"], out.reply_to) if out.reply_to else None
+    routes, unknown = _routes(conn, sender, out, parent)
+    message_id = _insert_message(conn, sender, out, parent)
+    _insert_deliveries(conn, message_id, routes)
+    summary = sent_summary(conn, message_id)
+    if unknown:
+        summary["not_routed"] = [f"@{n}" for n in unknown]
+    return summary
+
+
+def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
+            parent: sqlite3.Row | None) -> tuple[list[tuple[int, str]], list[str]]:
+    """(recipient id, reason) for every recipient, and in-text mentions that name no agent."""
+    explicit = [check_name(n) for n in out.to]
+    if not explicit and parent is not None:
+        explicit = _reply_targets(conn, sender["id"], parent)
+    routes: dict[int, str] = {}
+    for name in explicit:
+        row = _recipient(conn, name)
+        routes.setdefault(row["id"], "to")
+    unknown = []
+    for name in mentions_in(out.body) + out.mentions:
+        row = conn.execute("SELECT id, state FROM agents WHERE name = ?", (name,)).fetchone()
+        if row is None or row["state"] == "revoked":
+            unknown.append(name)
+        else:
+            routes.setdefault(row["id"], "mention")
+    routes.pop(sender["id"], None)
+    if not routes:
+        raise UsageFault("the message has no recipient but you", help=[
+            'name one: axi send @bob "text" (mentions in the text route too)'])
+    return sorted(routes.items()), unknown
+
+
+def _recipient(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = conn.execute("SELECT id, state FROM agents WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"no agent named {name!r}; nothing was sent",
+                       help=["`axi agents` lists every agent"])
+    if row["state"] == "revoked":
+        raise AxiError(f"agent {name!r} was revoked; nothing was sent", code="RECIPIENT_REVOKED",
+                       help=["`axi agents` lists every agent"])
+    return row
+
+
+def _reply_targets(conn: sqlite3.Connection, me: int, parent: sqlite3.Row) -> list[str]:
+    if parent["sender"] != me:
+        return [parent["sender_name"]]
+    rows = conn.execute("SELECT a.name FROM deliveries d JOIN agents a ON a.id = d.recipient "
+                        "WHERE d.message = ? ORDER BY d.seq", (parent["id"],)).fetchall()
+    return [r[0] for r in rows]
+
+
+def _insert_message(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
+                    parent: sqlite3.Row | None) -> int:
+    thread = parent["thread"] if parent is not None else None
+    cur = conn.execute(
+        "INSERT INTO messages (sender, body, thread, reply_to, kind, auto, ack_required, task, "
+        "idem, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sender["id"], out.body, thread, out.reply_to, out.kind, int(out.auto),
+         int(out.ack_required), out.task, out.idem, clock()))
+    message_id = cur.lastrowid
+    if thread is None:
+        conn.execute("UPDATE messages SET thread = id WHERE id = ?", (message_id,))
+    return message_id
+
+
+def _insert_deliveries(conn: sqlite3.Connection, message_id: int,
+                       routes: list[tuple[int, str]]) -> None:
+    conn.executemany("INSERT INTO deliveries (message, recipient, reason) VALUES (?, ?, ?)",
+                     [(message_id, rid, reason) for rid, reason in routes])
+
+
+def sent_summary(conn: sqlite3.Connection, message_id: int) -> dict:
+    row = conn.execute("SELECT id, thread FROM messages WHERE id = ?", (message_id,)).fetchone()
+    names = [r[0] for r in conn.execute(
+        "SELECT a.name FROM deliveries d JOIN agents a ON a.id = d.recipient "
+        "WHERE d.message = ? ORDER BY d.seq", (message_id,))]
+    return {"id": row["id"], "to": [f"@{n}" for n in names], "thread": row["thread"]}
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+MESSAGE_COLUMNS = ("m.id, m.sender, m.body, m.thread, m.reply_to, m.kind, m.auto, "
+                   "m.ack_required, m.task, m.created, s.name AS sender_name")
+
+
+def visible(conn: sqlite3.Connection, me: int, message_id: int) -> sqlite3.Row:
+    """A message the caller sent or received, with the caller's delivery state if any."""
+    row = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS}, d.seq, d.read_at, d.acked_at, d.reason "
+        "FROM messages m JOIN agents s ON s.id = m.sender "
+        "LEFT JOIN deliveries d ON d.message = m.id AND d.recipient = ? "
+        "WHERE m.id = ? AND (m.sender = ? OR d.seq IS NOT NULL)",
+        (me, message_id, me)).fetchone()
+    if row is None:
+        raise NotFound(f"no message {message_id} in your mail",
+                       help=["`axi inbox` lists your mail"])
+    return row
+
+
+def inbox_rows(conn: sqlite3.Connection, me: int, unread_only: bool = False, after: int = 0,
+               limit: int = 20, oldest_first: bool = False) -> list[sqlite3.Row]:
+    where = " AND d.read_at IS NULL" if unread_only else ""
+    order = "ASC" if oldest_first else "DESC"
+    return conn.execute(
+        f"SELECT {MESSAGE_COLUMNS}, d.seq, d.read_at, d.acked_at, d.reason "
+        "FROM deliveries d JOIN messages m ON m.id = d.message JOIN agents s ON s.id = m.sender "
+        f"WHERE d.recipient = ? AND m.id > ?{where} ORDER BY m.id {order} LIMIT ?",
+        (me, after, limit)).fetchall()
+
+
+def counts(conn: sqlite3.Connection, me: int) -> tuple[int, int]:
+    """(total, unread) deliveries for the caller; unread is exactly what `--unread` lists."""
+    row = conn.execute("SELECT count(*), count(*) FILTER (WHERE read_at IS NULL) "
+                       "FROM deliveries WHERE recipient = ?", (me,)).fetchone()
+    return row[0], row[1]
+
+
+def recipients_of(conn: sqlite3.Connection, message_id: int) -> list[sqlite3.Row]:
+    return conn.execute("SELECT a.name, d.read_at, d.acked_at FROM deliveries d "
+                        "JOIN agents a ON a.id = d.recipient WHERE d.message = ? "
+                        "ORDER BY d.seq", (message_id,)).fetchall()
+
+
+def state_of(row: sqlite3.Row) -> str:
+    if row["acked_at"] is not None:
+        return "acked"
+    if row["read_at"] is not None:
+        return "read"
+    return "unread"
+
+
+def mark(conn: sqlite3.Connection, me: int, ids: list[int], ack: bool) -> list[dict]:
+    """Mark the caller's own deliveries read (or acked, which implies read). Idempotent."""
+    column = "acked_at" if ack else "read_at"
+    results = []
+    with write(conn):
+        for message_id in ids:
+            row = conn.execute("SELECT seq, read_at, acked_at FROM deliveries "
+                               "WHERE message = ? AND recipient = ?", (message_id, me)).fetchone()
+            if row is None:
+                raise NotFound(f"no message {message_id} was delivered to you; nothing was "
+                               "marked", help=["`axi inbox` lists your mail"])
+            already = row[column] is not None
+            if not already:
+                now = clock()
+                conn.execute(f"UPDATE deliveries SET {column} = ?, read_at = coalesce(read_at, ?)"
+                             " WHERE seq = ?", (now, now, row["seq"]))
+            results.append({"id": message_id, "already": already})
+    return results

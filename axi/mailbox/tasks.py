@@ -1,0 +1,119 @@
+"""Tasks: the ownership ledger. A task has one creator and one assignee (its owner); assigning
+it to someone else mentions them in a message, in the same transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from axi.errors import AxiError, NotFound, UsageFault
+from axi.mailbox.db import write
+from axi.mailbox.identity import check_name
+from axi.mailbox.mail import Outgoing, post
+from axi.views import clock
+
+STATUSES = ("open", "doing", "blocked", "done", "cancelled")
+OPEN = ("open", "doing", "blocked")
+PRIORITIES = ("low", "medium", "high", "urgent")
+INTENT_PRIORITY = {"general": "medium", "review": "medium", "implement": "high",
+                   "qa": "medium", "status": "medium", "incident": "urgent"}
+MAX_TITLE = 300
+
+TASK_COLUMNS = ("t.*, c.name AS creator_name, o.name AS owner_name")
+TASK_FROM = ("tasks t JOIN agents c ON c.id = t.creator JOIN agents o ON o.id = t.assignee")
+PRIORITY_ORDER = ("CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
+                  "WHEN 'medium' THEN 2 ELSE 3 END")
+
+
+def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee: str | None,
+           priority: str = "medium", intent: str | None = None, body: str | None = None,
+           ack_required: bool = False) -> tuple[sqlite3.Row, dict | None]:
+    """Create a task; when it is someone else's, post `body` (or a notice) to them.
+    Returns (task, sent message summary or None). One transaction."""
+    title = " ".join(title.split())
+    if not title:
+        raise UsageFault("the task title is empty",
+                         help=['example: axi tasks create "fix the login test" --assign @bob'])
+    title = title[:MAX_TITLE]
+    with write(conn):
+        owner = _agent(conn, check_name(assignee)) if assignee else creator
+        now = clock()
+        task_id = conn.execute(
+            "INSERT INTO tasks (title, creator, assignee, status, priority, intent, created, "
+            "updated) VALUES (?, ?, ?, 'open', ?, ?, ?, ?)",
+            (title, creator["id"], owner["id"], priority, intent, now, now)).lastrowid
+        sent = None
+        if owner["id"] != creator["id"]:
+            text = body or f"@{owner['name']} task #{task_id} ({priority}): {title}"
+            sent = post(conn, creator, Outgoing(
+                to=[owner["name"]], body=text, kind="handoff" if intent else "task",
+                task=task_id, ack_required=ack_required))
+            conn.execute("UPDATE tasks SET thread = ? WHERE id = ?", (sent["thread"], task_id))
+        return get(conn, task_id), sent
+
+
+def _agent(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"no agent named {name!r}; no task was created",
+                       help=["`axi agents` lists every agent"])
+    if row["state"] == "revoked":
+        raise AxiError(f"agent {name!r} was revoked; no task was created",
+                       code="RECIPIENT_REVOKED", help=["`axi agents` lists every agent"])
+    return row
+
+
+def get(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
+    row = conn.execute(f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = ?",
+                       (task_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no task {task_id}", help=["`axi tasks --all` lists every task"])
+    return row
+
+
+def listing(conn: sqlite3.Connection, me: int, everyone: bool, status: str | None,
+            limit: int) -> tuple[list[sqlite3.Row], int]:
+    where, args = [], []
+    if not everyone:
+        where.append("(t.assignee = ? OR t.creator = ?)")
+        args += [me, me]
+    if status:
+        where.append("t.status = ?")
+        args.append(status)
+    else:
+        where.append(f"t.status IN ({','.join('?' * len(OPEN))})")
+        args += list(OPEN)
+    clause = " AND ".join(where)
+    total = conn.execute(f"SELECT count(*) FROM {TASK_FROM} WHERE {clause}", args).fetchone()[0]
+    rows = conn.execute(f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {clause} "
+                        f"ORDER BY {PRIORITY_ORDER}, t.id DESC LIMIT ?",
+                        args + [limit]).fetchall()
+    return rows, total
+
+
+def update(conn: sqlite3.Connection, me: sqlite3.Row, task_id: int, status: str | None,
+           note: str | None) -> tuple[sqlite3.Row, bool, dict | None]:
+    """Change a task's status (creator or owner only); the other party hears of it in the
+    task's thread. Returns (task, already, sent message summary or None)."""
+    with write(conn):
+        task = get(conn, task_id)
+        if me["id"] not in (task["creator"], task["assignee"]):
+            raise AxiError(f"task {task_id} is not yours: @{task['creator_name']} created it "
+                           f"for @{task['owner_name']}", code="NOT_YOURS",
+                           help=["only its creator or owner can update a task"])
+        if (status is None or status == task["status"]) and not note:
+            return task, True, None
+        new_status = status or task["status"]
+        conn.execute("UPDATE tasks SET status = ?, updated = ? WHERE id = ?",
+                     (new_status, clock(), task_id))
+        sent = _tell_other_party(conn, me, task, new_status, note)
+        return get(conn, task_id), False, sent
+
+
+def _tell_other_party(conn: sqlite3.Connection, me: sqlite3.Row, task: sqlite3.Row,
+                      status: str, note: str | None) -> dict | None:
+    other = task["creator_name"] if me["id"] == task["assignee"] else task["owner_name"]
+    if other == me["name"]:
+        return None
+    text = f"task #{task['id']} is {status}" + (f": {note}" if note else "")
+    return post(conn, me, Outgoing(to=[other], body=text, reply_to=task["thread"],
+                                   kind="task", task=task["id"]))

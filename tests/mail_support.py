@@ -1,0 +1,41 @@
+"""Helpers for mailbox tests: agents made and approved through the library, real axi processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support import decode_strict
+
+from axi.mailbox import db, identity
+
+
+def make_agent(folder: Path, name: str, approve: bool = True, tag: str = "") -> Path:
+    """An identity bound to `folder` (created), approved unless told otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = db.connect()
+    row, _ = identity.init(conn, name, str(folder), tag)
+    if approve:
+        identity.approve(conn, name, identity.confirm_code(row))
+    conn.close()
+    return folder
+
+
+def code_of(name: str) -> str:
+    conn = db.connect()
+    try:
+        return identity.confirm_code(identity.require(conn, name))
+    finally:
+        conn.close()
+
+
+def axi_proc(*args: str, cwd: Path, timeout: float = 60, env: dict | None = None,
+             input: str | None = None) -> tuple[int, object]:
+    """Run a real `python -m axi` process; returns (exit code, strictly decoded stdout)."""
+    proc = subprocess.run([sys.executable, "-m", "axi", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=env or dict(os.environ, PWD=str(cwd)),
+                          input=input)
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return proc.returncode, decode_strict(proc.stdout)
