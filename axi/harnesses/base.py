@@ -112,6 +112,16 @@ class LineParser:
     def summary(self) -> SessionSummary | None:  # pragma: no cover
         raise NotImplementedError
 
+    def touch(self, ts: float | None) -> None:
+        """Widen the session's first and last activity to include `ts`."""
+        if ts is None:
+            return
+        s = self.s
+        if s["created"] is None or ts < s["created"]:
+            s["created"] = ts
+        if s["last"] is None or ts > s["last"]:
+            s["last"] = ts
+
     def take_texts(self) -> list[SearchText]:
         texts, self.texts = self.texts, []
         return texts
@@ -138,6 +148,20 @@ class Harness:
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:  # pragma: no cover
         raise NotImplementedError
+
+
+def stamp(line: bytes) -> float | None:
+    """A line's `"timestamp":"…"`, found without decoding it (for lines skipped by `skip`).
+
+    The first such key is the record's own: inside a JSON string a quote is always escaped,
+    so the pattern cannot come from text, and transcripts write the record's stamp before
+    any nested object that could carry one.
+    """
+    at = line.find(b'"timestamp":"')
+    if at < 0:
+        return None
+    end = line.find(b'"', at + 13, at + 64)
+    return parse_iso(line[at + 13:end].decode("ascii", "replace")) if end > 0 else None
 
 
 def env_dir(var: str, default: str) -> str:

@@ -23,12 +23,12 @@ from axi.harnesses.base import (
     env_dir,
     parse_iso,
     scan_files,
+    stamp,
 )
 from axi.harnesses.jsonl import clean_prompt, decode, is_wrapper, records, text_blocks
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
 FORK_SLACK = 1.0  # seconds
-SKIP_OVER = 1024  # lines shorter than this are cheaper to decode than to sniff
 HEAD = 600
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
               "cache_creation_input_tokens")
@@ -53,13 +53,15 @@ class ClaudeParser(LineParser):
         return self.s
 
     def skip(self, line: bytes) -> bool:
-        if len(line) < SKIP_OVER:
-            return False
         head = line[:HEAD]
         if b'"tool_use_id"' in head and b'"type":"user"' in head:
             self.s["open"] = True  # a tool result: the turn goes on
-            return True
-        return b'"type":"attachment"' in head and self.s["dir"] is not None
+        elif not (b'"type":"attachment"' in head and self.s["dir"] is not None):
+            return False
+        ts = stamp(line)
+        if not self._copied(ts):
+            self.touch(ts)
+        return True
 
     def feed(self, line: bytes, offset: int) -> None:
         rec = decode(line)
@@ -92,11 +94,7 @@ class ClaudeParser(LineParser):
                 s["title"], s["title_source"] = value, "generated"
         elif kind == "last-prompt" and isinstance(rec.get("lastPrompt"), str):
             s["last_prompt"] = rec["lastPrompt"]
-        if ts is not None:
-            if s["created"] is None or ts < s["created"]:
-                s["created"] = ts
-            if s["last"] is None or ts > s["last"]:
-                s["last"] = ts
+        self.touch(ts)
 
     def _envelope(self, rec: dict, ts: float | None) -> None:
         s = self.s

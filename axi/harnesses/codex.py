@@ -23,11 +23,32 @@ from axi.harnesses.base import (
     env_dir,
     parse_iso,
     scan_files,
+    stamp,
 )
 from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
 
 TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
               "output_tokens")
+
+
+ITEM_HEAD = 400
+USED_ITEMS = (b"UserMessage", b"AgentMessage")
+
+
+def _unused_item(head: bytes) -> bool:
+    """A completed item other than a message (commands, reasoning): nothing to summarise."""
+    if b'"item_completed"' not in head:
+        return False
+    at = head.find(b'"item":{"type":"')
+    return at >= 0 and not head.startswith(USED_ITEMS, at + 16)
+
+
+def _unused_bulk(head: bytes) -> bool:
+    """Large records that never change the summary: tool output, instructions, reasoning."""
+    if b'"type":"response_item"' in head:
+        return (b'"function_call_output"' in head or b'"role":"developer"' in head
+                or b'"type":"reasoning"' in head)
+    return b'"type":"world_state"' in head or b'"thread_settings_applied"' in head
 
 
 class CodexParser(LineParser):
@@ -47,13 +68,11 @@ class CodexParser(LineParser):
         return self.s
 
     def skip(self, line: bytes) -> bool:
-        if len(line) < 1024:
-            return False
-        head = line[:200]
-        if b'"type":"response_item"' in head:
-            return (b'"function_call_output"' in head or b'"role":"developer"' in head
-                    or b'"type":"reasoning"' in head)
-        return b'"type":"world_state"' in head or b'"thread_settings_applied"' in head
+        head = line[:ITEM_HEAD]
+        if _unused_item(head) or len(line) >= 1024 and _unused_bulk(head[:200]):
+            self.touch(stamp(head))
+            return True
+        return False
 
     def feed(self, line: bytes, offset: int) -> None:
         rec = decode(line)
@@ -70,10 +89,7 @@ class CodexParser(LineParser):
             handler(self, payload, ts, offset)
         elif kind == "token_usage_record":
             self._totals(payload.get("thread_token_usage"), ts)
-        if ts is not None:
-            s = self.s
-            s["created"] = ts if s["created"] is None else min(s["created"], ts)
-            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+        self.touch(ts)
 
     def _meta(self, p: dict, ts: float | None, offset: int) -> None:
         s = self.s

@@ -21,6 +21,7 @@ from axi.harnesses.base import (
     env_dir,
     parse_iso,
     scan_files,
+    stamp,
 )
 from axi.harnesses.jsonl import (
     as_int,
@@ -48,9 +49,11 @@ class PiParser(LineParser):
         return self.s
 
     def skip(self, line: bytes) -> bool:
-        if len(line) < 1024 or b'"role":"toolResult"' not in line[:300]:
+        head = line[:300]
+        if b'"role":"toolResult"' not in head:
             return False
         self.s["open"] = True
+        self.touch(stamp(head))
         return True
 
     def feed(self, line: bytes, offset: int) -> None:
@@ -74,9 +77,7 @@ class PiParser(LineParser):
             s["name"] = rec["name"].strip() or None
         elif kind == "message" and isinstance(rec.get("message"), dict):
             self._message(rec["message"], ts, offset)
-        if ts is not None:
-            s["created"] = ts if s["created"] is None else min(s["created"], ts)
-            s["last"] = ts if s["last"] is None else max(s["last"], ts)
+        self.touch(ts)
 
     def _message(self, m: dict, ts: float | None, offset: int) -> None:
         s = self.s
