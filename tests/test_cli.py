@@ -31,6 +31,13 @@ CALLS = {
     ("sessions", "search"): ["main.rs"],
     ("sessions", "resume"): ["cb4228d5", "--print"],
     ("usage",): ["--days", "0"],
+    ("setup",): [],
+    ("setup", "hooks"): [],
+    ("setup", "status"): [],
+    ("setup", "uninstall"): [],
+    ("hook",): ["session-start"],
+    ("hook", "session-start"): [],
+    ("hook", "session-end"): [],
 }
 
 

@@ -13,6 +13,8 @@ from axi.errors import UsageFault
 COMMANDS = {
     "sessions": "axi.commands.sessions:sessions",
     "usage": "axi.commands.usage:usage",
+    "setup": "axi.commands.setup:setup",
+    "hook": "axi.commands.hook:hook",
 }
 
 
@@ -74,9 +76,9 @@ def root(ctx: click.Context, version: bool) -> object:
     if version:
         return {"version": __version__}
     if ctx.invoked_subcommand is None:
-        from axi.commands.home import home_view
+        from axi.dashboard import dashboard
 
-        return home_view()
+        return dashboard()
     return None
 
 

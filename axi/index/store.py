@@ -13,7 +13,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS texts (
     rowid INTEGER PRIMARY KEY, session_key TEXT NOT NULL, role TEXT, ts REAL, cursor INTEGER
 );
 CREATE INDEX IF NOT EXISTS texts_session ON texts(session_key);
+CREATE TABLE IF NOT EXISTS lifecycle (
+    harness TEXT NOT NULL, id TEXT NOT NULL, started REAL, source TEXT, ended REAL, reason TEXT,
+    PRIMARY KEY (harness, id)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(text, tokenize = 'unicode61');
 """
 
