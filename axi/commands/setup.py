@@ -8,7 +8,7 @@ from axi import views
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.integrations import claude_code, codex, opencode
 from axi.integrations.base import SCOPES, Change
-from axi.integrations.command import executable, explain, hook_argv, shell_line
+from axi.integrations.command import display, executable, explain
 from axi.paths import cwd, tilde
 
 HOSTS = {"claude": claude_code, "codex": codex, "opencode": opencode}
@@ -50,7 +50,7 @@ def hooks(scope: str, no_trust: bool, hosts: tuple[str, ...]) -> dict:
     if not done and not failed:
         data["already"] = True
     data["scope"] = scope if scope == "user" else f"project {tilde(project)}"
-    data["command"] = shell_line(hook_argv("SessionStart", "<host>", exe))
+    data["command"] = display(exe)
     data["why"] = explain(exe)
     rows = [c.row() for c in changes if not c.error]
     if rows:
@@ -99,7 +99,7 @@ def status_view() -> dict:
     broken = [r for r in rows if r["state"] not in ("installed", "absent")]
     data: dict = {"hooks": rows,
                   "summary": f"{len(installed)} installed, {len(broken)} need attention"}
-    data["command"] = shell_line(hook_argv("SessionStart", "<host>", exe))
+    data["command"] = display(exe)
     hints = []
     if broken or len(installed) < len(HOSTS):
         hints.append(views.hint(views.command("setup", "hooks"), "installs or repairs them"))

@@ -39,6 +39,11 @@ def executable() -> list[str]:
     return [sys.executable, "-m", NAME]
 
 
+def display(exe: list[str]) -> str:
+    """The hook line as `axi setup` shows it, with a `<host>` placeholder."""
+    return f"{shell_line(choose(exe))} hook session-start|session-end --host <host>"
+
+
 def hook_argv(event: str, host: str, exe: list[str] | None = None) -> list[str]:
     """The full argv of one hook: `<axi> hook session-start --host claude`."""
     return [*choose(exe or executable()), "hook", EVENTS[event], "--host", host]
@@ -75,19 +80,26 @@ def _same(a: str, b: str) -> bool:
 
 def lasting(folder: str) -> bool:
     """Whether a PATH entry will still be on PATH when an agent host runs the hook."""
+    return fleeting(folder) is None
+
+
+def fleeting(folder: str) -> str | None:
+    """Why a PATH entry may be gone when the hook runs (None: it lasts)."""
     if not folder or not os.path.isabs(folder):
-        return False
+        return "a relative PATH entry"
     norm = os.path.normpath(folder) + "/"
     if any(part in norm for part in SHIM_PARTS):
-        return False
+        return "a version manager's shim or per-version folder"
     temps = {"/tmp/", "/var/tmp/", "/dev/shm/", os.path.normpath(tempfile.gettempdir()) + "/"}
     if any(norm.startswith(t) for t in temps):
-        return False
+        return "a temporary folder"
     venv = os.environ.get("VIRTUAL_ENV")
     if venv and norm == os.path.normpath(os.path.join(venv, "bin")) + "/":
-        return False
+        return "the activated virtualenv"
     is_venv = os.path.isfile(os.path.join(os.path.dirname(folder.rstrip("/")), "pyvenv.cfg"))
-    return not is_venv or any(t in norm for t in TOOL_VENVS)
+    if is_venv and not any(t in norm for t in TOOL_VENVS):
+        return "a virtualenv, on PATH only while activated"
+    return None
 
 
 def parse_managed(command: object) -> tuple[str, str | None] | None:
@@ -134,4 +146,4 @@ def explain(exe: list[str], path: str | None = None) -> str:
         return "PATH finds no axi"
     if not _same(found, exe[0]):
         return f"PATH finds another axi first ({found})"
-    return f"{os.path.dirname(found)} is a shim, temporary or virtualenv folder"
+    return f"PATH finds it in {os.path.dirname(found)}, {fleeting(os.path.dirname(found))}"
