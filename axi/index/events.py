@@ -88,7 +88,8 @@ def _apply(conn: sqlite3.Connection, row: dict) -> None:
     conn.execute("INSERT OR IGNORE INTO lifecycle (harness, id) VALUES (?, ?)", key)
     ts = row.get("ts") if isinstance(row.get("ts"), (int, float)) else None
     if row["event"] == "start":
-        conn.execute("UPDATE lifecycle SET started = ?, source = ? WHERE harness = ? AND id = ?",
+        conn.execute("UPDATE lifecycle SET started = ?, source = ?, ended = NULL, reason = NULL "
+                     "WHERE harness = ? AND id = ?",
                      (ts, row.get("why") or None, *key))
     else:
         conn.execute("UPDATE lifecycle SET ended = ?, reason = ? WHERE harness = ? AND id = ?",

@@ -229,6 +229,8 @@ def status(scope: str, project: str, exe: list[str] | None = None) -> list[State
     state = json_state(HOST, scope, path, wanted(exe))
     if state.state in ("installed", "stale", "partial"):
         verdict = will_run(path)
+        if "(missing)" in state.detail and verdict == "codex will run it":
+            verdict = "codex will run it and fail: that axi is gone"
         state.detail = "; ".join(filter(None, [state.detail, verdict]))
     return [state]
 

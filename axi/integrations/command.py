@@ -26,6 +26,7 @@ EVENTS = {"SessionStart": "session-start", "SessionEnd": "session-end"}
 SHIM_PARTS = ("/shims", "/.pyenv/versions/", "/.asdf/installs/", "/mise/installs/",
               "/.nvm/versions/", "/.rbenv/versions/", "/.volta/", "/.local/share/fnm/")
 TOOL_VENVS = ("/pipx/venvs/", "/uv/tools/")
+TEMP_ROOTS = ("/tmp/", "/var/tmp/", "/dev/shm/")
 
 
 def executable() -> list[str]:
@@ -90,7 +91,7 @@ def fleeting(folder: str) -> str | None:
     norm = os.path.normpath(folder) + "/"
     if any(part in norm for part in SHIM_PARTS):
         return "a version manager's shim or per-version folder"
-    temps = {"/tmp/", "/var/tmp/", "/dev/shm/", os.path.normpath(tempfile.gettempdir()) + "/"}
+    temps = {*TEMP_ROOTS, os.path.normpath(tempfile.gettempdir()) + "/"}
     if any(norm.startswith(t) for t in temps):
         return "a temporary folder"
     venv = os.environ.get("VIRTUAL_ENV")

@@ -47,7 +47,7 @@ def start(payload: dict, host: str, fmt: str) -> dict:
     from axi.dashboard import dashboard
 
     folder = payload.get("cwd")
-    if not (isinstance(folder, str) and os.path.isdir(folder)):
+    if not (isinstance(folder, str) and os.path.isabs(folder)):
         folder = None
     try:
         return dashboard(folder, exclude=_sid(payload), budget=BUDGET, fmt=fmt)
