@@ -89,10 +89,13 @@ def status() -> dict:
 def status_view() -> dict:
     exe = executable()
     project = cwd()
-    rows = []
+    rows, seen = [], set()
     for scope in SCOPES:
         for module in HOSTS.values():
             for state in module.status(scope, project, exe):
+                if state.file in seen:  # in HOME, the project's files are the user's
+                    continue
+                seen.add(state.file)
                 if scope == "user" or state.state != "absent":
                     rows.append(state.row())
     installed = [r for r in rows if r["state"] == "installed"]

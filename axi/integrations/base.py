@@ -33,7 +33,7 @@ class State:
     host: str
     scope: str
     file: str
-    state: str  # installed | stale | partial | absent | unreadable | unmanaged
+    state: str  # installed | stale | partial | untrusted | absent | unreadable | unmanaged
     detail: str = ""
 
     def row(self) -> dict:

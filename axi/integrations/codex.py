@@ -22,6 +22,7 @@ from axi.integrations.base import START_TIMEOUT, Change, State, codex_dir
 from axi.integrations.claude_code import json_state
 from axi.integrations.command import EVENTS, hook_argv, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, read_toml, write_atomic
+from axi.paths import tilde
 
 HOST = "codex"
 TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 3}  # Codex clamps SessionEnd to 3 s
@@ -137,7 +138,7 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
             notes.append(f"trusted axi's {count} hooks")
     elif _untrusted(config, doc, path):
         hooks_change.steps.append(REVIEW_STEP.format(
-            where=project if scope == "project" else "any folder"))
+            where=tilde(project) if scope == "project" else "any folder"))
     try:
         if edit.changed:
             write_atomic(path, dump_json(doc, text))
@@ -232,6 +233,8 @@ def status(scope: str, project: str, exe: list[str] | None = None) -> list[State
         if "(missing)" in state.detail and verdict == "codex will run it":
             verdict = "codex will run it and fail: that axi is gone"
         state.detail = "; ".join(filter(None, [state.detail, verdict]))
+        if state.state == "installed" and "will not run" in verdict:
+            state.state = "untrusted"
     return [state]
 
 
@@ -241,14 +244,14 @@ def will_run(path: str) -> str:
         doc, _ = read_json(path)
         config, _ = read_toml(config_path())
     except Unreadable as exc:
-        return f"codex will not run it: {exc.path} is unreadable"
+        return f"codex will not run it: {tilde(exc.path)} is unreadable"
     features = config.get("features") or {}
     if features.get("hooks") is False:
         return "codex will not run it: [features] hooks = false in config.toml"
     untrusted = _untrusted(config, doc or {}, path)
     if untrusted:
-        return (f"codex will not run it: {', '.join(untrusted)} not trusted "
-                "(`axi setup hooks` at user scope, or `/hooks` in codex)")
+        return (f"codex will not run it: {', '.join(untrusted)} not trusted yet "
+                "(review them in codex `/hooks`)")
     return "codex will run it"
 
 
