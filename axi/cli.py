@@ -1,8 +1,9 @@
 """Entry point: argument parsing, help, and translation of every outcome into TOON.
 
-Bare `axi` (the dashboard, run by hooks on every agent session) takes a fast path that never
-imports click. Everything else goes through the click tree, whose commands return data; this
-module hands that data, or the error, to the output boundary and picks the exit code.
+Bare `axi` (the dashboard) and `axi hook ...` (what agent hosts run at every session start and
+end) take a fast path that never imports click. Everything else goes through the click tree,
+whose commands return data; this module hands that data, or the error, to the output boundary
+and picks the exit code.
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ def run(args: list[str], fmt: str = "toon") -> int:
     """Run one command line; returns the exit code. Only `emit` writes stdout."""
     try:
         if not args:
-            from axi.commands.home import home_view
+            from axi.dashboard import dashboard
 
-            emit(home_view(), fmt)
+            emit(dashboard(fmt=fmt), fmt)
             return EXIT_OK
+        if args[0] == "hook":
+            from axi.integrations.entry import fast_args, run_hook
+
+            hook = fast_args(args[1:])
+            if hook:
+                return run_hook(*hook, fmt=fmt)
         data = _run_click(args)
     except AxiError as err:
         emit(err.payload(), fmt)

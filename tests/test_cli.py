@@ -49,6 +49,13 @@ CALLS = {
     ("handoff",): ["@bob", "review it", "--intent", "review", "--no-wait"],
     ("listen",): ["--exec", "true", "--timeout", "0"],
     ("watch",): ["--timeout", "0"],
+    ("setup",): [],
+    ("setup", "hooks"): [],
+    ("setup", "status"): [],
+    ("setup", "uninstall"): [],
+    ("hook",): ["session-start"],
+    ("hook", "session-start"): [],
+    ("hook", "session-end"): [],
 }
 MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}
 

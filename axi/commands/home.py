@@ -16,17 +16,22 @@ HOME_LIMIT = 8
 BUDGET = 1.5  # seconds of indexing before answering with what the index has
 
 
-def home_view(directory: str | None = None) -> dict:
+def home_view(directory: str | None = None, exclude: str | None = None,
+              budget: float = BUDGET) -> dict:
+    """The dashboard's data. `exclude`: a session id left out (the one the hook starts)."""
     here = directory or cwd()
     data: dict = {"bin": tilde(executable()), "description": DESCRIPTION}
     where, args = scope_clause(dir_candidates(here))
-    conn, fresh = open_index(BUDGET, scope=(where, args))
-    live = "is_subagent = 0"
-    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}").fetchone()[0]
+    conn, fresh = open_index(budget, scope=(where, args))
+    live, live_args = ("is_subagent = 0 AND id != ?", [exclude]) if exclude else (
+        "is_subagent = 0", [])
+    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}",
+                         live_args).fetchone()[0]
     here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",
-                              args).fetchone()[0]
+                              live_args + args).fetchone()[0]
     shown = conn.execute(f"SELECT * FROM sessions WHERE {live} AND {where} "
-                         "ORDER BY last DESC LIMIT ?", args + [HOME_LIMIT]).fetchall()
+                         "ORDER BY last DESC LIMIT ?",
+                         live_args + args + [HOME_LIMIT]).fetchall()
     elsewhere = total - here_total
     label = tilde(here)
     if not shown:

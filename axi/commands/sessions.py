@@ -23,6 +23,7 @@ from axi.index.catalog import (
     status,
     subagent_totals,
 )
+from axi.index.events import ENDED, ending
 from axi.index.rows import (
     ALL_FIELDS,
     LIST_FIELDS,
@@ -102,13 +103,13 @@ def _filters(harness: str | None, status_: str | None, subagents: bool
         now = clock()
         working = "(turn_open = 1 AND last >= ?)"
         if status_ == "working":
-            filters.append(working)
+            filters.append(f"({working} AND NOT {ENDED})")
             args.append(now - WORKING_WINDOW)
         elif status_ == "idle":
-            filters.append(f"(last >= ? AND NOT {working})")
+            filters.append(f"(last >= ? AND NOT {working} AND NOT {ENDED})")
             args += [now - IDLE_WINDOW, now - WORKING_WINDOW]
         else:
-            filters.append("(last IS NULL OR last < ?)")
+            filters.append(f"(last IS NULL OR last < ? OR {ENDED})")
             args.append(now - IDLE_WINDOW)
     return filters, args
 
@@ -163,10 +164,12 @@ def view(session_id: str) -> dict:
 def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     kids, kid_tokens = subagent_totals(conn, row)
     usd, kind = cost_of(conn, keys_with_subagents(conn, row))
+    end = ending(conn, row)
     tokens = {k: (row[k] or 0) + extra for k, extra in zip(
         ("input", "output", "cache_read", "cache_write"), kid_tokens, strict=True)}
     data = {
-        "id": row["id"], "harness": row["harness"], "status": status(row),
+        "id": row["id"], "harness": row["harness"], "status": status(row, None, bool(end)),
+        "ended": f"{views.iso(end[0])} ({end[1] or 'reason not given'})" if end else None,
         "title": row["title"], "title_source": row["title_source"], "dir": tilde(row["dir"]),
         "model": row["model"], "provider": row["provider"], "branch": row["git_branch"],
         "created": views.iso(row["created"]), "last": views.iso(row["last"]),

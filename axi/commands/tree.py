@@ -22,6 +22,8 @@ COMMANDS = {
     "handoff": "axi.commands.coordination:handoff",
     "listen": "axi.commands.coordination:listen",
     "watch": "axi.commands.coordination:watch",
+    "setup": "axi.commands.setup:setup",
+    "hook": "axi.commands.hook:hook",
 }
 
 
@@ -83,9 +85,9 @@ def root(ctx: click.Context, version: bool) -> object:
     if version:
         return {"version": __version__}
     if ctx.invoked_subcommand is None:
-        from axi.commands.home import home_view
+        from axi.dashboard import dashboard
 
-        return home_view()
+        return dashboard()
     return None
 
 

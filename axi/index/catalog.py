@@ -53,6 +53,10 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
         report = scan(conn, deadline=deadline, scope=scope)
+        with contextlib.suppress(OSError, sqlite3.Error):
+            from axi.index.events import sync
+
+            sync(conn)
     if report.sweep_due or not report.complete:
         sweep_in_background()
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
@@ -104,8 +108,11 @@ def _glob_escape(text: str) -> str:
     return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
 
 
-def status(row: sqlite3.Row | dict, now: float | None = None) -> str:
+def status(row: sqlite3.Row | dict, now: float | None = None, ended: bool = False) -> str:
+    """working / idle / ended; `ended` when the host reported the session's end."""
     last = row["last"]
+    if ended:
+        return "ended"
     if last is None:
         return "ended"
     idle_for = (now or clock()) - last

@@ -118,7 +118,9 @@ def _field(conn, row, name, ids, now):
     if name == "full_id":
         return row["id"]
     if name == "status":
-        return status(row, now)
+        from axi.index.events import ending
+
+        return status(row, now, ending(conn, row) is not None)
     if name == "age":
         return views.age(row["last"], now)
     if name == "title":

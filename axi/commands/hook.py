@@ -1,0 +1,39 @@
+"""`axi hook`: what agent hosts run at session start and end (installed by `axi setup hooks`).
+
+The lines hooks run take cli.py's fast path (no click); these commands give them help and
+usage errors like every other command, and run the same code for any other spelling."""
+
+from __future__ import annotations
+
+import click
+
+from axi.commands.tree import AxiCommand, AxiGroup
+from axi.integrations.entry import HOSTS, run_hook
+
+HOST_HELP = "Who runs it: claude and codex get their JSON envelope; opencode and none, TOON."
+
+
+@click.group(cls=AxiGroup, examples=(
+    "axi hook session-start --host claude < payload.json",
+    "axi hook session-end --host codex < payload.json"))
+def hook() -> None:
+    """Session hooks for agent hosts: the dashboard at start, a record at end. Exit 0 always."""
+
+
+@hook.command("session-start", cls=AxiCommand, examples=(
+    "axi hook session-start", "echo '{\"cwd\": \"/work/app\"}' | axi hook session-start"))
+@click.option("--host", type=click.Choice(HOSTS), default="none", show_default=True,
+              help=HOST_HELP)
+def session_start(host: str) -> None:
+    """Print this folder's dashboard for a starting session (host JSON on stdin, if any)."""
+    run_hook("session-start", host)
+
+
+@hook.command("session-end", cls=AxiCommand, examples=(
+    "axi hook session-end", "echo '{\"session_id\": \"…\", \"reason\": \"exit\"}' | "
+    "axi hook session-end --host claude"))
+@click.option("--host", type=click.Choice(HOSTS), default="none", show_default=True,
+              help=HOST_HELP)
+def session_end(host: str) -> None:
+    """Record that a session ended, and why (host JSON on stdin)."""
+    run_hook("session-end", host)

@@ -1,0 +1,93 @@
+"""Claude Code: SessionStart and SessionEnd entries in settings.json (user or project)."""
+
+from __future__ import annotations
+
+import os
+
+from axi.integrations import hookjson
+from axi.integrations.base import START_TIMEOUT, Change, State, claude_dir
+from axi.integrations.command import EVENTS, hook_argv, program, runnable, shell_line
+from axi.integrations.files import Unreadable, dump_json, read_json, write_atomic
+
+HOST = "claude"
+LABEL = "Claude Code"
+TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 5}
+
+
+def settings_path(scope: str, project: str) -> str:
+    if scope == "project":
+        return os.path.join(project, ".claude", "settings.json")
+    return os.path.join(claude_dir(), "settings.json")
+
+
+def wanted(exe: list[str] | None = None) -> dict[str, dict]:
+    return {event: hookjson.handler(shell_line(hook_argv(event, HOST, exe)), TIMEOUTS[event])
+            for event in EVENTS}
+
+
+def install(scope: str, project: str, exe: list[str] | None = None, trust: bool = True
+            ) -> list[Change]:
+    path = settings_path(scope, project)
+    change = Change(HOST, path)
+    try:
+        doc, text = read_json(path)
+        doc = {} if doc is None else doc
+        edit = hookjson.install(doc, wanted(exe), path, {e: "" for e in EVENTS})
+        if edit.changed:
+            write_atomic(path, dump_json(doc, text))
+            change.changed = True
+            change.action = ", ".join(edit.actions)
+    except Unreadable as exc:
+        change.error, change.action = exc.reason, "left untouched"
+    except OSError as exc:
+        change.error, change.action = str(exc), "not written"
+    return [change]
+
+
+def uninstall(scope: str, project: str) -> list[Change]:
+    path = settings_path(scope, project)
+    change = Change(HOST, path)
+    try:
+        doc, text = read_json(path)
+        if doc is None:
+            return []
+        edit = hookjson.uninstall(doc, path)
+        if edit.changed:
+            write_atomic(path, dump_json(doc, text))
+            change.changed, change.action = True, ", ".join(edit.actions)
+        else:
+            change.action = "nothing of axi's"
+    except Unreadable as exc:
+        change.error, change.action = exc.reason, "left untouched"
+    except OSError as exc:
+        change.error, change.action = str(exc), "not written"
+    return [change]
+
+
+def status(scope: str, project: str, exe: list[str] | None = None) -> list[State]:
+    path = settings_path(scope, project)
+    return [json_state(HOST, scope, path, wanted(exe))]
+
+
+def json_state(host: str, scope: str, path: str, want: dict[str, dict]) -> State:
+    """installed / stale / partial / absent / unreadable, for a Claude-shaped hooks file."""
+    try:
+        doc, _ = read_json(path)
+        if doc is None:
+            return State(host, scope, path, "absent")
+        found = {e: hookjson.managed(doc, e, path) for e in want}
+    except Unreadable as exc:
+        return State(host, scope, path, "unreadable", exc.reason)
+    have = [e for e in want if found[e]]
+    if not have:
+        return State(host, scope, path, "absent")
+    stale = sorted({program(h["command"]) for e in have for _, _, h in found[e]
+                    if h.get("command") != want[e]["command"]})
+    if stale:
+        gone = [p for p in stale if not runnable(p)]
+        detail = f"runs {', '.join(stale)}" + (" (missing)" if gone else "")
+        return State(host, scope, path, "stale", detail + "; `axi setup hooks` repairs it")
+    if len(have) < len(want):
+        missing = ", ".join(e for e in want if e not in have)
+        return State(host, scope, path, "partial", f"no {missing}")
+    return State(host, scope, path, "installed", ", ".join(have))

@@ -1,0 +1,173 @@
+"""End to end with the real CLIs (opt-in: `pytest -m e2e`; `.ci/run` runs it when npm exists).
+
+Claude Code, Codex and opencode are installed from npm into a cache (`AXI_E2E_NPM`, default
+~/.cache/axi-e2e/npm) and pointed at `tests/e2e/fake_llm.py` on 127.0.0.1. `axi setup hooks`
+writes into a temporary HOME; then each CLI runs two headless sessions in one folder
+(`claude -p`, `codex exec` with no trust-bypass flag, `opencode run`). The dashboard must be in
+the first session's model request, and the second session's dashboard must list the first.
+The `skills` CLI must install exactly `skills/axi/SKILL.md` from this checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from axi import DESCRIPTION
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ["@anthropic-ai/claude-code@2.1.197", "@openai/codex@0.169.0",
+            "opencode-ai@1.18.33", "skills@1.5.18"]
+BINS = ("claude", "codex", "opencode", "skills")
+RUN_TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def npm_bin() -> Path:
+    if not shutil.which("npm"):
+        pytest.skip("npm is not installed")
+    root = Path(os.environ.get("AXI_E2E_NPM", Path.home() / ".cache" / "axi-e2e" / "npm"))
+    bin_dir = root / "node_modules" / ".bin"
+    if not all((bin_dir / b).exists() for b in BINS):
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / "package.json").exists():
+            (root / "package.json").write_text('{"name": "axi-e2e", "private": true}\n')
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", *PACKAGES], cwd=root,
+                       check=True, capture_output=True, timeout=900)
+    return bin_dir
+
+
+@pytest.fixture(scope="module")
+def llm(tmp_path_factory):
+    logs = tmp_path_factory.mktemp("llm")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "e2e" / "fake_llm.py"),
+                             "--log-dir", str(logs)], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().split()[1])
+        yield f"http://127.0.0.1:{port}", logs / "requests.jsonl"
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, npm_bin, llm):
+    """A HOME with the three CLIs configured for the fake server and axi's hooks installed."""
+    url, _ = llm
+    base = tmp_path_factory.mktemp("e2e")
+    home, project = base / "home", base / "home" / "proj"
+    project.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAUDE", "CODEX", "XDG_", "AXI_"))}
+    env.update({
+        "HOME": str(home), "PATH": f"{npm_bin}{os.pathsep}{env.get('PATH', '')}",
+        "AXI_HOME": str(base / "state"),
+        "ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "sk-ant-fake",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1",
+        "FAKELLM_API_KEY": "sk-fake",
+        "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_CACHE_HOME": str(home / ".cache"), "XDG_STATE_HOME": str(home / ".local/state"),
+        "OPENCODE_DISABLE_MODELS_FETCH": "1", "OPENCODE_DISABLE_AUTOUPDATE": "1",
+        "OPENCODE_DISABLE_LSP_DOWNLOAD": "1", "OPENCODE_DISABLE_SHARE": "1",
+        "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
+    })
+    (home / ".codex").mkdir()
+    (home / ".codex" / "config.toml").write_text(
+        '# the fake model (this comment must survive axi setup hooks)\n'
+        'model = "gpt-5-codex"\nmodel_provider = "fakellm"\napproval_policy = "never"\n'
+        'sandbox_mode = "workspace-write"\n\n[model_providers.fakellm]\nname = "Fake"\n'
+        f'base_url = "{url}/v1"\nwire_api = "responses"\nenv_key = "FAKELLM_API_KEY"\n'
+        'request_max_retries = 0\nstream_max_retries = 0\n')
+    (home / ".config" / "opencode").mkdir(parents=True)
+    (home / ".config" / "opencode" / "opencode.json").write_text(json.dumps({
+        "$schema": "https://opencode.ai/config.json", "autoupdate": False, "share": "disabled",
+        "model": "fakellm/fake-model", "small_model": "fakellm/fake-model",
+        "provider": {"fakellm": {
+            "npm": "@ai-sdk/openai-compatible", "name": "Fake",
+            "options": {"baseURL": f"{url}/v1", "apiKey": "sk-fake"},
+            "models": {"fake-model": {"name": "Fake", "limit": {"context": 128000,
+                                                                 "output": 8192}}}}}}))
+    setup = subprocess.run([sys.executable, "-m", "axi", "setup", "hooks"], env=env,
+                           cwd=project, capture_output=True, text=True, timeout=60)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "status: installed" in setup.stdout
+    assert "# the fake model" in (home / ".codex" / "config.toml").read_text()
+    return {"env": env, "project": project, "state": base / "state"}
+
+
+def strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def dashboards(log: Path) -> list[str]:
+    """Every model-request string that carries the dashboard."""
+    found = []
+    for line in log.read_text().splitlines():
+        for text in strings(json.loads(line)["body"]):
+            if DESCRIPTION in text and "bin: " in text:
+                found.append(text)
+    return found
+
+
+def session_ids(state: Path, harness: str, event: str = "start") -> list[str]:
+    rows = [json.loads(x) for x in (state / "sessions.jsonl").read_text().splitlines()]
+    return [r["id"] for r in rows if r["harness"] == harness and r["event"] == event]
+
+
+ARGV = {
+    "claude": lambda prompt: ["claude", "-p", prompt],
+    "codex": lambda prompt: ["codex", "exec", "--skip-git-repo-check", prompt],
+    "opencode": lambda prompt: ["opencode", "run", prompt],
+}
+
+
+@pytest.mark.parametrize("harness", list(ARGV))
+def test_dashboard_reaches_the_model_and_lists_the_previous_session(world, llm, harness):
+    _, log = llm
+    texts = []
+    for n in (1, 2):
+        log.write_text("")
+        proc = subprocess.run(ARGV[harness](f"e2e {harness} session {n}"), env=world["env"],
+                              cwd=world["project"], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        found = dashboards(log)
+        assert found, f"{harness} session {n}: no dashboard in any model request"
+        texts.append(found[0])
+    first = session_ids(world["state"], harness)[0]
+    short = first[:12] if first.startswith("ses_") else first[:8]
+    assert short not in texts[0]
+    assert short in texts[1], texts[1]
+    if harness != "opencode":  # opencode has no session-end event
+        assert first in session_ids(world["state"], harness, "end")
+        view = subprocess.run([sys.executable, "-m", "axi", "sessions", "view", first],
+                              env=world["env"], cwd=world["project"], capture_output=True,
+                              text=True, timeout=60)
+        assert "status: ended" in view.stdout, view.stdout
+
+
+def test_skills_cli_installs_only_the_skill(npm_bin, tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "PATH": f"{npm_bin}{os.pathsep}"
+           f"{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(["skills", "add", str(ROOT), "--skill", "axi", "-y", "-g",
+                           "-a", "claude-code"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    installed = tmp_path / ".claude" / "skills" / "axi"
+    assert sorted(p.name for p in installed.iterdir()) == ["SKILL.md"]
+    assert (installed / "SKILL.md").read_text() == (ROOT / "skills/axi/SKILL.md").read_text()

@@ -1,0 +1,248 @@
+"""`axi setup hooks|status|uninstall` on fresh, repeated, moved-binary, malformed-file and
+unmanaged-plugin cases, at user and project scope."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from axi.integrations import codex
+from axi.integrations.opencode import HEADER
+
+OLD = "/opt/old/bin/axi"
+NEW = "/opt/new/bin/axi"
+
+
+@pytest.fixture
+def exe(monkeypatch):
+    """Pin the executable axi writes into hooks (a path that is not on PATH)."""
+    current = {"argv": [NEW]}
+    monkeypatch.setattr("axi.commands.setup.executable", lambda: list(current["argv"]))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    return current
+
+
+def paths(home: Path) -> dict[str, Path]:
+    return {"claude": home / ".claude" / "settings.json",
+            "codex": home / ".codex" / "hooks.json",
+            "config": home / ".codex" / "config.toml",
+            "plugin": home / ".config" / "opencode" / "plugins" / "axi.js"}
+
+
+def commands(doc: dict, event: str) -> list[str]:
+    return [h["command"] for g in doc["hooks"].get(event, []) for h in g["hooks"]]
+
+
+def test_fresh_install_writes_every_host(axi, home, exe):
+    result = axi("setup", "hooks")
+    assert result.code == 0
+    assert result.data["status"] == "installed"
+    p = paths(home)
+    claude = json.loads(p["claude"].read_text())
+    assert commands(claude, "SessionStart") == [f"{NEW} hook session-start --host claude"]
+    assert commands(claude, "SessionEnd") == [f"{NEW} hook session-end --host claude"]
+    hooks = json.loads(p["codex"].read_text())
+    config = tomlkit.parse(p["config"].read_text())
+    assert config["features"]["hooks"] is True
+    key = f"{p['codex']}:session_start:0:0"
+    group = hooks["hooks"]["SessionStart"][0]
+    assert config["hooks"]["state"][key]["trusted_hash"] == codex.trusted_hash(
+        "SessionStart", group, group["hooks"][0])
+    assert f"{p['codex']}:session_end:0:0" in config["hooks"]["state"]
+    plugin = p["plugin"].read_text()
+    assert plugin.startswith(HEADER) and f'const AXI_ARGV = ["{NEW}", "hook"' in plugin
+    assert "written to" in result.data["codex_trust"]
+    status = axi("setup", "status").data
+    assert {r["state"] for r in status["hooks"]} == {"installed"}
+    codex_row = next(r for r in status["hooks"] if r["host"] == "codex")
+    assert "codex will run it" in codex_row["detail"]
+
+
+def test_trust_hash_follows_the_identity_codex_hashes():
+    """sha256 of the sorted compact JSON identity; `matcher` only when the group has one."""
+    import hashlib
+
+    group = {"matcher": "", "hooks": [{"type": "command", "command": "x", "timeout": 10}]}
+    identity = {"event_name": "session_start", "matcher": "", "hooks": [
+        {"type": "command", "command": "x", "timeout": 10, "async": False}]}
+    blob = json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()
+    assert codex.trusted_hash("SessionStart", group, group["hooks"][0]) == (
+        "sha256:" + hashlib.sha256(blob).hexdigest())
+    without = codex.trusted_hash("SessionStart", {"hooks": []}, group["hooks"][0])
+    assert without != codex.trusted_hash("SessionStart", group, group["hooks"][0])
+
+
+def test_second_run_changes_nothing(axi, home, exe):
+    axi("setup", "hooks")
+    before = {k: (v.read_bytes(), v.stat().st_mtime_ns) for k, v in paths(home).items()}
+    again = axi("setup", "hooks")
+    assert again.data["status"] == "unchanged" and again.data["already"] is True
+    assert before == {k: (v.read_bytes(), v.stat().st_mtime_ns) for k, v in paths(home).items()}
+
+
+def test_moved_binary_is_repaired_in_place_with_its_trust(axi, home, exe):
+    p = paths(home)
+    p["claude"].parent.mkdir(parents=True)
+    p["claude"].write_text(json.dumps({"hooks": {"SessionStart": [
+        {"matcher": "", "hooks": [{"type": "command", "command": "echo mine"}]}]}}))
+    exe["argv"] = [OLD]
+    axi("setup", "hooks")
+    exe["argv"] = [NEW]
+    stale = axi("setup", "status").data["hooks"]
+    assert {r["state"] for r in stale} == {"stale"}
+    assert all("(missing)" in r["detail"] for r in stale)
+    codex_row = next(r for r in stale if r["host"] == "codex")
+    assert "codex will run it and fail" in codex_row["detail"]
+    result = axi("setup", "hooks")
+    assert result.data["status"] == "installed"
+    claude = json.loads(p["claude"].read_text())
+    assert commands(claude, "SessionStart") == [
+        "echo mine", f"{NEW} hook session-start --host claude"]
+    status = axi("setup", "status").data["hooks"]
+    assert {r["state"] for r in status} == {"installed"}
+    assert "codex will run it" in next(r for r in status if r["host"] == "codex")["detail"]
+    assert OLD not in p["plugin"].read_text()
+
+
+def test_unrelated_keys_and_hooks_survive_install_and_uninstall(axi, home, exe):
+    p = paths(home)
+    p["claude"].parent.mkdir(parents=True)
+    original = {"model": "opus", "permissions": {"allow": ["Bash(ls)"]}, "hooks": {
+        "SessionStart": [{"matcher": "startup", "hooks": [
+            {"type": "command", "command": "my-start", "timeout": 3}]}],
+        "Stop": [{"hooks": [{"type": "command", "command": "my-stop"}]}]}}
+    p["claude"].write_text(json.dumps(original, indent=4) + "\n")
+    axi("setup", "hooks")
+    doc = json.loads(p["claude"].read_text())
+    assert doc["model"] == "opus" and doc["hooks"]["Stop"] == original["hooks"]["Stop"]
+    assert doc["hooks"]["SessionStart"][0] == original["hooks"]["SessionStart"][0]
+    assert p["claude"].read_text().startswith('{\n    "model"')  # the file's own indentation
+    result = axi("setup", "uninstall")
+    assert result.data["status"] == "removed"
+    assert json.loads(p["claude"].read_text()) == original
+    assert not p["plugin"].exists()
+    again = axi("setup", "uninstall")
+    assert again.data["status"] == "unchanged" and again.data["already"] is True
+
+
+def test_malformed_files_are_left_untouched_and_reported(axi, home, exe):
+    p = paths(home)
+    p["claude"].parent.mkdir(parents=True)
+    p["claude"].write_text('{"hooks": {')
+    p["config"].parent.mkdir(parents=True)
+    p["config"].write_text("model = \n[broken")
+    result = axi("setup", "hooks")
+    assert result.code == 0
+    assert result.data["status"] == "partial"
+    failed = {f["file"] for f in result.data["failures"]}
+    assert failed == {"~/.claude/settings.json", "~/.codex/config.toml"}
+    assert p["claude"].read_text() == '{"hooks": {'
+    assert p["config"].read_text() == "model = \n[broken"
+    assert not p["codex"].exists()  # no hook written beside a config it cannot read
+    assert p["plugin"].exists()
+    states = {r["host"]: r["state"] for r in axi("setup", "status").data["hooks"]}
+    assert states["claude"] == "unreadable"
+
+
+def test_unmanaged_plugin_is_never_overwritten(axi, home, exe):
+    p = paths(home)
+    p["plugin"].parent.mkdir(parents=True)
+    p["plugin"].write_text("export default {}\n")
+    result = axi("setup", "hooks")
+    assert result.data["status"] == "partial"
+    assert "not written by axi" in result.data["failures"][0]["error"]
+    assert p["plugin"].read_text() == "export default {}\n"
+    states = {r["host"]: r["state"] for r in axi("setup", "status").data["hooks"]}
+    assert states["opencode"] == "unmanaged"
+    axi("setup", "uninstall")
+    assert p["plugin"].read_text() == "export default {}\n"
+
+
+def test_comments_in_config_toml_survive(axi, home, exe):
+    p = paths(home)
+    p["config"].parent.mkdir(parents=True)
+    text = ('# my codex settings\nmodel = "gpt-5-codex"  # keep this\n\n'
+            '[features]\n# experiments\nweb_search = true\n\n[projects."/w"]\n'
+            'trust_level = "trusted"\n')
+    p["config"].write_text(text)
+    axi("setup", "hooks")
+    after = p["config"].read_text()
+    for line in text.splitlines():
+        assert line in after
+    assert tomlkit.parse(after)["features"]["hooks"] is True
+    axi("setup", "uninstall")
+    final = p["config"].read_text()
+    assert "session_start" not in final
+    for line in text.splitlines():
+        assert line in final
+
+
+def test_project_scope_never_writes_trust(axi, home, exe, monkeypatch):
+    project = home / "work" / "app"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PWD", str(project))
+    result = axi("setup", "hooks", "--scope", "project")
+    assert result.data["status"] == "installed"
+    assert (project / ".claude" / "settings.json").exists()
+    assert (project / ".codex" / "hooks.json").exists()
+    assert (project / ".opencode" / "plugins" / "axi.js").exists()
+    config = tomlkit.parse(paths(home)["config"].read_text())
+    assert "hooks" not in config  # the feature flag only, no trust
+    assert "not written" in result.data["codex_trust"]
+    assert any("/hooks" in s for s in result.data["steps"])
+    status = axi("setup", "status").data["hooks"]
+    project_codex = next(r for r in status if r["host"] == "codex" and r["scope"] == "project")
+    assert "codex will not run it" in project_codex["detail"]
+    assert not paths(home)["claude"].exists()
+
+
+def test_no_trust_leaves_review_to_codex(axi, home, exe):
+    result = axi("setup", "hooks", "--no-trust", "--host", "codex")
+    assert "--no-trust" in result.data["codex_trust"]
+    assert any("/hooks" in s for s in result.data["steps"])
+    assert "hooks" not in tomlkit.parse(paths(home)["config"].read_text())
+    assert not paths(home)["claude"].exists()
+
+
+def test_uninstall_moves_trust_of_hooks_that_shift(axi, home, exe):
+    """Removing axi's group must not make Codex re-review the user's own trusted hooks."""
+    p = paths(home)
+    axi("setup", "hooks", "--host", "codex")
+    hooks = json.loads(p["codex"].read_text())
+    mine = {"type": "command", "command": "my-start", "timeout": 5}
+    hooks["hooks"]["SessionStart"].append({"matcher": "", "hooks": [mine]})
+    p["codex"].write_text(json.dumps(hooks))
+    config = tomlkit.parse(p["config"].read_text())
+    config["hooks"]["state"][f"{p['codex']}:session_start:1:0"] = {"trusted_hash": "sha256:m"}
+    p["config"].write_text(tomlkit.dumps(config))
+    axi("setup", "uninstall", "--host", "codex")
+    state = tomlkit.parse(p["config"].read_text())["hooks"]["state"]
+    assert state.unwrap() == {f"{p['codex']}:session_start:0:0": {"trusted_hash": "sha256:m"}}
+    assert json.loads(p["codex"].read_text())["hooks"]["SessionStart"][0]["hooks"] == [mine]
+
+
+def test_writes_go_through_symlinks_and_keep_the_mode(axi, home, exe):
+    p = paths(home)
+    real = home / "dotfiles" / "claude.json"
+    real.parent.mkdir()
+    real.write_text("{}\n")
+    real.chmod(0o600)
+    p["claude"].parent.mkdir(parents=True)
+    p["claude"].symlink_to(real)
+    axi("setup", "hooks", "--host", "claude")
+    assert p["claude"].is_symlink()
+    assert "session-start" in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert not [f for f in os.listdir(real.parent) if f.endswith(".axi-tmp")]
+
+
+def test_setup_without_a_verb_is_status(axi, home, exe):
+    result = axi("setup")
+    assert result.data["summary"] == "0 installed, 0 need attention"
+    assert "`axi setup hooks`" in result.data["help"][0]
