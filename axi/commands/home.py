@@ -43,13 +43,25 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     note = fresh.note()
     if note:
         data["index"] = note
-    data.update(for_folder(here) or {})
-    data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere)
+    mail = for_folder(here) or {}
+    data.update(mail)
+    data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere,
+                              unread=bool(mail.get("unread")), tasks=bool(mail.get("open_tasks")))
     return data
 
 
-def home_hints(has_rows: bool, more_here: bool, elsewhere: int) -> list[str]:
+HINTS_SHOWN = 4
+
+
+def home_hints(has_rows: bool, more_here: bool, elsewhere: int, unread: bool = False,
+               tasks: bool = False) -> list[str]:
+    """The next commands worth running here, most pressing first: mail waiting for this
+    folder's agent, then its tasks, then the sessions; at most HINTS_SHOWN."""
     hints = []
+    if unread:
+        hints.append(views.hint(views.command("mail", "view", "<id>"), "shows a message in full"))
+    if tasks:
+        hints.append(views.hint(views.command("tasks"), "for the open tasks"))
     if has_rows:
         hints.append(views.hint(views.command("sessions", "view", "<id>"), "for one session"))
         hints.append(views.hint(views.command("sessions", "read", "<id>"), "for its turns"))
@@ -58,6 +70,7 @@ def home_hints(has_rows: bool, more_here: bool, elsewhere: int) -> list[str]:
     if elsewhere:
         hints.append(views.hint(views.command("sessions", flags={"--all": True}),
                                 "for every folder"))
+    hints = hints[:HINTS_SHOWN - 1]
     hints.append(views.hint(views.command("--help"), "for all commands"))
     return hints
 

@@ -7,8 +7,8 @@ import os
 import sqlite3
 
 from axi import views
-from axi.mailbox.db import FILENAME, connect_readonly
-from axi.mailbox.identity import approve_hint, find_pointer
+
+FILENAME = "mailbox.sqlite"  # the mailbox's modules load only once one exists
 
 SHOWN = 3
 
@@ -19,6 +19,9 @@ def for_folder(path: str) -> dict | None:
     if not os.path.exists(db):
         return None
     try:
+        from axi.mailbox.db import connect_readonly
+        from axi.mailbox.identity import find_pointer
+
         tag = os.environ.get("AXI_AGENT_TAG", "")
         found = find_pointer(path, tag)
         if found is None:
@@ -44,6 +47,8 @@ def _lines(conn: sqlite3.Connection, folder: str, name: str, tag: str) -> dict:
         where = views.hint(views.command("agents", "init", name), "here binds it")
         return {"agent": f"{name} is not bound to this folder ({where})"}
     if agent["state"] != "approved":
+        from axi.mailbox.identity import approve_hint
+
         return {"agent": f"{name} ({agent['state']}: {approve_hint(agent)})"}
     data: dict = {"agent": name}
     data.update(_mail(conn, agent["id"]))
