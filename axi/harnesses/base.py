@@ -180,6 +180,11 @@ def parse_iso(value: object) -> float | None:
     """
     if type(value) is not str or len(value) < 19:
         return None
+    if len(value) == 24 and value[23] == "Z" and value[19] == ".":  # the usual `…:47.917Z`
+        minute = _MINUTES.get(value[:16])
+        if (minute is not None and value[16] == ":" and value[17:19].isdigit()
+                and value[20:23].isdigit()):
+            return minute + float(value[17:23])
     minute = _MINUTES.get(value[:16], -1)
     if minute == -1:
         if len(_MINUTES) > 50_000:
@@ -197,10 +202,12 @@ def parse_iso(value: object) -> float | None:
         if digits:
             seconds += int(rest[1:1 + digits]) / 10 ** digits
         rest = rest[1 + digits:]
-    if len(rest) >= 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
+    if rest in ("", "Z"):
+        return seconds
+    if len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
         shift = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
-        seconds += -shift if rest[0] == "+" else shift
-    return seconds
+        return seconds - shift if rest[0] == "+" else seconds + shift
+    return None
 
 
 def _epoch_minute(text: str) -> int | None:

@@ -152,6 +152,8 @@ class ClaudeParser(LineParser):
         self.s["ctx"] = fresh[0] + fresh[2] + fresh[3]
         key = (str(message.get("id") or ""), str(rec.get("requestId") or ""))
         seen = self._recent.get(key) if key != ("", "") else None
+        if seen == fresh:
+            return  # the usual repeat: one line per content block, the same usage on each
         if seen is not None:
             # The same response again (one line per content block): count only growth.
             delta = [max(0, f - o) for f, o in zip(fresh, seen, strict=True)]

@@ -96,6 +96,9 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     if new_bytes > BULK_BYTES:
         jsonl.bulk()  # before forking, so the workers have it too
     parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
+    if parallel and deadline is None:
+        # Nothing to show early: biggest chunks first, so both workers finish together.
+        work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
     results = _in_workers(work) if parallel else (store_chunk(conn, c) for c in work)
     if meanwhile:
         meanwhile()

@@ -20,6 +20,7 @@ def test_reads_what_fromisoformat_reads(text):
 
 
 @pytest.mark.parametrize("value", [None, 17, "", "bad", "2026-13-01T00:00:00Z",
-                                   "2026-11-21Tab:cd:efZ", "2026-11-21T23:28:4x"])
+                                   "2026-11-21Tab:cd:efZ", "2026-11-21T23:28:4x",
+                                   "2026-11-21T23:28:47.9x7Z", "2026-11-21T23:28:4x.917Z"])
 def test_unreadable_values_are_none(value):
     assert parse_iso(value) is None
