@@ -28,6 +28,7 @@ from axi.harnesses.base import (
 from axi.harnesses.jsonl import clean_prompt, decode, is_wrapper, records, text_blocks
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
+SAVED_IDS = 8  # of which this many are saved with the offset: a repeat spans an append at most
 FORK_SLACK = 1.0  # seconds
 HEAD = 600
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
@@ -49,7 +50,7 @@ class ClaudeParser(LineParser):
         self._recent = {tuple(r[0:2]): r[2] for r in self.s["recent"]}
 
     def dump(self) -> dict:
-        self.s["recent"] = [[k[0], k[1], v] for k, v in list(self._recent.items())[-RECENT_IDS:]]
+        self.s["recent"] = [[k[0], k[1], v] for k, v in list(self._recent.items())[-SAVED_IDS:]]
         return self.s
 
     def skip(self, line: bytes) -> bool:
