@@ -38,10 +38,11 @@ def fit(data: dict, limit: int = LIMIT, fmt: str = "toon") -> dict:
     order = (["sessions"] if "sessions" in lists else []) + [k for k in reversed(lists)
                                                              if k != "sessions"]
     for key in order:
-        data[key] = list(data[key])
-        while data[key] and size() > limit:
-            data[key].pop()
-            dropped[key] = dropped.get(key, 0) + 1
+        rows = list(data[key])
+        kept = _most_rows(data, key, rows, dropped, size, limit)
+        data[key] = rows[:kept]
+        if kept < len(rows):
+            dropped[key] = len(rows) - kept
             _note(data, dropped)
         if size() <= limit:
             break
@@ -58,10 +59,33 @@ def fit(data: dict, limit: int = LIMIT, fmt: str = "toon") -> dict:
     return data
 
 
+def _most_rows(data: dict, key: str, rows: list, dropped: dict[str, int], size, limit: int
+               ) -> int:
+    """How many of `rows` (from the front) fit, found by bisection: a few encodes, not one per
+    row, however long the list."""
+    def fits(kept: int) -> bool:
+        data[key] = rows[:kept]
+        _note(data, {**dropped, key: len(rows) - kept} if kept < len(rows) else dropped)
+        return size() <= limit
+
+    if fits(len(rows)):
+        return len(rows)
+    low, high = 0, len(rows)  # fits(low) is assumed (or nothing fits); fits(high) is false
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def _note(data: dict, dropped: dict[str, int]) -> None:
     hints = data.pop("help", None)
-    data["left_out"] = [f"{n} {key} (`{SHOWN_BY.get(key, 'axi ' + key)}`)"
-                        for key, n in dropped.items()]
+    data.pop("left_out", None)
+    if dropped:
+        data["left_out"] = [f"{n} {key} (`{SHOWN_BY.get(key, 'axi ' + key)}`)"
+                            for key, n in dropped.items()]
     if hints is not None:
         data["help"] = hints
     if "sessions" in dropped and isinstance(data.get("count"), str):

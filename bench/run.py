@@ -14,6 +14,7 @@ environment. Results also go to bench/results/latest.json. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -201,10 +202,19 @@ class AxiBench:
             "dashboard": ([], busiest_cwd),
             "sessions_all": (["sessions", "--all"], None),
             "sessions_all_limit1": (["sessions", "--all", "--limit", "1"], None),
+            # What Claude Code runs at a session start (no payload on stdin here).
+            "hook": (["hook", "session-start", "--host", "claude"], busiest_cwd),
         }
+        last = {}
         for name, (args, cwd) in cases.items():
-            self.out[name] = latency([self.run(args, axi_home, cwd=cwd) for _ in range(self.runs)])
+            runs = [self.run(args, axi_home, cwd=cwd) for _ in range(self.runs)]
+            self.out[name] = latency(runs)
+            last[name] = runs[-1].stdout
         self.out["dashboard"]["cwd"] = busiest_cwd
+        self.out["dashboard"]["chars"] = len(last["dashboard"])
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            context = json.loads(last["hook"])["hookSpecificOutput"]["additionalContext"]
+            self.out["hook"]["chars"] = len(context)
 
     def search(self, axi_home: Path) -> None:
         word = self.manifest["search"]["word"]
@@ -535,6 +545,12 @@ def warm_rows(axi: dict) -> list[tuple[str, str, str]]:
             f"p50 ≤ {TARGETS['list_p50_ms']} ms",
         ),
         ("warm `sessions --all --limit 1`", fmt_latency(axi["sessions_all_limit1"]), ""),
+        (
+            "warm session-start hook (`axi hook session-start --host claude`)",
+            fmt_latency(axi.get("hook")) + f"; dashboard {axi['dashboard'].get('chars')} chars, "
+            f"hook context {axi.get('hook', {}).get('chars')} chars",
+            "p50 ≤ 100 ms, ≤ 1,500 chars",
+        ),
     ]
 
 
