@@ -31,6 +31,7 @@ RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a s
 SAVED_IDS = 8  # of which this many are saved with the offset: a repeat spans an append at most
 FORK_SLACK = 1.0  # seconds
 HEAD = 600
+STAMP_WITHIN = 2048
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
               "cache_creation_input_tokens")
 
@@ -59,7 +60,9 @@ class ClaudeParser(LineParser):
             self.s["open"] = True  # a tool result: the turn goes on
         elif not (b'"type":"attachment"' in head and self.s["dir"] is not None):
             return False
-        ts = stamp(line)
+        # The record's timestamp follows its content: look for it only in a short line's bytes.
+        # A long tool result's time is soon covered by the reply that follows it.
+        ts = stamp(line[:STAMP_WITHIN])
         if not self._copied(ts):
             self.touch(ts)
         return True
