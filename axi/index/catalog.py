@@ -111,9 +111,7 @@ def _glob_escape(text: str) -> str:
 def status(row: sqlite3.Row | dict, now: float | None = None, ended: bool = False) -> str:
     """working / idle / ended; `ended` when the host reported the session's end."""
     last = row["last"]
-    if ended:
-        return "ended"
-    if last is None:
+    if ended or last is None:
         return "ended"
     idle_for = (now or clock()) - last
     if row["turn_open"] and idle_for < WORKING_WINDOW:

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 
+from axi.harnesses.base import iter_lines
 from axi.paths import state_dir
 
 FILE = "sessions.jsonl"
@@ -63,16 +64,17 @@ def sync(conn: sqlite3.Connection) -> None:
         start = 0
     if start == st.st_size:
         return
-    with open(path(), "rb") as fh:
-        fh.seek(start)
-        chunk = fh.read(st.st_size - start)
-    end = chunk.rfind(b"\n") + 1
-    rows = [_parse(line) for line in chunk[:end].splitlines()]
+    rows, end = [], start
+    for _offset, line, after in iter_lines(path(), start):  # a torn last line waits its turn
+        rows.append(_parse(line) if line is not None else None)
+        end = after
+    if end == start:
+        return
     with write(conn):
         for row in filter(None, rows):
             _apply(conn, row)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('events', ?)",
-                     (f"{st.st_ino}:{start + end}",))
+                     (f"{st.st_ino}:{end}",))
 
 
 def _parse(line: bytes) -> dict | None:

@@ -189,12 +189,15 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
                                "kept the sessions indexed before")
         return
     with write(conn):
+        indexed = int(get_meta(conn, "fts_upto") or 0)
         for key in [f"{harness.name}:{i}" for i in known if i not in present]:
-            delete_session(conn, key)
+            delete_session(conn, key, indexed)
             report.removed += 1
         for summary, texts in changed:
-            delete_session(conn, summary.key, texts_only=True)
-            put_session(conn, summary, texts)
+            new = summary.id not in known
+            if not new:  # its text is read whole again
+                delete_session(conn, summary.key, indexed, texts_only=True)
+            put_session(conn, summary, texts, fresh=new)
             report.parsed_files += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      (meta_key, repr(fingerprint)))

@@ -89,7 +89,7 @@ def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
         explicit = _reply_targets(conn, sender["id"], parent)
     routes: dict[int, str] = {}
     for name in explicit:
-        row = _recipient(conn, name)
+        row = recipient(conn, name)
         routes.setdefault(row["id"], "to")
     unknown = []
     for name in mentions_in(out.body) + out.mentions:
@@ -105,13 +105,15 @@ def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
     return sorted(routes.items()), unknown
 
 
-def _recipient(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
-    row = conn.execute("SELECT id, state FROM agents WHERE name = ?", (name,)).fetchone()
+def recipient(conn: sqlite3.Connection, name: str, outcome: str = "nothing was sent"
+              ) -> sqlite3.Row:
+    """An agent mail or work can be addressed to; `outcome` says what the refusal left undone."""
+    row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound(f"no agent named {name!r}; nothing was sent",
+        raise NotFound(f"no agent named {name!r}; {outcome}",
                        help=["`axi agents` lists every agent"])
     if row["state"] == "revoked":
-        raise AxiError(f"agent {name!r} was revoked; nothing was sent", code="RECIPIENT_REVOKED",
+        raise AxiError(f"agent {name!r} was revoked; {outcome}", code="RECIPIENT_REVOKED",
                        help=["`axi agents` lists every agent"])
     return row
 

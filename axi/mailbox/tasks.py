@@ -8,7 +8,7 @@ import sqlite3
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox.db import write
 from axi.mailbox.identity import check_name
-from axi.mailbox.mail import Outgoing, post
+from axi.mailbox.mail import Outgoing, post, recipient
 from axi.views import clock
 
 STATUSES = ("open", "doing", "blocked", "done", "cancelled")
@@ -35,7 +35,8 @@ def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee:
                          help=['example: axi tasks create "fix the login test" --assign @bob'])
     title = title[:MAX_TITLE]
     with write(conn):
-        owner = _agent(conn, check_name(assignee)) if assignee else creator
+        owner = (recipient(conn, check_name(assignee), "no task was created") if assignee
+                 else creator)
         now = clock()
         task_id = conn.execute(
             "INSERT INTO tasks (title, creator, assignee, status, priority, intent, created, "
@@ -51,15 +52,6 @@ def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee:
         return get(conn, task_id), sent
 
 
-def _agent(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        raise NotFound(f"no agent named {name!r}; no task was created",
-                       help=["`axi agents` lists every agent"])
-    if row["state"] == "revoked":
-        raise AxiError(f"agent {name!r} was revoked; no task was created",
-                       code="RECIPIENT_REVOKED", help=["`axi agents` lists every agent"])
-    return row
 
 
 def get(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
