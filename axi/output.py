@@ -2,7 +2,8 @@
 
 Commands return plain data (dicts, lists, strings, numbers). This module encodes it as TOON
 (python-toon) or, with `--format json`, as compact JSON, and writes it with one trailing newline.
-Diagnostics go to stderr through `warn`.
+Diagnostics go to stderr through `warn`. Two streams also pass through here: NDJSON events
+(`event`) and, while a terminal is attached to a held session, its screen (`terminal`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,24 @@ def emit(data: object, fmt: str = "toon", stream=None) -> None:
     out = stream if stream is not None else sys.stdout
     out.write(encode(data, fmt) + "\n")
     out.flush()
+
+
+def event(data: dict) -> None:
+    """One NDJSON line of a stream (`sessions read --follow`), flushed at once."""
+    import json
+
+    sys.stdout.write(json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def terminal(data: bytes) -> None:
+    """A held session's screen bytes, while a terminal is attached to it (`sessions attach`)."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(data.decode("utf-8", "replace"))
+    else:
+        out.write(data)
+    sys.stdout.flush()
 
 
 def warn(message: str) -> None:

@@ -39,8 +39,14 @@ from axi.views import clock
 STATUSES = ("working", "idle", "ended")
 
 
+CONTROL = {"new": "launch:new", "continue": "launch:continue_", "restart": "launch:restart",
+           "attach": "drive:attach", "type": "drive:type_", "wait": "drive:wait",
+           "result": "drive:result", "kill": "drive:kill", "tag": "drive:tag"}
+
+
 @click.group(cls=AxiGroup, invoke_without_command=True, lazy={
-    "read": "axi.commands.transcripts:read", "search": "axi.commands.transcripts:search"},
+    "read": "axi.commands.transcripts:read", "search": "axi.commands.transcripts:search",
+    **{verb: f"axi.commands.{target}" for verb, target in CONTROL.items()}},
     examples=("axi sessions", "axi sessions --all --harness codex --fields model,cost",
               "axi sessions view 01a20071"))
 @click.option("--all", "all_dirs", is_flag=True, help="Every folder, not just this one and below.")

@@ -149,6 +149,14 @@ class Harness:
     def resume_argv(self, session_id: str, source: str) -> list[str]:  # pragma: no cover
         raise NotImplementedError
 
+    # Launch templates (argv lists). `{newid}` is an id axi mints for the harness to use;
+    # a harness whose template lacks it mints its own and is adopted once its transcript
+    # appears. An element whose placeholder is empty drops out, with the flag before it.
+    launch: tuple[str, ...] = ()
+    launch_headless: tuple[str, ...] = ()
+    resume_input: tuple[str, ...] = ()
+    resume_input_headless: tuple[str, ...] = ()
+
 
 def stamp(line: bytes) -> float | None:
     """A line's `"timestamp":"…"`, found without decoding it (for lines skipped by `skip`).

@@ -233,6 +233,12 @@ class Claude(Harness):
             if turn is not None:
                 yield turn
 
+    launch = ("claude", "--session-id", "{newid}", "--model", "{model}", "{task}")
+    launch_headless = ("claude", "-p", "--session-id", "{newid}", "--model", "{model}",
+                       "{task}")
+    resume_input = ("claude", "--resume", "{id}", "{task}")
+    resume_input_headless = ("claude", "-p", "--resume", "{id}", "{task}")
+
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["claude", "--resume", session_id]
 

@@ -257,6 +257,12 @@ class Codex(Harness):
                 turn.ts = parse_iso(rec.get("timestamp"))
                 yield turn
 
+    launch = ("codex", "--model", "{model}", "{task}")
+    launch_headless = ("codex", "exec", "--skip-git-repo-check", "--model", "{model}", "{task}")
+    resume_input = ("codex", "resume", "{id}", "{task}")
+    resume_input_headless = ("codex", "exec", "--skip-git-repo-check", "resume", "{id}",
+                             "{task}")
+
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["codex", "resume", session_id]
 

@@ -108,6 +108,11 @@ class Opencode(Harness):
                 tools = [_tool(p) for p in parts if p.get("type") == "tool"]
                 yield Turn(role, ts, index, text, tools)
 
+    launch = ("opencode", "--model", "{model}", "--prompt", "{task}")
+    launch_headless = ("opencode", "run", "--model", "{model}", "{task}")
+    resume_input = ("opencode", "--session", "{id}", "--prompt", "{task}")
+    resume_input_headless = ("opencode", "run", "--session", "{id}", "{task}")
+
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["opencode", "--session", session_id]
 

@@ -181,6 +181,11 @@ class Pi(Harness):
                 ] if isinstance(content, list) else []
                 yield Turn(role, ts, offset, text_blocks(content), tools)
 
+    launch = ("pi", "--session-id", "{newid}", "--model", "{model}", "{task}")
+    launch_headless = ("pi", "-p", "--session-id", "{newid}", "--model", "{model}", "{task}")
+    resume_input = ("pi", "--session", "{id}", "{task}")
+    resume_input_headless = ("pi", "-p", "--session", "{id}", "{task}")
+
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["pi", "--session", session_id]
 

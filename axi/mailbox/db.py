@@ -70,6 +70,53 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks(assignee, status);
     """),
+    # The control plane: sessions axi launched, the runs they form, and questions they ask.
+    (2, """
+    CREATE TABLE IF NOT EXISTS launches (
+        id TEXT PRIMARY KEY,
+        session TEXT,
+        harness TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('watched', 'headless')),
+        run TEXT NOT NULL,
+        parent TEXT,
+        depth INTEGER NOT NULL,
+        name TEXT,
+        dir TEXT NOT NULL,
+        task TEXT,
+        model TEXT,
+        spec TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        holder_pid INTEGER, holder_token TEXT,
+        child_pid INTEGER, child_token TEXT,
+        started REAL,
+        ended REAL, exit_code INTEGER, exit_signal INTEGER, end_reason TEXT, tail TEXT,
+        outcome TEXT, outcome_at REAL, result TEXT
+    );
+    CREATE INDEX IF NOT EXISTS launches_run ON launches(run, created);
+    CREATE INDEX IF NOT EXISTS launches_session ON launches(session);
+    CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY,
+        root TEXT,
+        task TEXT,
+        fences TEXT NOT NULL DEFAULT '{}',
+        started REAL NOT NULL,
+        concluded REAL,
+        outcome TEXT,
+        reason TEXT,
+        totals TEXT
+    );
+    CREATE TABLE IF NOT EXISTS asks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        launch TEXT NOT NULL,
+        question TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'question',
+        asked REAL NOT NULL,
+        answer TEXT,
+        answered REAL
+    );
+    CREATE INDEX IF NOT EXISTS asks_open ON asks(launch, answered);
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

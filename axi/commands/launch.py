@@ -1,0 +1,201 @@
+"""`axi sessions new|continue|restart`: start harness sessions under axi's holder."""
+
+from __future__ import annotations
+
+import click
+
+from axi import views
+from axi.commands.tree import AxiCommand
+from axi.errors import AxiError, UsageFault
+from axi.paths import tilde
+
+HARNESS_HELP = "claude, codex, opencode, pi, or a [[harness]] name from config.toml"
+
+
+def parse_duration(value: str | None, flag: str = "--timeout") -> float | None:
+    """`90`, `90s`, `30m`, `2h` as seconds."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+    number = text[:-1] if scale else text
+    try:
+        seconds = float(number) * (scale or 1)
+    except ValueError:
+        seconds = -1
+    if not seconds > 0:
+        raise UsageFault(f"{flag} must be a duration such as 90s, 30m or 2h, not {value!r}")
+    return seconds
+
+
+def fence_options(func):
+    """The run's limits, shared by `new` and `continue`."""
+    for decorator in reversed((
+        click.option("--max-cost", type=float, metavar="USD", help="Stop the run past this cost."),
+        click.option("--max-tokens", type=int, metavar="N", help="Stop the run past N tokens."),
+        click.option("--max-workers", type=int, metavar="N",
+                     help="Refuse a launch when the run has N live sessions."),
+        click.option("--max-depth", type=int, metavar="N",
+                     help="Refuse launches nested deeper than N (default 1)."),
+        click.option("--timeout", "timeout_text", metavar="DUR",
+                     help="Stop the run after DUR (90s, 30m, 2h)."),
+    )):
+        func = decorator(func)
+    return func
+
+
+def mode_options(func):
+    for decorator in reversed((
+        click.option("--dir", "directory", metavar="D", help="Run in folder D (default: here)."),
+        click.option("--run", metavar="R", help="Join run R (default: this session's run, "
+                     "or a new one)."),
+        click.option("--name", metavar="NAME", help="A name to show for the session."),
+        click.option("--headless", is_flag=True, help="Run the harness non-interactively."),
+        click.option("--wait", is_flag=True,
+                     help="Headless, and block until it ends: exit 0 only on success."),
+        click.option("--unattended", is_flag=True,
+                     help="`axi ask` inside it answers with its default instead of blocking."),
+        click.option("--accept", metavar="CMD",
+                     help="A check (shell command) that must pass before success counts."),
+    )):
+        func = decorator(func)
+    return func
+
+
+def fences(max_cost, max_tokens, max_workers, max_depth, timeout_text) -> dict:
+    for flag, value in (("--max-cost", max_cost), ("--max-tokens", max_tokens),
+                        ("--max-workers", max_workers), ("--max-depth", max_depth)):
+        if value is not None and value <= 0:
+            raise UsageFault(f"{flag} must be more than 0, not {value:g}")
+    return {"max_cost": max_cost, "max_tokens": max_tokens, "max_workers": max_workers,
+            "max_depth": max_depth, "timeout": parse_duration(timeout_text)}
+
+
+@click.command(cls=AxiCommand, examples=(
+    'axi sessions new claude "fix the flaky test"',
+    'axi sessions new codex "add a changelog entry" --wait --unattended --accept "make test"',
+    'axi sessions new claude "build it" --behavior $(axi recipes --path coordinator) '
+    '--max-cost 20 --max-depth 2'))
+@click.argument("harness", metavar="HARNESS")
+@click.argument("task", required=False)
+@click.option("--model", metavar="M", help="The model to ask the harness for.")
+@mode_options
+@click.option("--behavior", metavar="FILE", help="A behaviour prompt (a file or text) put "
+              "before the task, such as the coordinator recipe.")
+@fence_options
+def new(harness: str, task: str | None, model: str | None, directory: str | None,
+        run: str | None, name: str | None, headless: bool, wait: bool, unattended: bool,
+        accept: str | None, behavior: str | None, max_cost, max_tokens, max_workers,
+        max_depth, timeout_text) -> dict:
+    """Launch HARNESS on TASK under axi's holder; prints the session id and run at once."""
+    from axi.control.launch import Request
+
+    req = Request(harness, task, model, directory, run, name, headless or wait, unattended,
+                  accept, behavior, fences(max_cost, max_tokens, max_workers, max_depth,
+                                           timeout_text))
+    return started(req, wait)
+
+
+def started(req, wait: bool) -> dict:
+    from axi.control.launch import start
+
+    ids = start(req)
+    if wait:
+        from axi.commands.drive import wait_result
+
+        return wait_result([ids["id"]], every=True, seconds=None)
+    data = {"id": ids["id"], "run": ids["run"], "harness": req.harness,
+            "mode": "headless" if req.headless else "watched",
+            "dir": tilde(req.directory) if req.directory else None}
+    sid = ids["id"]
+    hints = [views.hint(views.command("sessions", "read", sid, flags={"--follow": True}),
+                        "streams its turns"),
+             views.hint(views.command("sessions", "wait", sid), "blocks until it ends")]
+    if not req.headless:
+        hints.insert(0, views.hint(views.command("sessions", "attach", sid),
+                                   "shows it here (Ctrl-A d detaches)"))
+        hints.append(views.hint(views.command("sessions", "type", sid, "<text>"),
+                                "types into it"))
+    data["help"] = hints
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@click.command("continue", cls=AxiCommand, examples=(
+    'axi sessions continue 01a20071 "now add tests"',
+    'axi sessions continue 01a20071 "summarise" --wait'))
+@click.argument("session_id", metavar="ID")
+@click.argument("task")
+@click.option("--model", metavar="M", help="The model to ask the harness for.")
+@mode_options
+@fence_options
+def continue_(session_id: str, task: str, model: str | None, directory: str | None,
+              run: str | None, name: str | None, headless: bool, wait: bool, unattended: bool,
+              accept: str | None, max_cost, max_tokens, max_workers, max_depth,
+              timeout_text) -> dict:
+    """Resume session ID with a new TASK, under axi's holder (its context is kept)."""
+    from axi.control import live, records
+    from axi.control.launch import Request
+
+    conn = records.connect()
+    launched = records.find(conn, session_id)
+    if launched is not None:
+        where, _ = live.state(launched)
+        if where in (live.LIVE, live.STARTING_UP):
+            raise AxiError("the session is still running", code="STILL_RUNNING", help=[
+                views.hint(views.command("sessions", "type", launched["id"], task),
+                           "types the task into it")])
+        harness, real, folder = launched["harness"], launched["session"], launched["dir"]
+        run = run or launched["run"]
+    else:
+        from axi.index.catalog import open_index, resolve
+
+        index, _ = open_index(budget=1.0)
+        row = resolve(index, session_id)
+        harness, real, folder = row["harness"], row["id"], row["dir"]
+    if not real:
+        raise AxiError("the harness never reported a session id for this launch",
+                       code="NO_SESSION", help=[views.hint(
+                           views.command("sessions", "restart", session_id),
+                           "starts it again from its launch spec")])
+    req = Request(harness, task, model, directory or folder, run, name, headless or wait,
+                  unattended, accept, None, fences(max_cost, max_tokens, max_workers,
+                                                   max_depth, timeout_text), resume=real)
+    return started(req, wait)
+
+
+@click.command(cls=AxiCommand, examples=("axi sessions restart 01a20071",
+                                          "axi sessions restart 01a20071 --wait"))
+@click.argument("session_id", metavar="ID")
+@click.option("--wait", is_flag=True, help="Block until it ends: exit 0 only on success.")
+def restart(session_id: str, wait: bool) -> dict:
+    """Start a launched session again from its saved spec (same task, model, run and limits).
+
+    A session still running is stopped first."""
+    import os
+
+    from axi.control import records, runs
+    from axi.control.launch import Request
+    from axi.control.waiting import await_end
+
+    conn = records.connect()
+    old = records.require(conn, session_id)
+    if runs.stop(old, "killed"):
+        await_end(conn, old["id"])
+    spec = records.spec_of(old)
+    req = Request.from_dict(spec["request"])
+    req.run, req.directory = old["run"], old["dir"]
+    saved = {k: os.environ.get(k) for k in ("AXI_SESSION_ID", "AXI_DEPTH", "AXI_RUN")}
+    # Pinned back where it was: the same parent, depth and run as the first launch.
+    os.environ.update({"AXI_SESSION_ID": old["parent"] or "", "AXI_RUN": old["run"],
+                       "AXI_DEPTH": str(old["depth"] - 1)})
+    try:
+        data = started(req, wait)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if isinstance(data, dict) and "id" in data:
+        data["restarted"] = old["id"]
+    return data

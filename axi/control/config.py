@@ -1,0 +1,129 @@
+"""`config.toml`: per-harness launch overrides, the launch policy and the holder backend.
+
+```toml
+mux = "tmux"            # optional; unset runs sessions under axi's own holder
+[[harness]]
+name = "claude"         # a built-in name overrides that harness field by field
+launch = "claude --session-id {newid} {task}"     # a string (shell words) or a list
+[policy]
+harness = ["claude", "codex"]
+models = { allow = ["claude-*"], deny = ["*opus*"] }
+```
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shlex
+
+from axi.errors import AxiError
+from axi.harnesses import NAMES, get
+
+TEMPLATE_FIELDS = ("launch", "launch_headless", "resume_input", "resume_input_headless")
+
+
+def config_path() -> str:
+    explicit = os.environ.get("AXI_CONFIG")
+    if explicit:
+        return os.path.expanduser(explicit)
+    if os.environ.get("AXI_HOME"):
+        return os.path.join(os.path.expanduser(os.environ["AXI_HOME"]), "config.toml")
+    from platformdirs import user_config_dir
+
+    return os.path.join(user_config_dir("axi", appauthor=False), "config.toml")
+
+
+def load() -> dict:
+    """The parsed config (empty when there is none); a broken file is an error, never ignored."""
+    path = config_path()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise AxiError(f"cannot read {path}: {exc}", code="CONFIG_UNREADABLE",
+                       help=["fix its permissions, or move it aside"]) from None
+    import tomlkit
+
+    try:
+        return tomlkit.parse(text).unwrap()
+    except Exception as exc:  # tomlkit raises its own ParseError family
+        raise AxiError(f"{path} is not valid TOML: {exc}", code="CONFIG_INVALID",
+                       help=[f"fix the line it names in {path}; it was not changed"]) from None
+
+
+def harness_names(config: dict) -> list[str]:
+    extra = [h.get("name") for h in config.get("harness", []) if isinstance(h, dict)]
+    return list(NAMES) + [n for n in extra if isinstance(n, str) and n not in NAMES]
+
+
+def templates(harness: str, config: dict) -> dict[str, list[str]]:
+    """The harness's launch templates, built in and overlaid by its `[[harness]]` block."""
+    out: dict[str, list[str]] = {}
+    if harness in NAMES:
+        adapter = get(harness)
+        out = {f: list(getattr(adapter, f)) for f in TEMPLATE_FIELDS}
+    for block in config.get("harness", []):
+        if not isinstance(block, dict) or block.get("name") != harness:
+            continue
+        for field in TEMPLATE_FIELDS:
+            if field in block:
+                out[field] = _argv(block[field], harness, field)
+    return out
+
+
+def _argv(value: object, harness: str, field: str) -> list[str]:
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise AxiError(f"[[harness]] {harness}.{field} is not a valid command line: {exc}",
+                           code="CONFIG_INVALID", help=[f"fix it in {config_path()}"]) from None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise AxiError(f"[[harness]] {harness}.{field} must be a string or a list of strings",
+                   code="CONFIG_INVALID", help=[f"fix it in {config_path()}"])
+
+
+def fill(template: list[str], values: dict[str, str | None]) -> list[str]:
+    """Substitute `{name}` placeholders; an element left empty drops out with its flag."""
+    argv: list[str] = []
+    for word in template:
+        text = word
+        empty = False
+        for name, value in values.items():
+            mark = "{" + name + "}"
+            if mark in text:
+                if not value:
+                    empty = True
+                text = text.replace(mark, value or "")
+        if empty and not text.strip():
+            if argv and argv[-1].startswith("-") and len(argv) > 1:
+                argv.pop()
+            continue
+        argv.append(text)
+    return argv
+
+
+def check_policy(config: dict, harness: str, model: str | None) -> None:
+    policy = config.get("policy") or {}
+    allowed = policy.get("harness")
+    if isinstance(allowed, list) and harness not in allowed:
+        raise AxiError(f"the launch policy does not allow harness {harness!r}", code="POLICY",
+                       help=[f"allowed: {', '.join(map(str, allowed))} ([policy] in "
+                             f"{config_path()})"])
+    models = policy.get("models") or {}
+    if not isinstance(models, dict):
+        return
+    name = model or ""
+    deny = [p for p in models.get("deny", []) if isinstance(p, str)]
+    allow = [p for p in models.get("allow", []) if isinstance(p, str)]
+    if model and any(fnmatch.fnmatch(name, p) for p in deny):
+        raise AxiError(f"the launch policy denies model {model!r}", code="POLICY",
+                       help=[f"pick another --model ([policy] in {config_path()})"])
+    if allow and not any(fnmatch.fnmatch(name, p) for p in allow):
+        what = f"model {model!r}" if model else "a launch without --model"
+        raise AxiError(f"the launch policy does not allow {what}", code="POLICY",
+                       help=["allowed models: " + ", ".join(allow)])

@@ -1,0 +1,287 @@
+"""The holder: one detached process per launched session, owning its pseudo-terminal.
+
+`python -m axi.control.holder <launch id>` starts the harness from the launch record under a
+pty, then loops: harness output goes to a 256 KiB ring and to attached terminals; clients on
+the Unix socket attach, type, interrupt or ask it to stop; every HEARTBEAT seconds it writes
+the heartbeat, adopts the harness's own session id when it mints one, and checks the run's
+fences. When the harness exits it records the exit and the outcome, then goes away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+
+from axi.control import live, proc, protocol, records
+
+RING = 256 * 1024
+ALT_SCREEN = (b"\x1b[?1049h", b"\x1b[?47h")
+FENCE_EVERY = 5.0
+ADOPT_EVERY = 1.5
+ADOPT_FOR = 90.0
+SIZE = (40, 120)  # a 0x0 pty makes Claude Code stall
+
+
+class Client:
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.reader = protocol.Reader()
+        self.attached = False
+
+    def send(self, kind: int, payload: bytes = b"") -> bool:
+        try:
+            self.sock.sendall(protocol.frame(kind, payload))
+            return True
+        except OSError:  # a wedged or gone client is dropped, never waited on
+            return False
+
+
+class Holder:
+    def __init__(self, launch_id: str):
+        self.launch_id = launch_id
+        self.conn = records.connect()
+        self.row = records.get(self.conn, launch_id)
+        if self.row is None:
+            raise SystemExit(f"no launch {launch_id}")
+        self.spec = records.spec_of(self.row)
+        self.ring = bytearray()
+        self.clients: dict[int, Client] = {}
+        self.sel = selectors.DefaultSelector()
+        self.last_output = time.time()
+        self.stop_reason: str | None = None
+        self.kill_at: float | None = None
+        self.next_beat = self.next_fence = self.next_adopt = 0.0
+        self.pty = None
+
+    # -- start ------------------------------------------------------------------------------
+    def start(self) -> bool:
+        from ptyprocess import PtyProcess
+
+        env = {**os.environ, **self.spec["env"]}
+        try:
+            self.pty = PtyProcess.spawn(self.spec["argv"], cwd=self.spec["dir"], env=env,
+                                        dimensions=SIZE)
+        except (OSError, FileNotFoundError) as exc:
+            self._record_end(None, None, "launch_failed", f"cannot start "
+                             f"{self.spec['argv'][0]}: {exc}")
+            return False
+        me = os.getpid()
+        records.update(self.conn, self.launch_id, holder_pid=me, holder_token=proc.token(me),
+                       child_pid=self.pty.pid, child_token=proc.token(self.pty.pid),
+                       started=time.time())
+        self.listener = self._listen()
+        self.sel.register(self.pty.fd, selectors.EVENT_READ, "pty")
+        self.sel.register(self.listener, selectors.EVENT_READ, "accept")
+        return True
+
+    def _listen(self) -> socket.socket:
+        path = live.socket_path(self.launch_id)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            sock.bind(path)
+        finally:
+            os.umask(old)
+        sock.listen(16)
+        sock.setblocking(False)
+        return sock
+
+    # -- loop -------------------------------------------------------------------------------
+    def loop(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        self.sel.register(wake_r, selectors.EVENT_READ, "wake")
+        while True:
+            for key, _ in self.sel.select(timeout=0.25):
+                if key.data == "pty":
+                    if not self._pump():
+                        return self._finish()
+                elif key.data == "accept":
+                    self._accept()
+                elif key.data == "wake":
+                    with contextlib.suppress(OSError):
+                        os.read(wake_r, 512)
+                else:
+                    self._serve(key.data)
+            self._tick()
+
+    def _on_signal(self, signum: int, _frame) -> None:
+        self.request_stop("killed")
+
+    def request_stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            proc.signal_group(self.pty.pid, signal.SIGTERM)
+            self.kill_at = time.monotonic() + proc.KILL_GRACE
+
+    def _pump(self) -> bool:
+        try:
+            data = os.read(self.pty.fd, 65536)
+        except OSError:  # EIO: the harness side of the pty closed
+            return False
+        if not data:
+            return False
+        self.last_output = time.time()
+        self.ring += data
+        if len(self.ring) > RING:
+            del self.ring[:len(self.ring) - RING]
+        for fd, client in list(self.clients.items()):
+            if client.attached and not client.send(protocol.OUTPUT, data):
+                self._drop(fd)
+        return True
+
+    def _accept(self) -> None:
+        try:
+            sock, _ = self.listener.accept()
+        except OSError:
+            return
+        sock.setblocking(True)
+        sock.settimeout(0.25)
+        client = Client(sock)
+        self.clients[sock.fileno()] = client
+        self.sel.register(sock, selectors.EVENT_READ, client)
+        client.send(protocol.HELLO, str(self.pty.pid).encode())
+
+    def _drop(self, fd: int) -> None:
+        client = self.clients.pop(fd, None)
+        if client:
+            with contextlib.suppress(KeyError, ValueError):
+                self.sel.unregister(client.sock)
+            client.sock.close()
+
+    def _serve(self, client: Client) -> None:
+        try:
+            data = client.sock.recv(65536)
+            frames = client.reader.feed(data) if data else None
+        except (OSError, ValueError):
+            frames = None
+        if not frames:
+            if frames is None:
+                self._drop(client.sock.fileno())
+            return
+        for kind, payload in frames:
+            if not self._handle(client, kind, payload):
+                self._drop(client.sock.fileno())
+                return
+
+    def _handle(self, client: Client, kind: int, payload: bytes) -> bool:
+        if kind == protocol.ATTACH:
+            rows, cols = protocol.parse_size(payload)
+            if rows and cols:
+                client.attached = True
+                self.pty.setwinsize(rows, cols)
+                client.send(protocol.BACKLOG, self._replay())
+        elif kind == protocol.RESIZE:
+            self.pty.setwinsize(*protocol.parse_size(payload))
+        elif kind == protocol.INPUT:
+            self._write(payload)
+        elif kind == protocol.INTERRUPT:
+            self._write(b"\x03")
+        elif kind == protocol.TERMINATE:
+            self.request_stop(payload.decode() or "killed")
+        elif kind == protocol.DETACH:
+            return False
+        return True
+
+    def _write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.pty.fd, view):]
+
+    def _replay(self) -> bytes:
+        ring = bytes(self.ring)
+        start = max(ring.rfind(m) for m in ALT_SCREEN)
+        return ring[start:] if start > 0 else ring
+
+    def _tick(self) -> None:
+        now = time.time()
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            proc.signal_group(self.pty.pid, signal.SIGKILL)
+            self.kill_at = None
+        if now >= self.next_beat:
+            self.next_beat = now + live.HEARTBEAT
+            live.beat(self.launch_id, self.last_output, os.getpid(),
+                      proc.token(os.getpid()), self.pty.pid)
+        if self.row["session"] is None and now >= self.next_adopt:
+            self.next_adopt = now + ADOPT_EVERY
+            self._adopt(now)
+        if now >= self.next_fence and self.stop_reason is None:
+            self.next_fence = now + FENCE_EVERY
+            from axi.control import runs
+
+            tripped = runs.check_fences(self.conn, self.row["run"])
+            if tripped:
+                runs.trip(self.conn, self.row["run"], tripped, holder=self)
+
+    def _adopt(self, now: float) -> None:
+        from axi.control import adopt
+
+        if now - self.row["created"] > ADOPT_FOR:
+            return
+        found = adopt.find_session(self.conn, self.row)
+        if found:
+            records.update(self.conn, self.launch_id, session=found)
+            self.row = records.get(self.conn, self.launch_id)
+
+    # -- end --------------------------------------------------------------------------------
+    def _finish(self) -> None:
+        code, sig = self._reap()
+        if self.row["session"] is None:
+            self._adopt(time.time())
+        self._record_end(code, sig, self.stop_reason or "exit", _tail(self.ring))
+        for fd, client in list(self.clients.items()):
+            client.send(protocol.EXIT, protocol.exit_payload(code, sig))
+            self._drop(fd)
+        with contextlib.suppress(OSError):
+            self.listener.close()
+            os.unlink(live.socket_path(self.launch_id))
+        live.clear(self.launch_id)
+
+    def _reap(self) -> tuple[int | None, int | None]:
+        deadline = time.monotonic() + 5
+        while self.pty.isalive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if self.pty.isalive():
+            proc.signal_group(self.pty.pid, signal.SIGKILL)
+            self.pty.wait()
+        # Whatever else the harness started in its session goes with it.
+        proc.signal_group(self.pty.pid, signal.SIGKILL)
+        return self.pty.exitstatus, self.pty.signalstatus
+
+    def _record_end(self, code: int | None, sig: int | None, reason: str, tail: str) -> None:
+        from axi.control import runs
+
+        records.update(self.conn, self.launch_id, ended=time.time(), exit_code=code,
+                       exit_signal=sig, end_reason=reason, tail=tail)
+        runs.after_exit(self.conn, self.launch_id)
+
+
+def _tail(ring: bytearray, limit: int = 4000) -> str:
+    from axi.control.screen import plain
+
+    return plain(bytes(ring[-limit * 4:]))[-limit:]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        sys.stderr.write("usage: python -m axi.control.holder <launch id>\n")
+        return 2
+    holder = Holder(argv[0])
+    if holder.start():
+        holder.loop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

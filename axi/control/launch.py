@@ -1,0 +1,182 @@
+"""Starting a session: the launch spec, the fences checked at launch, and the holder spawn.
+
+A session launched from inside another inherits its run, parent, depth and limits through
+the environment (AXI_SESSION_ID, AXI_RUN, AXI_DEPTH, AXI_MAX_*), so a run's tree builds
+itself and a worker can never loosen the limits it was given.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+
+from axi.control import config, live, records
+from axi.errors import AxiError, UsageFault
+from axi.paths import state_dir
+
+FENCE_KEYS = ("max_cost", "max_tokens", "max_workers", "max_depth", "timeout")
+DEFAULT_MAX_DEPTH = 1
+ENV_FENCES = {"max_cost": "AXI_MAX_COST", "max_tokens": "AXI_MAX_TOKENS",
+              "max_workers": "AXI_MAX_WORKERS", "max_depth": "AXI_MAX_DEPTH",
+              "timeout": "AXI_TIMEOUT"}
+
+
+class Request:
+    """What the caller asked for; saved whole so `restart` can start it again."""
+
+    def __init__(self, harness: str, task: str | None = None, model: str | None = None,
+                 directory: str | None = None, run: str | None = None, name: str | None = None,
+                 headless: bool = False, unattended: bool = False, accept: str | None = None,
+                 behavior: str | None = None, fences: dict | None = None,
+                 resume: str | None = None, labels: dict | None = None):
+        self.harness, self.task, self.model = harness, task, model
+        self.directory, self.run, self.name = directory, run, name
+        self.headless, self.unattended, self.accept = headless, unattended, accept
+        self.behavior, self.fences, self.resume = behavior, dict(fences or {}), resume
+        self.labels = dict(labels or {})
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Request:
+        return cls(**{k: v for k, v in data.items() if k in vars(cls(harness=""))})
+
+
+def inherited() -> dict:
+    """Run, parent, depth and limits handed down by the session this command runs in."""
+    env = os.environ
+    limits = {}
+    for key, var in ENV_FENCES.items():
+        value = env.get(var)
+        if value:
+            limits[key] = float(value) if key in ("max_cost", "timeout") else int(value)
+    return {"parent": env.get("AXI_SESSION_ID") or None, "run": env.get("AXI_RUN") or None,
+            "depth": int(env.get("AXI_DEPTH") or 0), "fences": limits,
+            "accept": env.get("AXI_ACCEPT") or None}
+
+
+def merge_fences(asked: dict, handed_down: dict) -> dict:
+    """The tighter of each limit: a worker cannot raise what its run allows."""
+    out = dict(handed_down)
+    for key, value in asked.items():
+        if value is None:
+            continue
+        out[key] = min(value, out[key]) if key in out else value
+    return out
+
+
+def start(req: Request) -> dict:
+    """Check, record and spawn a launch; returns its ids at once (the holder starts it)."""
+    cfg = config.load()
+    if req.harness not in config.harness_names(cfg):
+        raise UsageFault(f"unknown harness {req.harness!r}",
+                         help=["valid harnesses: " + ", ".join(config.harness_names(cfg))])
+    config.check_policy(cfg, req.harness, req.model)
+    directory = os.path.realpath(os.path.expanduser(req.directory or os.getcwd()))
+    if not os.path.isdir(directory):
+        raise UsageFault(f"--dir {req.directory!r} is not a directory")
+    up = inherited()
+    fences = merge_fences(req.fences, up["fences"])
+    fences.setdefault("max_depth", DEFAULT_MAX_DEPTH)
+    depth = up["depth"] + 1
+    conn = records.connect()
+    run = req.run or up["run"]
+    _check_depth(depth, fences["max_depth"])
+    if run and fences.get("max_workers"):
+        _check_workers(conn, run, fences["max_workers"])
+    launch_id = records.new_id()
+    argv, mints = build_argv(req, cfg, launch_id)
+    accept = req.accept or up["accept"]
+    minted_run = run is None
+    run = run or records.run_id()
+    env = child_env(launch_id, run, up["parent"], depth, fences, accept, req.unattended)
+    spec = {"request": req.to_dict(), "argv": argv, "env": env, "dir": directory,
+            "accept": accept, "unattended": req.unattended, "fences": fences}
+    import json
+
+    records.ensure_run(conn, run, launch_id if minted_run and not up["parent"] else None,
+                       req.task, fences)
+    records.create_launch(conn, {
+        "id": launch_id, "session": req.resume or (None if mints else launch_id),
+        "harness": req.harness, "mode": "headless" if req.headless else "watched",
+        "run": run, "parent": up["parent"], "depth": depth, "name": req.name,
+        "dir": directory, "task": req.task, "model": req.model, "spec": json.dumps(spec),
+        "labels": json.dumps(req.labels), "created": time.time()})
+    spawn_holder(launch_id)
+    return {"id": launch_id, "run": run}
+
+
+def _check_depth(depth: int, max_depth: int) -> None:
+    if depth > max_depth:
+        raise AxiError(f"launch refused: depth {depth} is over --max-depth {max_depth}",
+                       code="FENCE_DEPTH", help=[
+                           "do the work in this session, or ask the run's owner to relaunch "
+                           "with a larger --max-depth"])
+
+
+def _check_workers(conn, run: str, cap: int) -> None:
+    running = [r for r in records.members(conn, run)
+               if live.state(r)[0] in (live.LIVE, live.STARTING_UP)]
+    if len(running) >= cap:
+        raise AxiError(f"launch refused: run {run} already has {len(running)} live sessions "
+                       f"(--max-workers {cap})", code="FENCE_WORKERS",
+                       help=[f"`axi sessions wait {' '.join(r['id'][:8] for r in running)} "
+                             "--any` waits for one to finish"])
+
+
+def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool]:
+    """The harness command line, and whether the harness mints its own session id."""
+    tmpl = config.templates(req.harness, cfg)
+    field = ("resume_input" if req.resume else "launch") + ("_headless" if req.headless else "")
+    template = tmpl.get(field) or []
+    if not template:
+        raise AxiError(f"{req.harness} has no `{field}` command", code="NO_TEMPLATE",
+                       help=[f"add `{field} = \"...\"` to its [[harness]] block in "
+                             f"{config.config_path()}"])
+    task = req.task
+    behavior = _behavior_text(req.behavior)
+    if behavior and not any("{behavior}" in w for w in template):
+        task = f"{behavior}\n\n{task}" if task else behavior
+    argv = config.fill(template, {"newid": launch_id, "id": req.resume, "model": req.model,
+                                  "task": task, "behavior": behavior, "dir": req.directory})
+    if shutil.which(argv[0]) is None:
+        raise AxiError(f"{argv[0]} is not on PATH", code="NOT_INSTALLED", help=[
+            f"install it, or set `{field}` in its [[harness]] block in {config.config_path()}"])
+    return argv, not any("{newid}" in w for w in template)
+
+
+def _behavior_text(behavior: str | None) -> str | None:
+    if not behavior:
+        return None
+    path = os.path.expanduser(behavior)
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    return behavior
+
+
+def child_env(launch_id: str, run: str, parent: str | None, depth: int, fences: dict,
+              accept: str | None, unattended: bool) -> dict[str, str]:
+    env = {"AXI_SESSION_ID": launch_id, "AXI_RUN": run, "AXI_PARENT": parent or "",
+           "AXI_DEPTH": str(depth), "AXI_HOME": state_dir(),
+           "AXI_ACCEPT": accept or "", "AXI_UNATTENDED": "1" if unattended else ""}
+    for key, var in ENV_FENCES.items():
+        env[var] = "" if fences.get(key) is None else f"{fences[key]:g}"
+    return env
+
+
+def spawn_holder(launch_id: str) -> None:
+    """Start the holder detached (its own session), so it outlives this terminal."""
+    logs = os.path.join(state_dir(), "logs")
+    os.makedirs(logs, mode=0o700, exist_ok=True)
+    log = os.path.join(logs, f"{launch_id}.log")
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)]
+    env = dict(os.environ)
+    env.pop("AXI_NOW", None)
+    os.posix_spawn(sys.executable, [sys.executable, "-m", "axi.control.holder", launch_id],
+                   env, file_actions=actions, setsid=True)

@@ -1,0 +1,186 @@
+"""Runs: totals over a run's sessions, its fences, cascade kills and the run record.
+
+Every holder in a fenced run checks the fences every few seconds (there is no daemon and the
+run may have no root session, when a script launched its workers). The first holder to see a
+fence tripped records `budget_hit` (a run concludes once) and stops the whole run, deepest
+sessions first and the root last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+
+from axi.control import live, proc, protocol, records
+
+TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
+ACCEPT_TIMEOUT = 600.0
+
+
+def fences_of(conn: sqlite3.Connection, run: str) -> dict:
+    row = records.get_run(conn, run)
+    return json.loads(row["fences"]) if row else {}
+
+
+def totals(conn: sqlite3.Connection, run: str) -> dict:
+    """Cost and tokens over the run's sessions (sub-agents included), and how many live."""
+    from axi.index.catalog import open_index
+    from axi.index.rows import cost_of, keys_with_subagents
+
+    launches = records.members(conn, run)
+    index, _ = open_index(budget=2.0)
+    tokens = dict.fromkeys(TOKEN_KINDS, 0)
+    keys: list[str] = []
+    for launch in launches:
+        row = index.execute("SELECT * FROM sessions WHERE id = ? AND harness = ?",
+                            (launch["session"] or launch["id"], launch["harness"])).fetchone()
+        if row is None:
+            continue
+        session_keys = keys_with_subagents(index, row)
+        keys += session_keys
+        for key in session_keys:
+            sums = index.execute("SELECT input, output, cache_read, cache_write FROM sessions "
+                                 "WHERE key = ?", (key,)).fetchone()
+            for kind, value in zip(TOKEN_KINDS, sums, strict=True):
+                tokens[kind] += value or 0
+    usd, kind = cost_of(index, keys) if keys else (0.0, "none")
+    running = sum(1 for r in launches if live.state(r)[0] in (live.LIVE, live.STARTING_UP))
+    return {"sessions": len(launches), "live": running, "cost": usd, "cost_kind": kind,
+            "tokens": tokens}
+
+
+def check_fences(conn: sqlite3.Connection, run: str) -> str | None:
+    """Why the run must stop now (a fence it crossed), or None."""
+    fences = fences_of(conn, run)
+    if not any(fences.get(k) for k in ("max_cost", "max_tokens", "timeout")):
+        return None
+    record = records.get_run(conn, run)
+    if record is None or record["concluded"] is not None:
+        return None
+    if fences.get("timeout") and time.time() - record["started"] > fences["timeout"]:
+        return f"timeout: the run passed {fences['timeout']:g}s"
+    if not (fences.get("max_cost") or fences.get("max_tokens")):
+        return None
+    sums = totals(conn, run)
+    if fences.get("max_tokens") and sum(sums["tokens"].values()) > fences["max_tokens"]:
+        return f"max_tokens: {sum(sums['tokens'].values())} > {fences['max_tokens']}"
+    if fences.get("max_cost") and (sums["cost"] or 0) > fences["max_cost"]:
+        return f"max_cost: ${sums['cost']:.4f} > ${fences['max_cost']:g}"
+    return None
+
+
+def trip(conn: sqlite3.Connection, run: str, why: str, holder=None) -> None:
+    """Conclude the run as budget_hit and stop every session in it (the caller's last)."""
+    if records.conclude_run(conn, run, "budget_hit", why, _safe_totals(conn, run)):
+        me = holder.launch_id if holder else None
+        cascade_kill(conn, run, "budget_hit", exclude=me)
+    if holder is not None:
+        holder.request_stop("budget_hit")
+
+
+def kill_order(launches: list[sqlite3.Row]) -> list[sqlite3.Row]:
+    """Deepest first, a run's root last, so no worker is left without its parent's record."""
+    return sorted(launches, key=lambda r: (-r["depth"], r["parent"] is None, r["created"]))
+
+
+def cascade_kill(conn: sqlite3.Connection, run: str, reason: str,
+                 exclude: str | None = None) -> list[str]:
+    stopped = []
+    for launch in kill_order(records.members(conn, run)):
+        if launch["id"] != exclude and stop(launch, reason):
+            stopped.append(launch["id"])
+    return stopped
+
+
+def stop(launch: sqlite3.Row, reason: str) -> bool:
+    """Ask the holder to stop its harness (SIGTERM, then SIGKILL); signal directly without one."""
+    where, beat = live.state(launch)
+    if where not in (live.LIVE, live.STARTING_UP):
+        return False
+    with contextlib.suppress(OSError):
+        sock = protocol.connect(live.socket_path(launch["id"]))
+        with sock:
+            sock.sendall(protocol.frame(protocol.ATTACH, protocol.size_payload(0, 0)) +
+                         protocol.frame(protocol.TERMINATE, reason.encode()))
+        return True
+    if launch["child_pid"] and proc.same(launch["child_pid"], launch["child_token"]):
+        proc.stop_group(launch["child_pid"])
+    if beat and proc.same(beat.holder_pid, beat.token):
+        proc.signal_group(beat.holder_pid, 15)
+    return True
+
+
+def after_exit(conn: sqlite3.Connection, launch_id: str) -> None:
+    """Give an ended session its outcome (unless it was tagged) and close its run if done."""
+    row = records.get(conn, launch_id)
+    if row["outcome"] is None:
+        outcome, result = _exit_outcome(row)
+        fields = {"outcome": outcome}
+        if result is not None:
+            fields["result"] = result
+        records.update(conn, launch_id, **fields)
+    conclude_if_done(conn, row["run"])
+
+
+def _exit_outcome(row: sqlite3.Row) -> tuple[str, str | None]:
+    reason = row["end_reason"]
+    if reason in ("budget_hit", "timeout"):
+        return "budget_hit", None
+    if reason == "killed":
+        return "killed", None
+    if reason == "launch_failed" or row["exit_code"] != 0:
+        return "crashed", None
+    if row["mode"] == "watched":
+        return "gave_up", None  # a watched session that was never tagged success
+    accept = records.spec_of(row).get("accept")
+    if not accept:
+        return "success", None
+    ok, output = run_accept(accept, row["dir"])
+    return ("success" if ok else "gave_up"), (None if ok else f"accept check failed: {output}")
+
+
+def run_accept(command: str, cwd: str) -> tuple[bool, str]:
+    """Run the accept check through the shell; (passed, its last output)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(command, shell=True, cwd=cwd, capture_output=True, text=True,
+                              timeout=ACCEPT_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {ACCEPT_TIMEOUT:g}s"
+    except OSError as exc:
+        return False, str(exc)
+    output = (done.stdout + done.stderr).strip()
+    return done.returncode == 0, output[-1500:]
+
+
+def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:
+    record = records.get_run(conn, run)
+    if record is None or record["concluded"] is not None:
+        return
+    launches = records.members(conn, run)
+    if any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
+        return
+    records.conclude_run(conn, run, run_outcome(record, launches), None,
+                         _safe_totals(conn, run))
+
+
+def run_outcome(record: sqlite3.Row, launches: list[sqlite3.Row]) -> str:
+    outcomes = {r["id"]: r["outcome"] for r in launches}
+    root = record["root"]
+    if root in outcomes and outcomes[root] in ("success", "gave_up", "budget_hit", "crashed"):
+        return outcomes[root]
+    values = set(outcomes.values())
+    for worst in ("budget_hit", "crashed"):
+        if worst in values:
+            return worst
+    return "success" if values == {"success"} else "gave_up"
+
+
+def _safe_totals(conn: sqlite3.Connection, run: str) -> dict | None:
+    try:
+        return totals(conn, run)
+    except Exception:  # a run record without totals beats no record
+        return None

@@ -1,0 +1,55 @@
+"""Blocking until launched sessions conclude, and noticing holders that died without a word."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from axi.control import live, records
+
+POLL = 0.2
+
+
+def concluded(row: sqlite3.Row) -> bool:
+    """Ended, crashed, or tagged with an outcome (a watched session under review counts)."""
+    return row["outcome"] is not None or live.state(row)[0] in (live.ENDED, live.CRASHED)
+
+
+def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> sqlite3.Row:
+    """Record a crash the holder could not record itself (it was killed, or the machine slept)."""
+    if row["ended"] is None and live.state(row)[0] == live.CRASHED:
+        from axi.control import proc, runs
+
+        if row["child_pid"] and proc.same(row["child_pid"], row["child_token"]):
+            proc.stop_group(row["child_pid"], grace=1.0)  # nothing is left hanging
+        with records.db.write(conn):
+            conn.execute("UPDATE launches SET ended = ?, end_reason = 'holder_lost', "
+                         "outcome = coalesce(outcome, 'crashed') WHERE id = ? AND ended IS NULL",
+                         (time.time(), row["id"]))
+        live.clear(row["id"])
+        runs.conclude_if_done(conn, row["run"])
+        row = records.get(conn, row["id"])
+    return row
+
+
+def wait_until(conn: sqlite3.Connection, ids: list[str], every: bool,
+               seconds: float | None) -> tuple[list[sqlite3.Row], bool]:
+    """The rows once all (or any) concluded; the bool is False when `seconds` ran out."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        rows = [settle(conn, records.get(conn, i)) for i in ids]
+        done = [concluded(r) for r in rows]
+        if (all(done) if every else any(done)):
+            return rows, True
+        if deadline is not None and time.monotonic() >= deadline:
+            return rows, False
+        time.sleep(POLL)
+
+
+def await_end(conn: sqlite3.Connection, launch_id: str, seconds: float = 8.0) -> sqlite3.Row:
+    deadline = time.monotonic() + seconds
+    while True:
+        row = settle(conn, records.get(conn, launch_id))
+        if row["ended"] is not None or time.monotonic() >= deadline:
+            return row
+        time.sleep(0.05)
