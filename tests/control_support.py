@@ -1,0 +1,95 @@
+"""Helpers for control-plane tests: the fake harness wired in as `claude`, and cleanup.
+
+Every launch a test makes is stopped when the test ends, and the test fails if any holder or
+harness process it started is still alive afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FAKE = Path(__file__).resolve().parent / "control" / "fake_harness.py"
+
+
+def fake_config(state: Path, extra: str = "") -> Path:
+    """A config.toml that launches the fake harness for `claude`."""
+    run = f'"{sys.executable}", "{FAKE}"'
+    text = f"""[[harness]]
+name = "claude"
+launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
+launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
+resume_input = [{run}, "--resume", "{{id}}", "{{task}}"]
+resume_input_headless = [{run}, "-p", "--resume", "{{id}}", "{{task}}"]
+{extra}"""
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def axi_run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60,
+            ) -> subprocess.CompletedProcess:
+    """A real `axi` process (stdout is checked as strict TOON or JSON by the caller)."""
+    return subprocess.run([sys.executable, "-m", "axi", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def axi_json(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60) -> dict:
+    proc = axi_run(*args, "--format", "json", cwd=cwd, env=env, timeout=timeout)
+    return json.loads(proc.stdout)
+
+
+def launched_pids() -> list[tuple[str, int, str | None]]:
+    """(what, pid, start token) of every holder and harness the mailbox knows of."""
+    from axi.mailbox import db
+
+    if not db.exists():
+        return []
+    conn = db.connect()
+    out = []
+    for row in conn.execute("SELECT holder_pid, holder_token, child_pid, child_token "
+                            "FROM launches"):
+        if row[0]:
+            out.append(("holder", row[0], row[1]))
+        if row[2]:
+            out.append(("harness", row[2], row[3]))
+    return out
+
+
+def stop_everything() -> list[str]:
+    """Stop every launch still running; return what was still alive after it (orphans)."""
+    from axi.control import proc, records, runs
+    from axi.mailbox import db
+
+    if not db.exists():
+        return []
+    conn = records.connect()
+    for row in conn.execute("SELECT * FROM launches WHERE ended IS NULL").fetchall():
+        runs.stop(row, "killed")
+    deadline = time.monotonic() + 8
+    left = launched_pids()
+    while time.monotonic() < deadline:
+        left = [p for p in launched_pids() if proc.same(p[1], p[2])]
+        if not left:
+            return []
+        time.sleep(0.1)
+    for _what, pid, _token in left:
+        proc.signal_group(pid, 9)
+    return [f"{what} {pid}" for what, pid, _ in left]
+
+
+def wait_for(check, seconds: float = 15.0, every: float = 0.1):
+    """Poll `check` until it returns something truthy; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {seconds}s")
+        time.sleep(every)
