@@ -77,3 +77,17 @@ def axi(monkeypatch: pytest.MonkeyPatch):
         return Result(code, text, err.getvalue(), data)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def _no_launch_outlives_its_test(monkeypatch: pytest.MonkeyPatch):
+    """Stop whatever sessions a test launched (the state dir is still the test's here)."""
+    yield
+    import os
+
+    if os.environ.get("AXI_HOME") and os.path.exists(
+            os.path.join(os.environ["AXI_HOME"], "mailbox.sqlite")):
+        from control_support import stop_everything
+
+        orphans = stop_everything()
+        assert not orphans, f"processes left running: {orphans}"

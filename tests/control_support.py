@@ -46,14 +46,20 @@ def axi_json(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60
 
 def launched_pids() -> list[tuple[str, int, str | None]]:
     """(what, pid, start token) of every holder and harness the mailbox knows of."""
+    import sqlite3
+
     from axi.mailbox import db
 
     if not db.exists():
         return []
-    conn = db.connect()
+    try:  # read-only: a test may have left a mailbox axi must not touch
+        conn = db.connect_readonly(db.mailbox_path())
+        found = conn.execute("SELECT holder_pid, holder_token, child_pid, child_token "
+                             "FROM launches").fetchall()
+    except sqlite3.Error:
+        return []
     out = []
-    for row in conn.execute("SELECT holder_pid, holder_token, child_pid, child_token "
-                            "FROM launches"):
+    for row in found:
         if row[0]:
             out.append(("holder", row[0], row[1]))
         if row[2]:
@@ -64,9 +70,8 @@ def launched_pids() -> list[tuple[str, int, str | None]]:
 def stop_everything() -> list[str]:
     """Stop every launch still running; return what was still alive after it (orphans)."""
     from axi.control import proc, records, runs
-    from axi.mailbox import db
 
-    if not db.exists():
+    if not launched_pids():
         return []
     conn = records.connect()
     for row in conn.execute("SELECT * FROM launches WHERE ended IS NULL").fetchall():

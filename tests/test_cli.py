@@ -56,12 +56,25 @@ CALLS = {
     ("hook",): ["session-start"],
     ("hook", "session-start"): [],
     ("hook", "session-end"): [],
+    ("sessions", "new"): ["claude", "hello", "--wait"],
+    ("sessions", "attach"): ["{live}"],
+    ("sessions", "type"): ["{live}", "hello again"],
+    ("sessions", "wait"): ["{done}", "--timeout", "30s"],
+    ("sessions", "result"): ["{done}"],
+    ("sessions", "continue"): ["{done}", "one more thing", "--wait"],
+    ("sessions", "restart"): ["{done}", "--wait"],
+    ("sessions", "kill"): ["{live}"],
+    ("sessions", "tag"): ["{live}", "--name", "api", "--label", "team=web"],
 }
+CONTROL_VERBS = {"new", "attach", "type", "wait", "result", "continue", "restart", "kill", "tag"}
 MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}
 
 
 def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
-    """The call for `path`; mail commands get alice (this folder) and bob with mail between."""
+    """The call for `path`; mail commands get alice (this folder) and bob with mail between;
+    control commands get a live session and a finished one, launched with the fake harness."""
+    if path[:1] == ("sessions",) and path[1:2] and path[1] in CONTROL_VERBS:
+        return control_call(path, monkeypatch)
     if not path or path[0] not in MAIL_NOUNS:
         return CALLS[path]
     from mail_support import code_of, make_agent
@@ -76,6 +89,28 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
     mail.send(conn, bob, mail.Outgoing(to=["alice"], body="hello alice"))
     tasks.create(conn, bob, "check the build", "alice")
     return [a.replace("{code}", code_of("bob")) for a in CALLS[path]]
+
+
+def control_call(path: tuple[str, ...], monkeypatch) -> list[str]:
+    import os
+    from pathlib import Path
+
+    from control_support import fake_config, wait_for
+
+    from axi.control import live, records
+    from axi.control.launch import Request, start
+
+    if path[1] == "attach":
+        pytest.skip("attach needs a terminal: tests/control/test_holder.py drives it in one")
+    monkeypatch.delenv("AXI_NOW", raising=False)
+    fake_config(Path(os.environ["AXI_HOME"]))
+    running = start(Request("claude", "hello"))["id"]
+    finished = start(Request("claude", "a finished task", headless=True))["id"]
+    conn = records.connect()
+    wait_for(lambda: live.state(records.get(conn, running))[0] == live.LIVE
+             and records.get(conn, finished)["outcome"])
+    ids = {"{live}": running, "{done}": finished}
+    return [ids.get(a, a) for a in CALLS[path]]
 
 
 def test_every_command_has_a_representative_call():

@@ -54,7 +54,8 @@ def _socket(row) -> str:
     return live.socket_path(row["id"])
 
 
-@click.command(cls=AxiCommand, examples=("axi sessions attach 01a20071",))
+@click.command(cls=AxiCommand, examples=("axi sessions attach 01a20071",
+                                         "axi sessions attach claude:01a20071"))
 @click.argument("session_id", metavar="ID")
 def attach(session_id: str) -> dict:
     """Show a held session in this terminal; Ctrl-A d (or Ctrl-\\) detaches, it keeps running."""
@@ -281,7 +282,7 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...],
         data["run"] = f"{row['run']} concluded: {outcome}"
     data.update({k: v for k, v in fields.items() if k in ("name", "outcome")})
     if labels:
-        data["labels"] = fields["labels"]
+        data["labels"] = json.loads(fields["labels"])
     return data
 
 

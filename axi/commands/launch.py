@@ -107,7 +107,7 @@ def started(req, wait: bool) -> dict:
     data = {"id": ids["id"], "run": ids["run"], "harness": req.harness,
             "mode": "headless" if req.headless else "watched",
             "dir": tilde(req.directory) if req.directory else None}
-    sid = ids["id"]
+    sid = ids["id"][:8]
     hints = [views.hint(views.command("sessions", "read", sid, flags={"--follow": True}),
                         "streams its turns"),
              views.hint(views.command("sessions", "wait", sid), "blocks until it ends")]
@@ -196,6 +196,4 @@ def restart(session_id: str, wait: bool) -> dict:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if isinstance(data, dict) and "id" in data:
-        data["restarted"] = old["id"]
-    return data
+    return {"restarted": old["id"], **data}

@@ -36,7 +36,7 @@ from axi.index.rows import money as cost_text
 from axi.paths import cwd, dir_candidates, tilde
 from axi.views import clock
 
-STATUSES = ("working", "idle", "ended")
+STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 
 CONTROL = {"new": "launch:new", "continue": "launch:continue_", "restart": "launch:restart",
@@ -106,18 +106,38 @@ def _filters(harness: str | None, status_: str | None, subagents: bool
         filters.append("harness = ?")
         args.append(harness)
     if status_:
-        now = clock()
-        working = "(turn_open = 1 AND last >= ?)"
-        if status_ == "working":
-            filters.append(f"({working} AND NOT {ENDED})")
-            args.append(now - WORKING_WINDOW)
-        elif status_ == "idle":
-            filters.append(f"(last >= ? AND NOT {working} AND NOT {ENDED})")
-            args += [now - IDLE_WINDOW, now - WORKING_WINDOW]
-        else:
-            filters.append(f"(last IS NULL OR last < ? OR {ENDED})")
-            args.append(now - IDLE_WINDOW)
+        return _status_filter(filters, args, status_)
     return filters, args
+
+
+def _status_filter(filters: list[str], args: list, status_: str) -> tuple[list[str], list]:
+    """Transcript-derived status in SQL; sessions axi launched answer for themselves."""
+    from axi.control.overlay import sessions_with
+
+    hits, launched = sessions_with(status_.replace("-", " "))
+    derived, derived_args = _derived_status(status_)
+    if launched:
+        marks = ",".join("?" * len(launched))
+        hit_marks = ",".join("?" * len(hits)) or "NULL"
+        filters.append(f"((({derived}) AND id NOT IN ({marks})) OR id IN ({hit_marks}))")
+        args += derived_args + launched + hits
+    else:
+        filters.append(derived)
+        args += derived_args
+    return filters, args
+
+
+def _derived_status(status_: str) -> tuple[str, list]:
+    now = clock()
+    working = "(turn_open = 1 AND last >= ?)"
+    if status_ == "working":
+        return f"({working} AND NOT {ENDED})", [now - WORKING_WINDOW]
+    if status_ == "idle":
+        return (f"(last >= ? AND NOT {working} AND NOT {ENDED})",
+                [now - IDLE_WINDOW, now - WORKING_WINDOW])
+    if status_ == "ended":
+        return f"(last IS NULL OR last < ? OR {ENDED})", [now - IDLE_WINDOW]
+    return "0", []  # needs you, review, done, crashed: only launched sessions have them
 
 
 def _kind(harness: str | None, status_: str | None) -> str:
@@ -173,10 +193,14 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     end = ending(conn, row)
     tokens = {k: (row[k] or 0) + extra for k, extra in zip(
         ("input", "output", "cache_read", "cache_write"), kid_tokens, strict=True)}
+    from axi.control.overlay import statuses
+
+    state, name = statuses([row]).get(row["id"]) or (status(row, None, bool(end)), None)
     data = {
-        "id": row["id"], "harness": row["harness"], "status": status(row, None, bool(end)),
+        "id": row["id"], "harness": row["harness"], "status": state,
         "ended": f"{views.iso(end[0])} ({end[1] or 'reason not given'})" if end else None,
-        "title": row["title"], "title_source": row["title_source"], "dir": tilde(row["dir"]),
+        "title": name or row["title"], "title_source": "axi name" if name else
+        row["title_source"], "dir": tilde(row["dir"]),
         "model": row["model"], "provider": row["provider"], "branch": row["git_branch"],
         "created": views.iso(row["created"]), "last": views.iso(row["last"]),
         "age": views.age(row["last"]), "turns": row["turns"],
@@ -187,6 +211,9 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
         "transcript": tilde(row["source"]),
         "resume": resume_line(row),
     }
+    from axi.control.overlay import launch_details
+
+    data["launched"] = launch_details(row["id"])
     if row["skipped"]:
         data["skipped_lines"] = f"{row['skipped']} unreadable lines were skipped"
     return {k: v for k, v in data.items() if v is not None}

@@ -65,8 +65,9 @@ def find(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row | None:
         raise AxiError(f"id prefix {prefix!r} matches {len(sessions)} launched sessions",
                        code="AMBIGUOUS", matches=sorted(sessions)[:5],
                        help=["give more characters of the id"])
-    exact = [r for r in rows if ident in (r["id"], r["session"])]
-    return (exact or rows)[0]
+    by_launch = [r for r in rows if r["id"] == ident]
+    by_session = [r for r in rows if r["session"] == ident]
+    return (by_launch or by_session or rows)[0]
 
 
 def require(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:

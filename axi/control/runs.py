@@ -99,6 +99,8 @@ def stop(launch: sqlite3.Row, reason: str) -> bool:
     where, beat = live.state(launch)
     if where not in (live.LIVE, live.STARTING_UP):
         return False
+    if where == live.STARTING_UP:
+        _await_socket(launch)
     with contextlib.suppress(OSError):
         sock = protocol.connect(live.socket_path(launch["id"]))
         with sock:
@@ -110,6 +112,18 @@ def stop(launch: sqlite3.Row, reason: str) -> bool:
     if beat and proc.same(beat.holder_pid, beat.token):
         proc.signal_group(beat.holder_pid, 15)
     return True
+
+
+def _await_socket(launch: sqlite3.Row) -> None:
+    """A holder that is still starting gets a moment to listen before it is asked to stop."""
+    import os
+
+    path = live.socket_path(launch["id"])
+    deadline = time.monotonic() + live.STARTING
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        if records.get(records.connect(), launch["id"])["ended"] is not None:
+            return
+        time.sleep(0.05)
 
 
 def after_exit(conn: sqlite3.Connection, launch_id: str) -> None:

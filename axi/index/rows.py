@@ -101,14 +101,25 @@ def ctx_percent(row: sqlite3.Row) -> str | None:
 
 def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str],
             ids: dict[str, str], now: float | None = None) -> list[dict]:
+    """Rows as shown; a session axi launched takes its status from the control plane."""
     now = now or clock()
-    return [_one(conn, row, fields, ids, now) for row in rows]
+    control = {}
+    if "status" in fields or "title" in fields:
+        from axi.control.overlay import statuses
+
+        control = statuses(rows)
+    return [_one(conn, row, fields, ids, now, control.get(row["id"])) for row in rows]
 
 
-def _one(conn, row, fields, ids, now) -> dict:
+def _one(conn, row, fields, ids, now, control: tuple[str, str | None] | None) -> dict:
     out: dict = {}
     for f in fields:
-        out[f] = _field(conn, row, f, ids, now)
+        if control and f == "status":
+            out[f] = control[0]
+        elif control and control[1] and f == "title":
+            out[f] = views.one_line(control[1], 60)
+        else:
+            out[f] = _field(conn, row, f, ids, now)
     return out
 
 
