@@ -16,10 +16,12 @@ from pathlib import Path
 FAKE = Path(__file__).resolve().parent / "control" / "fake_harness.py"
 
 
-def fake_config(state: Path, extra: str = "") -> Path:
-    """A config.toml that launches the fake harness for `claude`."""
+def fake_config(state: Path, extra: str = "", top: str = "") -> Path:
+    """A config.toml that launches the fake harness for `claude` (`top`: top-level keys,
+    `extra`: more tables)."""
     run = f'"{sys.executable}", "{FAKE}"'
-    text = f"""[[harness]]
+    text = f"""{top}
+[[harness]]
 name = "claude"
 launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
 launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]

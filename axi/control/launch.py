@@ -106,7 +106,15 @@ def start(req: Request) -> dict:
         "dir": directory, "task": req.task, "model": req.model, "spec": json.dumps(spec),
         "labels": json.dumps(req.labels), "created": time.time()})
     spawn_holder(launch_id)
-    return {"id": launch_id, "run": run}
+    ids = {"id": launch_id, "run": run}
+    from axi.control import mux
+
+    if mux.wanted(cfg) and not req.headless:
+        window = mux.open_window(launch_id, req.name)
+        if window:
+            records.update(conn, launch_id, labels=json.dumps({**req.labels, "tmux": window}))
+            ids["window"] = window
+    return ids
 
 
 def _check_depth(depth: int, max_depth: int) -> None:
