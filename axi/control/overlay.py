@@ -24,6 +24,8 @@ def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, set] | None:
         conn.close()
     except sqlite3.Error:  # no control tables yet, or a mailbox being migrated
         return None
+    if not rows:
+        return None
     latest = {r["session"]: r for r in rows}  # a continued session: its newest launch
     return latest, asking
 
