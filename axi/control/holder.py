@@ -71,7 +71,8 @@ class Holder:
                              f"{self.spec['argv'][0]}: {exc}")
             return False
         me = os.getpid()
-        records.update(self.conn, self.launch_id, holder_pid=me, holder_token=proc.token(me),
+        self.token = proc.token(me)
+        records.update(self.conn, self.launch_id, holder_pid=me, holder_token=self.token,
                        child_pid=self.pty.pid, child_token=proc.token(self.pty.pid),
                        started=time.time())
         self.listener = self._listen()
@@ -113,6 +114,8 @@ class Holder:
                         os.read(wake_r, 512)
                 else:
                     self._serve(key.data)
+            if not self.pty.isalive():  # it exited while something it started holds the pty
+                return self._finish()
             self._tick()
 
     def _on_signal(self, signum: int, _frame) -> None:
@@ -211,8 +214,7 @@ class Holder:
             self.kill_at = None
         if now >= self.next_beat:
             self.next_beat = now + live.HEARTBEAT
-            live.beat(self.launch_id, self.last_output, os.getpid(),
-                      proc.token(os.getpid()), self.pty.pid)
+            live.beat(self.launch_id, self.last_output, os.getpid(), self.token, self.pty.pid)
         if self.row["session"] is None and now >= self.next_adopt:
             self.next_adopt = now + ADOPT_EVERY
             self._adopt(now)
@@ -236,6 +238,7 @@ class Holder:
 
     # -- end --------------------------------------------------------------------------------
     def _finish(self) -> None:
+        self._drain()
         code, sig = self._reap()
         if self.row["session"] is None:
             self._adopt(time.time())
@@ -247,6 +250,18 @@ class Holder:
             self.listener.close()
             os.unlink(live.socket_path(self.launch_id))
         live.clear(self.launch_id)
+
+    def _drain(self) -> None:
+        """Keep what the harness wrote just before it exited (its last words matter most)."""
+        import select
+
+        for _ in range(64):
+            try:
+                ready, _, _ = select.select([self.pty.fd], [], [], 0.05)
+                if not ready or not self._pump():
+                    return
+            except (OSError, ValueError):
+                return
 
     def _reap(self) -> tuple[int | None, int | None]:
         deadline = time.monotonic() + 5
