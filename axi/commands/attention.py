@@ -27,7 +27,7 @@ WAIT_ROUND = 600.0  # `wait_for` takes a bounded wait; an ask without --timeout 
 @click.option("--timeout", "timeout_text", metavar="DUR",
               help="Give up after DUR (90s, 30m); default: wait until answered.")
 def ask(question: tuple[str, ...], default: str | None, timeout_text: str | None) -> dict:
-    """Ask whoever runs this session a question and block until `axi reply` answers it."""
+    """Ask the session's owner a question and block until `axi reply` answers it."""
     from axi.commands.launch import parse_duration
     from axi.control import records
 
@@ -58,6 +58,9 @@ def ask(question: tuple[str, ...], default: str | None, timeout_text: str | None
     if answered is None:
         raise AxiError(f"no answer within {timeout_text}", code="TIMEOUT", question=text,
                        help=["decide yourself, or ask again with a longer --timeout"])
+    if answered["answer"] is None:  # `reply` withdraws questions of sessions it finds gone
+        raise AxiError("the question was withdrawn: this session looks stopped",
+                       code="WITHDRAWN", question=text, help=["decide yourself"])
     return {"answer": answered["answer"]}
 
 
@@ -75,8 +78,8 @@ def _await_answer(conn, ask_id: int, seconds: float | None):
         return row if row is not None and row["answered"] is not None else None
 
     # Stopping the session sends SIGTERM/SIGHUP: unwind so the ask is withdrawn below.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    before = [signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum)) for sig in stops]
     deadline = None if seconds is None else time.monotonic() + seconds
     found = None
     try:
@@ -88,6 +91,9 @@ def _await_answer(conn, ask_id: int, seconds: float | None):
     except BaseException:
         records.answer(conn, ask_id, None)
         raise
+    finally:
+        for sig, handler in zip(stops, before, strict=True):
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
     if found is None and records.answer(conn, ask_id, None):
         return None  # withdrawn; had a reply raced the timeout, `answer` would have failed
     return found or answered()
@@ -99,7 +105,7 @@ def _await_answer(conn, ask_id: int, seconds: float | None):
 @click.argument("session_id", metavar="ID")
 @click.argument("answer", nargs=-1, required=True)
 def reply(session_id: str, answer: tuple[str, ...]) -> dict:
-    """Answer the oldest open question of session ID (asked with `axi ask`); it resumes."""
+    """Answer the oldest open `axi ask` question of session ID; it resumes."""
     from axi.control import live, records
 
     text = " ".join(answer).strip()

@@ -1,9 +1,10 @@
 """`axi sessions read --follow`: a session's (or a run's) life as a stream of NDJSON events.
 
 Events: `turn` (a new user or assistant turn, read from the parsed transcript), `waiting` (a
-live held session went quiet after a turn, or asked a question with `axi ask`), `exit` (it
-ended) and `crash` (its holder vanished). Every POLL seconds each followed session is looked
-at; the stream ends once every followed session has exited or crashed, or at the timeout.
+live held session went quiet after a turn, asked a question with `axi ask`, or was tagged
+success and awaits review), `exit` (it ended) and `crash` (its holder vanished). Every POLL
+seconds each followed session is looked at; the stream ends once every followed session has
+exited or crashed, or at the timeout.
 Sessions axi did not launch have no holder to watch: they only yield turns.
 """
 
@@ -34,7 +35,7 @@ class Stream:
         self.since, self.not_before, self.from_now = since, not_before, from_now
         self.tail: Tail | None = None
         self.last_role: str | None = None  # of the last turn read (tool: mid-turn)
-        self.quiet_told = False
+        self.quiet_told = self.review_told = False
         self.asks_told: set[int] = set()
         self.done = False
 
@@ -96,7 +97,12 @@ class Follow:
                 self.next_members = time.monotonic() + MEMBERS_EVERY
             for stream in list(self.streams.values()):
                 if not stream.done:
-                    self._poll(stream)
+                    try:
+                        self._poll(stream)
+                    except sqlite3.Error as exc:  # the mailbox is busy: look again next time
+                        from axi.output import warn
+
+                        warn(f"cannot check {stream.id} now: {exc}")
             if self.streams and all(s.done for s in self.streams.values()):
                 return
             if self.deadline is not None and time.monotonic() >= self.deadline:
@@ -173,8 +179,13 @@ class Follow:
                            "question": ask["question"],
                            "hint": views.command("reply", row["id"], "<answer>")})
         last_write = stream.tail.last_write if stream.tail else None
-        quiet = live.status(row, asking=bool(asks), transcript_last=last_write) == "idle"
-        if quiet and not stream.quiet_told and stream.last_role in (None, "assistant"):
+        status = live.status(row, asking=bool(asks), transcript_last=last_write)
+        if status == "review" and not stream.review_told:
+            stream.review_told = True  # tagged success, still open: its owner should look
+            self.emit({**stream.base("waiting"), "reason": "review",
+                       "hint": views.command("sessions", "result", row["id"])})
+        elif status == "idle" and not stream.quiet_told and stream.last_role in (
+                None, "assistant"):
             stream.quiet_told = True
             self.emit({**stream.base("waiting"), "reason": "input",
                        "hint": views.command("sessions", "type", row["id"], "<text>")})

@@ -85,18 +85,19 @@ class Locator:
         self.refreshed = 0.0
 
     def source(self, session: str, harness: str, force: bool = False) -> str | None:
+        """The transcript of `session`, or None while the index does not know it (yet)."""
         from axi.index.catalog import open_index, refresh
 
         now = time.monotonic()
-        if self.conn is None:
-            self.conn, _ = open_index(budget=LOCATE_BUDGET)
-            self.refreshed = now
-        elif force or now - self.refreshed >= LOCATE_EVERY:
-            try:
+        try:
+            if self.conn is None:
+                self.conn, _ = open_index(budget=LOCATE_BUDGET)
+                self.refreshed = now
+            elif force or now - self.refreshed >= LOCATE_EVERY:
+                self.refreshed = now
                 refresh(self.conn, LOCATE_BUDGET)
-            except (AxiError, sqlite3.Error, OSError):
-                return None
-            self.refreshed = now
-        row = self.conn.execute("SELECT source FROM sessions WHERE id = ? AND harness = ?",
-                                (session, harness)).fetchone()
+            row = self.conn.execute("SELECT source FROM sessions WHERE id = ? AND harness = ?",
+                                    (session, harness)).fetchone()
+        except (AxiError, sqlite3.Error, OSError):  # busy or broken now: look again later
+            return None
         return row["source"] if row else None

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from control_support import axi_json, axi_run, wait_for
+from control_support import axi_json, axi_run, pending_question, wait_for
 from support import decode_strict
 
 
@@ -96,3 +96,26 @@ def test_ask_times_out_and_withdraws_the_question(control_home):
     assert not asking(sid)
     late = axi_run("reply", sid, "yes", cwd=control_home)
     assert late.returncode == 1 and toon(late)["code"] == "NO_QUESTION"
+
+
+def test_a_stopped_ask_is_withdrawn(control_home):
+    sid = launch(control_home)
+    asker = subprocess.Popen([sys.executable, "-m", "axi", "ask", "wait for me?"],
+                             cwd=control_home, env={**os.environ, "AXI_SESSION_ID": sid},
+                             stdout=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: asking(sid))
+        asker.terminate()
+        assert asker.wait(timeout=15) != 0
+    finally:
+        if asker.poll() is None:
+            asker.kill()
+    assert not asking(sid)
+
+
+def test_reply_in_process_to_a_recorded_question(control_home, axi):
+    sid = pending_question(control_home)
+    result = axi("reply", sid[:8], "sqlite")
+    assert result.code == 0
+    assert result.data == {"id": sid, "question": "which database?", "answer": "sqlite"}
+    assert axi("reply", sid[:8], "again").data["code"] == "NO_QUESTION"

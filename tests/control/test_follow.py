@@ -137,6 +137,17 @@ def test_run_follows_every_session_including_late_ones(control_home, follow):
     assert not stream.events("waiting")  # filtered out by --events
 
 
+def test_a_watched_session_tagged_success_waits_for_review(control_home, follow):
+    sid = launch(control_home, "tag success")["id"]
+    stream = follow(sid, "--follow", "--events", "waiting,exit")
+    review = wait_for(lambda: stream.events("waiting"), seconds=20)
+    assert [(w["reason"], w["id"]) for w in review] == [("review", sid)]
+    assert "result" in review[0]["hint"]
+    axi_json("sessions", "kill", sid, cwd=control_home)
+    assert stream.finish() == 0
+    assert stream.events()[-1]["outcome"] == "success"
+
+
 def test_a_session_axi_did_not_launch_yields_turns_until_the_timeout(control_home, follow):
     sid = "5e551011-0000-4000-8000-000000000001"
 
