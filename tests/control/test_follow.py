@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from control_support import FAKE, axi_json, axi_run, wait_for
@@ -39,6 +40,10 @@ class Follower:
                 out.append(data)
         return out
 
+    def at_least(self, count: int, kind: str) -> list[dict] | None:
+        found = self.events(kind)
+        return found if len(found) >= count else None
+
     def finish(self, seconds: float = 20) -> int:
         code = self.proc.wait(timeout=seconds)
         self.reader.join(timeout=5)
@@ -67,9 +72,9 @@ def launch(cwd, task: str, *flags: str) -> dict:
 def test_turns_grow_then_waiting_then_exit_after_kill(control_home, follow):
     sid = launch(control_home, "first")["id"]
     stream = follow(sid, "--follow")
-    wait_for(lambda: len(stream.events("turn")) >= 2)
+    wait_for(lambda: stream.at_least(2, "turn"))
     axi_json("sessions", "type", sid, "second", cwd=control_home)
-    wait_for(lambda: len(stream.events("turn")) >= 4)
+    wait_for(lambda: stream.at_least(4, "turn"))
     turns = stream.events("turn")
     assert [(t["role"], t["preview"]) for t in turns] == [
         ("user", "first"), ("assistant", "ok: first"), ("user", "second"),
@@ -84,6 +89,16 @@ def test_turns_grow_then_waiting_then_exit_after_kill(control_home, follow):
     events = stream.events()
     assert events[-1]["event"] == "exit" and events[-1]["outcome"] == "killed"
     assert len(stream.events("exit")) == 1 and len(stream.events("waiting")) == 1
+
+
+def test_a_headless_run_streams_its_turns_then_exits_with_its_outcome(control_home, follow):
+    sid = launch(control_home, "quick", "--headless")["id"]
+    stream = follow(sid, "--follow")
+    assert stream.finish() == 0
+    assert [(e["event"], e.get("preview")) for e in stream.events()] == [
+        ("turn", "quick"), ("turn", "ok: quick"), ("exit", None)]
+    assert stream.events("exit")[0]["outcome"] == "success"
+    assert stream.events("exit")[0]["exit"] == 0
 
 
 def test_since_resumes_without_repeats_and_from_now_skips(control_home):
@@ -112,7 +127,7 @@ def test_crash_when_the_holder_is_killed(control_home, follow):
 
     sid = launch(control_home, "hello")["id"]
     stream = follow(sid, "--follow", "--events", "turn,crash")
-    wait_for(lambda: len(stream.events("turn")) >= 2)
+    wait_for(lambda: stream.at_least(2, "turn"))
     holder = wait_for(lambda: records.get(records.connect(), sid)["holder_pid"])
     os.kill(holder, signal.SIGKILL)
     assert stream.finish(seconds=30) == 0
@@ -135,6 +150,18 @@ def test_run_follows_every_session_including_late_ones(control_home, follow):
     exits = stream.events("exit")
     assert sorted(e["id"] for e in exits) == sorted([first["id"], late["id"]])
     assert not stream.events("waiting")  # filtered out by --events
+
+
+def test_a_harness_that_mints_its_own_id_is_followed_once_adopted(control_home, follow):
+    config = Path(os.environ["AXI_HOME"]) / "config.toml"
+    # Like Codex: no `{newid}` in the template, so the holder adopts the id it finds.
+    config.write_text(config.read_text().replace('"--session-id", "{newid}", ', "", 1))
+    sid = launch(control_home, "mint")["id"]
+    stream = follow(sid, "--follow", "--events", "turn")
+    turns = wait_for(lambda: stream.at_least(2, "turn"), seconds=20)
+    assert {t["id"] for t in turns} == {sid}
+    assert turns[0]["session"] and turns[0]["session"] != sid
+    assert [t["preview"] for t in turns] == ["mint", "ok: mint"]
 
 
 def test_a_watched_session_tagged_success_waits_for_review(control_home, follow):
