@@ -100,3 +100,20 @@ def wait_for(check, seconds: float = 15.0, every: float = 0.1):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {seconds}s")
         time.sleep(every)
+
+
+def pending_question(directory: Path, question: str = "which database?") -> str:
+    """A launch record with an open `axi ask`, no processes: what `axi reply` needs.
+
+    The launch is young and has no heartbeat, so it counts as starting (alive); returns its id.
+    """
+    from axi.control import records
+
+    conn = records.connect()
+    launch_id = records.new_id()
+    records.create_launch(conn, {
+        "id": launch_id, "session": launch_id, "harness": "claude", "mode": "watched",
+        "run": records.run_id(), "depth": 1, "dir": str(directory), "spec": "{}",
+        "created": time.time()})
+    records.ask(conn, launch_id, question, "question")
+    return launch_id

@@ -20,14 +20,33 @@ TURN_TEXT = 500
 
 @click.command(cls=AxiCommand, examples=("axi sessions read 01a20071",
                                          "axi sessions read cb4228d5 --since 0 --limit 5",
-                                         "axi sessions read ses_dff8 --full"))
-@click.argument("session_id", metavar="ID")
+                                         "axi sessions read 01a20071 --follow --timeout 10m"))
+@click.argument("session_id", metavar="ID", required=False)
 @click.option("--since", type=int, metavar="C",
-              help="Start at cursor C (from an earlier read); default: the latest turns.")
+              help="Start at cursor C (a turn's cursor; its `next` to go on after it); "
+              "default: the latest turns, or with --follow the first.")
 @click.option("--limit", type=int, default=10, show_default=True, help="Turns to show.")
 @click.option("--full", is_flag=True, help="Do not truncate long turns.")
-def read(session_id: str, since: int | None, limit: int, full: bool) -> dict:
+@click.option("--follow", is_flag=True, help="Stream NDJSON events (turn, waiting, exit, crash) "
+              "until the session ends.")
+@click.option("--run", metavar="R", help="With --follow: every session of run R, late ones too.")
+@click.option("--from-now", is_flag=True, help="With --follow: skip the turns already written.")
+@click.option("--events", metavar="LIST", help="With --follow: only these kinds "
+              "(turn,waiting,exit,crash).")
+@click.option("--timeout", "timeout_text", metavar="DUR",
+              help="With --follow: stop quietly after DUR (90s, 30m).")
+@click.pass_context
+def read(ctx: click.Context, session_id: str | None, since: int | None, limit: int, full: bool,
+         follow: bool, run: str | None, from_now: bool, events: str | None,
+         timeout_text: str | None) -> dict | None:
     """A session's turns: role, time, text and tool calls, with a cursor to continue from."""
+    if follow or run or from_now or events or timeout_text:
+        given = {name for name in ("limit", "full")
+                 if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
+        _follow(session_id, since, follow, run, from_now, events, timeout_text, given)
+        return None
+    if not session_id:
+        raise UsageFault("give a session ID", help=["`axi sessions` lists sessions with their ids"])
     views.check_limit(limit)
     if since is not None and since < 0:
         raise UsageFault("--since must be a cursor of 0 or more", help=["example: --since 0"])
@@ -58,6 +77,48 @@ def read(session_id: str, since: int | None, limit: int, full: bool) -> dict:
     if hints:
         data["help"] = hints
     return data
+
+
+def _follow(session_id: str | None, since: int | None, follow: bool, run: str | None,
+            from_now: bool, events: str | None, timeout_text: str | None, given: set) -> None:
+    """Check the flags (mistakes are TOON usage errors, before any event), then stream."""
+    from axi.commands.launch import parse_duration
+    from axi.control import follow as following
+    from axi.control import records
+
+    if not follow:
+        raise UsageFault("--run, --from-now, --events and --timeout go with --follow",
+                         help=["example: axi sessions read <id> --follow --timeout 10m"])
+    if given:
+        raise UsageFault(f"--{min(given)} does not go with --follow (events carry a preview)",
+                         help=[views.hint(views.command("sessions", "read", "<id>", flags={
+                             "--since": "<cursor>", "--full": True}), "shows turns whole")])
+    if bool(session_id) == bool(run):
+        raise UsageFault("--follow needs a session ID or --run R (one of them)",
+                         help=["example: axi sessions read <id> --follow",
+                               "example: axi sessions read --follow --run <run>"])
+    if since is not None and (since < 0 or from_now or run):
+        raise UsageFault("--since takes one session's cursor (0 or more), without --from-now "
+                         "or --run", help=["example: axi sessions read <id> --follow --since 0"])
+    kinds = tuple(k.strip() for k in (events or ",".join(following.KINDS)).split(",")
+                  if k.strip())
+    unknown = [k for k in kinds if k not in following.KINDS]
+    if unknown or not kinds:
+        raise UsageFault(f"unknown event kind {', '.join(unknown) or '(none)'} for --events",
+                         help=["valid kinds: " + ", ".join(following.KINDS)])
+    stream = following.Follow(kinds, parse_duration(timeout_text))
+    if run:
+        members = records.members(records.connect(), run) if records.db.exists() else []
+        if not members:
+            raise AxiError(f"no run {run!r}", code="NOT_FOUND", help=["`axi runs` lists runs"])
+        stream.add_run(run, from_now)
+    else:
+        row, launched = following.target(session_id)
+        if launched:
+            stream.add_launch(row, since or 0, from_now)
+        else:
+            stream.add_session(row, since or 0, from_now)
+    stream.run_until_done()
 
 
 def _window(turns, since: int | None, limit: int):

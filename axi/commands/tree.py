@@ -24,6 +24,8 @@ COMMANDS = {
     "watch": "axi.commands.coordination:watch",
     "setup": "axi.commands.setup:setup",
     "hook": "axi.commands.hook:hook",
+    "ask": "axi.commands.attention:ask",
+    "reply": "axi.commands.attention:reply",
 }
 
 

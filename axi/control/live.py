@@ -102,7 +102,7 @@ def status(row: sqlite3.Row, asking: bool, transcript_last: float | None = None,
     now = now or time.time()
     where, beat_ = state(row, now)
     if where == STARTING_UP:
-        return "working"
+        return "needs you" if asking else "working"
     if where == CRASHED:
         return "crashed"
     if where == ENDED:
@@ -119,3 +119,19 @@ def status(row: sqlite3.Row, asking: bool, transcript_last: float | None = None,
         return "working"
     recent = max(beat_.last_output if beat_ else 0, transcript_last or 0)
     return "working" if now - recent < WORKING else "idle"
+
+
+def asking_ids(conn: sqlite3.Connection, launch_ids: list[str] | None = None) -> set[str]:
+    """The launches among `launch_ids` (None: all) with an open `axi ask`: `status(asking=)`.
+
+    One indexed query per 500 ids (SQLite caps the parameters of one statement)."""
+    sql = "SELECT DISTINCT launch FROM asks WHERE answered IS NULL"
+    if launch_ids is None:
+        return {r[0] for r in conn.execute(sql)}
+    found: set[str] = set()
+    ids = list(launch_ids)
+    for at in range(0, len(ids), 500):
+        chunk = ids[at:at + 500]
+        marks = ",".join("?" for _ in chunk)
+        found.update(r[0] for r in conn.execute(f"{sql} AND launch IN ({marks})", chunk))
+    return found
