@@ -65,6 +65,8 @@ CALLS = {
     ("sessions", "restart"): ["{done}", "--wait"],
     ("sessions", "kill"): ["{live}"],
     ("sessions", "tag"): ["{live}", "--name", "api", "--label", "team=web"],
+    ("ask",): ["proceed?", "--default", "yes"],
+    ("reply",): ["{asking}", "use sqlite"],
 }
 CONTROL_VERBS = {"new", "attach", "type", "wait", "result", "continue", "restart", "kill", "tag"}
 MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}
@@ -75,6 +77,13 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
     control commands get a live session and a finished one, launched with the fake harness."""
     if path[:1] == ("sessions",) and path[1:2] and path[1] in CONTROL_VERBS:
         return control_call(path, monkeypatch)
+    if path == ("ask",):  # unattended: answers with its default at once
+        monkeypatch.setenv("AXI_SESSION_ID", "0" * 8)
+        monkeypatch.setenv("AXI_UNATTENDED", "1")
+    if path == ("reply",):
+        from control_support import pending_question
+
+        return [pending_question(home)[:8] if a == "{asking}" else a for a in CALLS[path]]
     if not path or path[0] not in MAIL_NOUNS:
         return CALLS[path]
     from mail_support import code_of, make_agent
