@@ -24,6 +24,9 @@ COMMANDS = {
     "watch": "axi.commands.coordination:watch",
     "setup": "axi.commands.setup:setup",
     "hook": "axi.commands.hook:hook",
+    "runs": "axi.commands.runs:runs",
+    "metrics": "axi.commands.metrics:metrics",
+    "recipes": "axi.commands.recipes:recipes",
 }
 
 
