@@ -44,6 +44,16 @@ def axi_json(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60
     return json.loads(proc.stdout)
 
 
+def axi_toon(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60,
+             ) -> tuple[int, object]:
+    """A real `axi` process whose stdout must decode as strict TOON: (exit code, data)."""
+    from support import decode_strict
+
+    proc = axi_run(*args, cwd=cwd, env=env, timeout=timeout)
+    assert "Traceback" not in proc.stdout, proc.stderr
+    return proc.returncode, decode_strict(proc.stdout)
+
+
 def launched_pids() -> list[tuple[str, int, str | None]]:
     """(what, pid, start token) of every holder and harness the mailbox knows of."""
     from axi.mailbox import db
