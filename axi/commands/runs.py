@@ -138,12 +138,14 @@ def find_run(conn: sqlite3.Connection, text: str) -> sqlite3.Row:
 def settled(conn: sqlite3.Connection, run: sqlite3.Row) -> sqlite3.Row:
     """A live run after noticing holders that died without a word (that may conclude it)."""
     from axi.control import records
+    from axi.control import runs as control
     from axi.control.waiting import settle
 
     if run["concluded"] is not None:
         return run
     for member in records.members(conn, run["id"]):
         settle(conn, member)
+    control.conclude_if_done(conn, run["id"])
     return records.get_run(conn, run["id"])
 
 

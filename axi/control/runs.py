@@ -226,7 +226,7 @@ def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:
     if record is None or record["concluded"] is not None:
         return
     launches = records.members(conn, run)
-    if any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
+    if not launches or any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
         return
     records.conclude_run(conn, run, run_outcome(root_key(conn, run), launches), None,
                          _safe_totals(conn, run))

@@ -174,3 +174,17 @@ def test_kill_order_is_deepest_first_and_the_root_last():
     assert run_outcome(None, [row("a", 1, "success"), row("b", 1, "success")]) == "success"
     assert run_outcome(None, [row("a", 1, "success"), row("b", 1, "crashed")]) == "crashed"
     assert run_outcome(None, [row("a", 1, "success"), row("b", 1, "killed")]) == "gave_up"
+
+
+def test_a_run_whose_holder_died_concludes_crashed_when_looked_at(control_home):
+    from axi.control import live, proc
+
+    code, started = axi_toon("sessions", "new", "claude", "hello", cwd=control_home)
+    conn = records.connect()
+    row = wait_for(lambda: (r := records.get(conn, started["id"]))["holder_pid"]
+                   and live.state(r)[0] == live.LIVE and r)
+    os.kill(row["holder_pid"], 9)
+    view = wait_for(lambda: (v := axi_toon("runs", started["run"], cwd=control_home)[1])
+                    ["outcome"] != "live" and v)
+    assert view["outcome"] == "crashed" and view["tree"][0]["status"] == "crashed"
+    wait_for(lambda: not proc.same(row["child_pid"], row["child_token"]))
