@@ -122,3 +122,16 @@ def money(cost: float | None, estimated: bool = False) -> str:
         return "unknown"
     text = f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
     return f"{text} (est)" if estimated else text
+
+
+def duration(seconds: float | None) -> str | None:
+    """A length of time: 4.2s, 3m05s, 2h07m."""
+    if seconds is None:
+        return None
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"

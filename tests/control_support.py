@@ -46,6 +46,16 @@ def axi_json(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60
     return json.loads(proc.stdout)
 
 
+def axi_toon(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60,
+             ) -> tuple[int, object]:
+    """A real `axi` process whose stdout must decode as strict TOON: (exit code, data)."""
+    from support import decode_strict
+
+    proc = axi_run(*args, cwd=cwd, env=env, timeout=timeout)
+    assert "Traceback" not in proc.stdout, proc.stderr
+    return proc.returncode, decode_strict(proc.stdout)
+
+
 def launched_pids() -> list[tuple[str, int, str | None]]:
     """(what, pid, start token) of every holder and harness the mailbox knows of."""
     import sqlite3
@@ -111,9 +121,10 @@ def pending_question(directory: Path, question: str = "which database?") -> str:
 
     conn = records.connect()
     launch_id = records.new_id()
-    records.create_launch(conn, {
-        "id": launch_id, "session": launch_id, "harness": "claude", "mode": "watched",
-        "run": records.run_id(), "depth": 1, "dir": str(directory), "spec": "{}",
-        "created": time.time()})
+    with records.db.write(conn):
+        records.insert_launch(conn, {
+            "id": launch_id, "session": launch_id, "harness": "claude", "mode": "watched",
+            "run": records.run_id(), "depth": 1, "dir": str(directory), "spec": "{}",
+            "created": time.time()})
     records.ask(conn, launch_id, question, "question")
     return launch_id

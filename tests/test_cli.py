@@ -67,6 +67,9 @@ CALLS = {
     ("sessions", "tag"): ["{live}", "--name", "api", "--label", "team=web"],
     ("ask",): ["proceed?", "--default", "yes"],
     ("reply",): ["{asking}", "use sqlite"],
+    ("runs",): ["--fields", "reason,duration"],
+    ("metrics",): [],
+    ("recipes",): [],
 }
 CONTROL_VERBS = {"new", "attach", "type", "wait", "result", "continue", "restart", "kill", "tag"}
 MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}

@@ -219,15 +219,18 @@ def kill(session_ids: tuple[str, ...], run: str | None) -> dict:
         raise UsageFault("give session ids or --run R", help=["example: axi sessions kill <id>"])
     conn = records.connect()
     targets = [_launch(conn, s) for s in session_ids]
-    if run:
-        members = records.members(conn, run)
-        if not members:
-            raise AxiError(f"no run {run!r}", code="NOT_FOUND", help=["`axi runs` lists runs"])
-        targets += runs.kill_order(members)
+    members = records.members(conn, run) if run else []
+    if run and not members:
+        raise AxiError(f"no run {run!r}", code="NOT_FOUND", help=["`axi runs` lists runs"])
     stopped, already = [], []
     for row in targets:
         (stopped if runs.stop(row, "killed") else already).append(row)
     ended = [await_end(conn, row["id"]) for row in stopped]
+    if run:
+        ended += runs.cascade_kill(conn, run, "killed")
+        gone = {r["id"] for r in ended}
+        already += [r for r in members if r["id"] not in gone]
+        stopped += [r for r in members if r["id"] in gone]
     data: dict = {"killed": [{"id": r["id"], "exit": r["exit_code"], "signal": r["exit_signal"]}
                              for r in ended] or None,
                   "already": [r["id"] for r in already] or None}
@@ -275,8 +278,7 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...],
     if not fields:
         raise UsageFault("nothing to tag", help=["give --name, --label or --outcome"])
     records.update(conn, row["id"], **fields)
-    run = records.get_run(conn, row["run"])
-    if outcome and run is not None and run["root"] == row["id"]:
+    if outcome and runs.root_key(conn, row["run"]) == (row["session"] or row["id"]):
         records.conclude_run(conn, row["run"], outcome, "tagged by the run's root",
                              runs.totals(conn, row["run"]))
         data["run"] = f"{row['run']} concluded: {outcome}"

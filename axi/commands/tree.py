@@ -26,6 +26,9 @@ COMMANDS = {
     "hook": "axi.commands.hook:hook",
     "ask": "axi.commands.attention:ask",
     "reply": "axi.commands.attention:reply",
+    "runs": "axi.commands.runs:runs",
+    "metrics": "axi.commands.metrics:metrics",
+    "recipes": "axi.commands.recipes:recipes",
 }
 
 

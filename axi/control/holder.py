@@ -62,6 +62,10 @@ class Holder:
     def start(self) -> bool:
         from ptyprocess import PtyProcess
 
+        run = records.get_run(self.conn, self.row["run"])
+        if run is not None and run["outcome"] == "budget_hit":  # it tripped while we started
+            self._record_end(None, None, "budget_hit", "not started: a fence stopped the run")
+            return False
         env = {**os.environ, **self.spec["env"]}
         try:
             self.pty = PtyProcess.spawn(self.spec["argv"], cwd=self.spec["dir"], env=env,

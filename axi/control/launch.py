@@ -7,6 +7,7 @@ itself and a worker can never loosen the limits it was given.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -50,12 +51,26 @@ def inherited() -> dict:
     env = os.environ
     limits = {}
     for key, var in ENV_FENCES.items():
-        value = env.get(var)
-        if value:
-            limits[key] = float(value) if key in ("max_cost", "timeout") else int(value)
+        if env.get(var):
+            number = _env_number(var)
+            limits[key] = number if key in ("max_cost", "timeout") else int(number)
     return {"parent": env.get("AXI_SESSION_ID") or None, "run": env.get("AXI_RUN") or None,
-            "depth": int(env.get("AXI_DEPTH") or 0), "fences": limits,
+            "depth": int(_env_number("AXI_DEPTH")), "fences": limits,
             "accept": env.get("AXI_ACCEPT") or None}
+
+
+def _env_number(var: str) -> float:
+    """A limit handed down in the environment; a garbled one refuses the launch, never drops
+    the limit."""
+    text = os.environ.get(var) or "0"
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise AxiError(f"launch refused: {var}={text!r} is not a number", code="BAD_ENV",
+                       help=[f"unset or fix {var}; axi sets it for sessions it launches"])
+    return number
 
 
 def merge_fences(asked: dict, handed_down: dict) -> dict:
@@ -79,32 +94,31 @@ def start(req: Request) -> dict:
     if not os.path.isdir(directory):
         raise UsageFault(f"--dir {req.directory!r} is not a directory")
     up = inherited()
-    fences = merge_fences(req.fences, up["fences"])
-    fences.setdefault("max_depth", DEFAULT_MAX_DEPTH)
+    asked = merge_fences(req.fences, up["fences"])
     depth = up["depth"] + 1
     conn = records.connect()
-    run = req.run or up["run"]
-    _check_depth(depth, fences["max_depth"])
-    if run and fences.get("max_workers"):
-        _check_workers(conn, run, fences["max_workers"])
     launch_id = records.new_id()
     argv, mints = build_argv(req, cfg, launch_id)
     accept = req.accept or up["accept"]
-    minted_run = run is None
-    run = run or records.run_id()
-    env = child_env(launch_id, run, up["parent"], depth, fences, accept, req.unattended)
-    spec = {"request": req.to_dict(), "argv": argv, "env": env, "dir": directory,
-            "accept": accept, "unattended": req.unattended, "fences": fences}
-    import json
-
-    records.ensure_run(conn, run, launch_id if minted_run and not up["parent"] else None,
-                       req.task, fences)
-    records.create_launch(conn, {
-        "id": launch_id, "session": req.resume or (None if mints else launch_id),
-        "harness": req.harness, "mode": "headless" if req.headless else "watched",
-        "run": run, "parent": up["parent"], "depth": depth, "name": req.name,
-        "dir": directory, "task": req.task, "model": req.model, "spec": json.dumps(spec),
-        "labels": json.dumps(req.labels), "created": time.time()})
+    run = req.run or up["run"] or records.run_id()
+    root = launch_id if not (req.run or up["run"] or up["parent"]) else None
+    # One transaction: the run's limits (a script joining with `--run R` is bound by R's
+    # too), the checks against them, and the launch record.
+    with records.db.write(conn):
+        fences = records.join_run(conn, run, root, req.task, asked,
+                                  {"max_depth": DEFAULT_MAX_DEPTH})
+        _check_depth(depth, fences["max_depth"])
+        if fences.get("max_workers"):
+            _check_workers(conn, run, fences["max_workers"])
+        env = child_env(launch_id, run, up["parent"], depth, fences, accept, req.unattended)
+        spec = {"request": req.to_dict(), "argv": argv, "env": env, "dir": directory,
+                "accept": accept, "unattended": req.unattended, "fences": fences}
+        records.insert_launch(conn, {
+            "id": launch_id, "session": req.resume or (None if mints else launch_id),
+            "harness": req.harness, "mode": "headless" if req.headless else "watched",
+            "run": run, "parent": up["parent"], "depth": depth, "name": req.name,
+            "dir": directory, "task": req.task, "model": req.model, "spec": json.dumps(spec),
+            "labels": json.dumps(req.labels), "created": time.time()})
     spawn_holder(launch_id)
     ids = {"id": launch_id, "run": run}
     from axi.control import mux
@@ -172,19 +186,29 @@ def child_env(launch_id: str, run: str, parent: str | None, depth: int, fences: 
            "AXI_DEPTH": str(depth), "AXI_HOME": state_dir(),
            "AXI_ACCEPT": accept or "", "AXI_UNATTENDED": "1" if unattended else ""}
     for key, var in ENV_FENCES.items():
-        env[var] = "" if fences.get(key) is None else f"{fences[key]:g}"
+        env[var] = "" if fences.get(key) is None else _env_text(fences[key])
     return env
+
+
+def _env_text(value: float) -> str:
+    # Not `:g`: it writes 2000000 as "2e+06" and rounds a cost limit to 6 digits.
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def spawn_holder(launch_id: str) -> None:
     """Start the holder detached (its own session), so it outlives this terminal."""
+    spawn_detached(["axi.control.holder", launch_id], launch_id)
+
+
+def spawn_detached(module_args: list[str], log_name: str) -> None:
+    """`python -m MODULE ARGS...` in its own session, stderr to logs/<log_name>.log."""
     logs = os.path.join(state_dir(), "logs")
     os.makedirs(logs, mode=0o700, exist_ok=True)
-    log = os.path.join(logs, f"{launch_id}.log")
+    log = os.path.join(logs, f"{log_name}.log")
     actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
                (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)]
     env = dict(os.environ)
     env.pop("AXI_NOW", None)
-    os.posix_spawn(sys.executable, [sys.executable, "-m", "axi.control.holder", launch_id],
-                   env, file_actions=actions, setsid=True)
+    os.posix_spawn(sys.executable, [sys.executable, "-m", *module_args], env,
+                   file_actions=actions, setsid=True)

@@ -30,11 +30,11 @@ def run_id() -> str:
     return "run-" + uuid.uuid4().hex[:8]
 
 
-def create_launch(conn: sqlite3.Connection, fields: dict) -> None:
+def insert_launch(conn: sqlite3.Connection, fields: dict) -> None:
+    """Record a launch (inside the caller's `db.write`, with the `join_run` it belongs to)."""
     names = ", ".join(fields)
     marks = ", ".join("?" for _ in fields)
-    with db.write(conn):
-        conn.execute(f"INSERT INTO launches ({names}) VALUES ({marks})", list(fields.values()))
+    conn.execute(f"INSERT INTO launches ({names}) VALUES ({marks})", list(fields.values()))
 
 
 def update(conn: sqlite3.Connection, launch_id: str, **fields: object) -> None:
@@ -103,11 +103,35 @@ def labels_of(row: sqlite3.Row) -> dict:
 
 # Runs -------------------------------------------------------------------------------------
 
-def ensure_run(conn: sqlite3.Connection, run: str, root: str, task: str | None,
-               fences: dict) -> None:
-    with db.write(conn):
-        conn.execute("INSERT OR IGNORE INTO runs (id, root, task, fences, started) "
-                     "VALUES (?, ?, ?, ?, ?)", (run, root, task, json.dumps(fences), time.time()))
+def join_run(conn: sqlite3.Connection, run: str, root: str | None, task: str | None,
+             fences: dict, defaults: dict) -> dict:
+    """Create the run or join it, inside the caller's `db.write` (with the launch itself, so
+    the run cannot conclude in between). Its limits only ever tighten, and a run every session
+    of which had ended opens again; returns its limits now (`defaults` fill the unset ones).
+
+    A run stopped by a fence stays over (`RunOver`): a new session would trip it at once."""
+    from axi.control.launch import merge_fences
+
+    row = get_run(conn, run)
+    if row is not None and row["outcome"] == "budget_hit":
+        raise RunOver(row)
+    merged = merge_fences(fences, json.loads(row["fences"] or "{}")) if row else dict(fences)
+    merged.update({k: v for k, v in defaults.items() if merged.get(k) is None})
+    if row is None:
+        conn.execute("INSERT INTO runs (id, root, task, fences, started) VALUES (?, ?, ?, ?, ?)",
+                     (run, root, task, json.dumps(merged), time.time()))
+    else:
+        conn.execute("UPDATE runs SET fences = ?, concluded = NULL, outcome = NULL, "
+                     "reason = NULL, totals = NULL WHERE id = ?", (json.dumps(merged), run))
+    return merged
+
+
+class RunOver(AxiError):
+    def __init__(self, row: sqlite3.Row):
+        super().__init__(f"launch refused: run {row['id']} was stopped by a fence "
+                         f"({row['reason']})", code="RUN_OVER", help=[
+                             "start a new run: launch without --run (and outside the run's "
+                             "sessions)", f"`axi runs {row['id']}` shows what it spent"])
 
 
 def get_run(conn: sqlite3.Connection, run: str) -> sqlite3.Row | None:

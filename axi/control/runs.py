@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 
@@ -24,31 +25,49 @@ def fences_of(conn: sqlite3.Connection, run: str) -> dict:
     return json.loads(row["fences"]) if row else {}
 
 
-def totals(conn: sqlite3.Connection, run: str) -> dict:
+def totals(conn: sqlite3.Connection, run: str, index: sqlite3.Connection | None = None
+           ) -> dict:
     """Cost and tokens over the run's sessions (sub-agents included), and how many live."""
-    from axi.index.catalog import open_index
-    from axi.index.rows import cost_of, keys_with_subagents
-
     launches = records.members(conn, run)
-    index, _ = open_index(budget=2.0)
+    if index is None:
+        from axi.index.catalog import open_index
+
+        index, _ = open_index(budget=2.0)
     tokens = dict.fromkeys(TOKEN_KINDS, 0)
     keys: list[str] = []
     for launch in launches:
-        row = index.execute("SELECT * FROM sessions WHERE id = ? AND harness = ?",
-                            (launch["session"] or launch["id"], launch["harness"])).fetchone()
-        if row is None:
-            continue
-        session_keys = keys_with_subagents(index, row)
+        session_tokens, session_keys = usage(index, launch)
         keys += session_keys
-        for key in session_keys:
-            sums = index.execute("SELECT input, output, cache_read, cache_write FROM sessions "
-                                 "WHERE key = ?", (key,)).fetchone()
-            for kind, value in zip(TOKEN_KINDS, sums, strict=True):
-                tokens[kind] += value or 0
-    usd, kind = cost_of(index, keys) if keys else (0.0, "none")
+        for kind in TOKEN_KINDS:
+            tokens[kind] += session_tokens[kind]
+    usd, kind = cost(index, keys)
     running = sum(1 for r in launches if live.state(r)[0] in (live.LIVE, live.STARTING_UP))
     return {"sessions": len(launches), "live": running, "cost": usd, "cost_kind": kind,
             "tokens": tokens}
+
+
+def usage(index: sqlite3.Connection, launch: sqlite3.Row) -> tuple[dict, list[str]]:
+    """One launched session's tokens by kind (its sub-agents included) and its index keys."""
+    from axi.index.rows import keys_with_subagents
+
+    tokens = dict.fromkeys(TOKEN_KINDS, 0)
+    row = index.execute("SELECT * FROM sessions WHERE id = ? AND harness = ?",
+                        (launch["session"] or launch["id"], launch["harness"])).fetchone()
+    if row is None:
+        return tokens, []
+    keys = keys_with_subagents(index, row)
+    for key in keys:
+        sums = index.execute("SELECT input, output, cache_read, cache_write FROM sessions "
+                             "WHERE key = ?", (key,)).fetchone()
+        for kind, value in zip(TOKEN_KINDS, sums, strict=True):
+            tokens[kind] += value or 0
+    return tokens, keys
+
+
+def cost(index: sqlite3.Connection, keys: list[str]) -> tuple[float | None, str]:
+    from axi.index.rows import cost_of
+
+    return cost_of(index, keys) if keys else (0.0, "none")
 
 
 def check_fences(conn: sqlite3.Connection, run: str) -> str | None:
@@ -72,26 +91,55 @@ def check_fences(conn: sqlite3.Connection, run: str) -> str | None:
 
 
 def trip(conn: sqlite3.Connection, run: str, why: str, holder=None) -> None:
-    """Conclude the run as budget_hit and stop every session in it (the caller's last)."""
-    if records.conclude_run(conn, run, "budget_hit", why, _safe_totals(conn, run)):
-        me = holder.launch_id if holder else None
-        cascade_kill(conn, run, "budget_hit", exclude=me)
-    if holder is not None:
-        holder.request_stop("budget_hit")
+    """Conclude the run as budget_hit and stop every session in it, the root last.
+
+    The stopping is left to a detached helper, which waits for each level of the tree to end
+    before it stops the level above; the holder that noticed is one of the sessions it stops."""
+    if not records.conclude_run(conn, run, "budget_hit", why, _safe_totals(conn, run)):
+        return
+    from axi.control.launch import spawn_detached
+
+    try:
+        spawn_detached(["axi.control.cascade", run, "budget_hit"], f"cascade-{run}")
+    except OSError:  # no helper: stop them all now, in order, without waiting
+        for launch in kill_order(records.members(conn, run), root_key(conn, run)):
+            if holder is not None and launch["id"] == holder.launch_id:
+                holder.request_stop("budget_hit")
+            else:
+                stop(launch, "budget_hit")
 
 
-def kill_order(launches: list[sqlite3.Row]) -> list[sqlite3.Row]:
-    """Deepest first, a run's root last, so no worker is left without its parent's record."""
-    return sorted(launches, key=lambda r: (-r["depth"], r["parent"] is None, r["created"]))
+def kill_order(launches: list[sqlite3.Row], root: str | None = None) -> list[sqlite3.Row]:
+    """Deepest first and the run's root session last, so no worker outlives its driver."""
+    return sorted(launches, key=lambda r: (-r["depth"], _key(r) == root, r["created"]))
 
 
-def cascade_kill(conn: sqlite3.Connection, run: str, reason: str,
-                 exclude: str | None = None) -> list[str]:
-    stopped = []
-    for launch in kill_order(records.members(conn, run)):
-        if launch["id"] != exclude and stop(launch, reason):
-            stopped.append(launch["id"])
-    return stopped
+def cascade_kill(conn: sqlite3.Connection, run: str, reason: str) -> list[sqlite3.Row]:
+    """Stop the run's sessions a level at a time: each level once the one below it has ended.
+
+    Returns the launches it stopped, as they ended."""
+    from itertools import groupby
+
+    from axi.control.waiting import await_end
+
+    root = root_key(conn, run)
+    ordered = kill_order(records.members(conn, run), root)
+    ended = []
+    for _, level in groupby(ordered, key=lambda r: (-r["depth"], _key(r) == root)):
+        stopped = [r for r in level if stop(r, reason)]
+        ended += [await_end(conn, r["id"], seconds=proc.KILL_GRACE + 6) for r in stopped]
+    return ended
+
+
+def root_key(conn: sqlite3.Connection, run: str) -> str | None:
+    """The run's root session (a launch id names one launch; `continue` makes another)."""
+    record = records.get_run(conn, run)
+    root = records.get(conn, record["root"]) if record and record["root"] else None
+    return _key(root) if root else None
+
+
+def _key(launch: sqlite3.Row) -> str:
+    return launch["session"] or launch["id"]
 
 
 def stop(launch: sqlite3.Row, reason: str) -> bool:
@@ -100,7 +148,9 @@ def stop(launch: sqlite3.Row, reason: str) -> bool:
     if where not in (live.LIVE, live.STARTING_UP):
         return False
     if where == live.STARTING_UP:
-        _await_socket(launch)
+        launch = _started(launch["id"])
+        if launch["ended"] is not None:
+            return True  # it ended before it started (its holder checks the run first)
     with contextlib.suppress(OSError):
         sock = protocol.connect(live.socket_path(launch["id"]))
         with sock:
@@ -114,15 +164,16 @@ def stop(launch: sqlite3.Row, reason: str) -> bool:
     return True
 
 
-def _await_socket(launch: sqlite3.Row) -> None:
-    """A holder that is still starting gets a moment to listen before it is asked to stop."""
-    import os
-
-    path = live.socket_path(launch["id"])
-    deadline = time.monotonic() + live.STARTING
-    while not os.path.exists(path) and time.monotonic() < deadline:
-        if records.get(records.connect(), launch["id"])["ended"] is not None:
-            return
+def _started(launch_id: str, seconds: float = 5.0) -> sqlite3.Row:
+    """The launch once its starting holder listens on its socket or has ended (or after
+    `seconds`), so stopping it does not miss a harness about to start."""
+    conn = records.connect()
+    deadline = time.monotonic() + seconds
+    while True:
+        row = records.get(conn, launch_id)
+        if (row["ended"] is not None or os.path.exists(live.socket_path(launch_id))
+                or time.monotonic() >= deadline):
+            return row
         time.sleep(0.05)
 
 
@@ -175,16 +226,16 @@ def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:
     if record is None or record["concluded"] is not None:
         return
     launches = records.members(conn, run)
-    if any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
+    if not launches or any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
         return
-    records.conclude_run(conn, run, run_outcome(record, launches), None,
+    records.conclude_run(conn, run, run_outcome(root_key(conn, run), launches), None,
                          _safe_totals(conn, run))
 
 
-def run_outcome(record: sqlite3.Row, launches: list[sqlite3.Row]) -> str:
-    outcomes = {r["id"]: r["outcome"] for r in launches}
-    root = record["root"]
-    if root in outcomes and outcomes[root] in ("success", "gave_up", "budget_hit", "crashed"):
+def run_outcome(root: str | None, launches: list[sqlite3.Row]) -> str:
+    """The root session's outcome (of its latest launch), else the worst of the others."""
+    outcomes = {_key(r): r["outcome"] for r in launches}
+    if outcomes.get(root) in ("success", "gave_up", "budget_hit", "crashed"):
         return outcomes[root]
     values = set(outcomes.values())
     for worst in ("budget_hit", "crashed"):

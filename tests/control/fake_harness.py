@@ -9,6 +9,7 @@ line after FAKE_TURN_SECONDS (default 0.3); Ctrl-C during a turn interrupts the 
 
 Prompts it understands: `sleep N` (a long turn), `spend N` (a reply using N output tokens),
 `ask QUESTION` (runs `axi ask`), `tag OUTCOME` (runs `axi sessions tag --outcome`),
+`axi ARGS...` (runs any axi command, as a coordinator would; the reply holds its JSON),
 `exit` (exit 0), `crash` (exit 3). Anything else is echoed back as `ok: <prompt>`.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -81,6 +83,10 @@ def answer(prompt: str, transcript: Transcript) -> tuple[str, int]:
                               "--format", "json"],
                              capture_output=True, text=True)
         return f"tag {rest}: {got.stdout.strip()}", 12
+    if head == "axi":
+        got = subprocess.run([sys.executable, "-m", "axi", *shlex.split(rest), "--format",
+                              "json"], capture_output=True, text=True)
+        return f"axi: {got.stdout.strip()}", 12
     time.sleep(float(os.environ.get("FAKE_TURN_SECONDS", "0.3")))
     return f"ok: {prompt}", 12
 
