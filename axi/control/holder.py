@@ -55,7 +55,8 @@ class Holder:
         self.last_output = time.time()
         self.stop_reason: str | None = None
         self.kill_at: float | None = None
-        self.next_beat = self.next_fence = self.next_adopt = 0.0
+        self.next_beat = 0.0
+        self.finished = False
         self.pty = None
 
     # -- start ------------------------------------------------------------------------------
@@ -106,6 +107,9 @@ class Holder:
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         self.sel.register(wake_r, selectors.EVENT_READ, "wake")
+        import threading
+
+        threading.Thread(target=self._watch, name="watch", daemon=True).start()
         while True:
             for key, _ in self.sel.select(timeout=0.25):
                 if key.data == "pty":
@@ -219,33 +223,49 @@ class Holder:
         if now >= self.next_beat:
             self.next_beat = now + live.HEARTBEAT
             live.beat(self.launch_id, self.last_output, os.getpid(), self.token, self.pty.pid)
-        if self.row["session"] is None and now >= self.next_adopt:
-            self.next_adopt = now + ADOPT_EVERY
-            self._adopt(now)
-        if now >= self.next_fence and self.stop_reason is None:
-            self.next_fence = now + FENCE_EVERY
-            from axi.control import runs
 
-            tripped = runs.check_fences(self.conn, self.row["run"])
-            if tripped:
-                runs.trip(self.conn, self.row["run"], tripped, holder=self)
+    def _watch(self) -> None:
+        """Adoption and fence checks read the catalog, which may take a second or two; they
+        run here, beside the loop, so the terminal is never kept waiting."""
+        conn = records.connect()
+        next_adopt = next_fence = 0.0
+        while not self.finished:
+            now = time.time()
+            try:
+                if self.row["session"] is None and now >= next_adopt:
+                    next_adopt = now + ADOPT_EVERY
+                    self._adopt(conn, now)
+                if now >= next_fence and self.stop_reason is None:
+                    next_fence = now + FENCE_EVERY
+                    self._check_fences(conn)
+            except Exception as exc:  # a catalog hiccup must not end the watching
+                sys.stderr.write(f"axi holder: watch: {exc}\n")
+            time.sleep(0.25)
 
-    def _adopt(self, now: float) -> None:
+    def _check_fences(self, conn) -> None:
+        from axi.control import runs
+
+        why = runs.check_fences(conn, self.row["run"])
+        if why:  # the cascade it starts stops this session too, in its turn
+            runs.trip(conn, self.row["run"], why)
+
+    def _adopt(self, conn, now: float) -> None:
         from axi.control import adopt
 
         if now - self.row["created"] > ADOPT_FOR:
             return
-        found = adopt.find_session(self.conn, self.row)
+        found = adopt.find_session(conn, self.row)
         if found:
-            records.update(self.conn, self.launch_id, session=found)
-            self.row = records.get(self.conn, self.launch_id)
+            records.update(conn, self.launch_id, session=found)
+            self.row = records.get(conn, self.launch_id)
 
     # -- end --------------------------------------------------------------------------------
     def _finish(self) -> None:
+        self.finished = True
         self._drain()
         code, sig = self._reap()
         if self.row["session"] is None:
-            self._adopt(time.time())
+            self._adopt(self.conn, time.time())
         self._record_end(code, sig, self.stop_reason or "exit", _tail(self.ring))
         for fd, client in list(self.clients.items()):
             client.send(protocol.EXIT, protocol.exit_payload(code, sig))

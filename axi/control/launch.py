@@ -55,8 +55,7 @@ def inherited() -> dict:
             number = _env_number(var)
             limits[key] = number if key in ("max_cost", "timeout") else int(number)
     return {"parent": env.get("AXI_SESSION_ID") or None, "run": env.get("AXI_RUN") or None,
-            "depth": int(_env_number("AXI_DEPTH")), "fences": limits,
-            "accept": env.get("AXI_ACCEPT") or None}
+            "depth": int(_env_number("AXI_DEPTH")), "fences": limits}
 
 
 def _env_number(var: str) -> float:
@@ -99,7 +98,7 @@ def start(req: Request) -> dict:
     conn = records.connect()
     launch_id = records.new_id()
     argv, mints = build_argv(req, cfg, launch_id)
-    accept = req.accept or up["accept"]
+    accept = req.accept  # a worker is judged by its own check, not by its run's goal
     run = req.run or up["run"] or records.run_id()
     root = launch_id if not (req.run or up["run"] or up["parent"]) else None
     # One transaction: the run's limits (a script joining with `--run R` is bound by R's

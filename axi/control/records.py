@@ -121,8 +121,10 @@ def join_run(conn: sqlite3.Connection, run: str, root: str | None, task: str | N
         conn.execute("INSERT INTO runs (id, root, task, fences, started) VALUES (?, ?, ?, ?, ?)",
                      (run, root, task, json.dumps(merged), time.time()))
     else:
-        conn.execute("UPDATE runs SET fences = ?, concluded = NULL, outcome = NULL, "
-                     "reason = NULL, totals = NULL WHERE id = ?", (json.dumps(merged), run))
+        # A concluded run that opens again starts its clock again (its --timeout counts anew).
+        conn.execute("UPDATE runs SET fences = ?, started = CASE WHEN concluded IS NULL "
+                     "THEN started ELSE ? END, concluded = NULL, outcome = NULL, reason = NULL, "
+                     "totals = NULL WHERE id = ?", (json.dumps(merged), time.time(), run))
     return merged
 
 
