@@ -56,6 +56,7 @@ CALLS = {
     ("hook",): ["session-start"],
     ("hook", "session-start"): [],
     ("hook", "session-end"): [],
+    ("hook", "state"): [],
     ("sessions", "new"): ["claude", "hello", "--wait"],
     ("sessions", "attach"): ["{live}"],
     ("sessions", "type"): ["{live}", "hello again"],

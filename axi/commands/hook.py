@@ -1,4 +1,5 @@
-"""`axi hook`: what agent hosts run at session start and end (installed by `axi setup hooks`).
+"""`axi hook`: what agent hosts run at session start and end and as a session's state changes
+(installed by `axi setup hooks`).
 
 The lines hooks run take cli.py's fast path (no click); these commands give them help and
 usage errors like every other command, and run the same code for any other spelling."""
@@ -17,7 +18,7 @@ HOST_HELP = "Who runs it: claude and codex get their JSON envelope; opencode and
     "axi hook session-start --host claude < payload.json",
     "axi hook session-end --host codex < payload.json"))
 def hook() -> None:
-    """Session hooks for agent hosts: the dashboard at start, a record at end. Exit 0 always."""
+    """Session hooks for agent hosts: the dashboard at start; end and state recorded. Exit 0."""
 
 
 @hook.command("session-start", cls=AxiCommand, examples=(
@@ -37,3 +38,14 @@ def session_start(host: str) -> None:
 def session_end(host: str) -> None:
     """Record that a session ended, and why (host JSON on stdin)."""
     run_hook("session-end", host)
+
+
+@hook.command("state", cls=AxiCommand, examples=(
+    "echo '{\"session_id\": \"…\", \"hook_event_name\": \"Stop\"}' | "
+    "axi hook state --host claude",
+    "axi hook state < payload.json"))
+@click.option("--host", type=click.Choice(HOSTS), default="none", show_default=True,
+              help="Who runs it: claude, codex and opencode get nothing printed; none, TOON.")
+def state(host: str) -> None:
+    """Record the session's state (working, idle, needs you) from a host's hook event."""
+    run_hook("state", host)

@@ -13,17 +13,14 @@ from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import AxiError
 from axi.harnesses import NAMES, get
 from axi.index.catalog import (
-    IDLE_WINDOW,
-    WORKING_WINDOW,
     check_dir,
     open_index,
     resolve,
     scope_clause,
     short_ids,
-    status,
     subagent_totals,
 )
-from axi.index.events import ENDED, ending
+from axi.index.events import ending
 from axi.index.rows import (
     ALL_FIELDS,
     LIST_FIELDS,
@@ -73,7 +70,7 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     here = check_dir(directory) if directory else cwd()
     scoped, scope_args = ("1", []) if all_dirs else scope_clause(dir_candidates(here))
     conn, fresh = open_index(scope=None if all_dirs else (scoped, scope_args))
-    filters, args = _filters(harness, status_, subagents)
+    filters, args = _filters(conn, harness, status_, subagents)
     base = " AND ".join(filters) or "1"
     total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
                          args + scope_args).fetchone()[0]
@@ -98,24 +95,28 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     return data
 
 
-def _filters(harness: str | None, status_: str | None, subagents: bool
-             ) -> tuple[list[str], list]:
+def _filters(conn: sqlite3.Connection, harness: str | None, status_: str | None,
+             subagents: bool) -> tuple[list[str], list]:
     filters: list[str] = [] if subagents else ["is_subagent = 0"]
     args: list = []
     if harness:
         filters.append("harness = ?")
         args.append(harness)
     if status_:
-        return _status_filter(filters, args, status_)
+        return _status_filter(conn, filters, args, status_)
     return filters, args
 
 
-def _status_filter(filters: list[str], args: list, status_: str) -> tuple[list[str], list]:
-    """Transcript-derived status in SQL; sessions axi launched answer for themselves."""
+def _status_filter(conn: sqlite3.Connection, filters: list[str], args: list, status_: str
+                   ) -> tuple[list[str], list]:
+    """The catalog's status (`axi/index/status.py`) in SQL; sessions axi launched answer for
+    themselves."""
     from axi.control.overlay import sessions_with
+    from axi.index.status import matching
 
-    hits, launched = sessions_with(status_.replace("-", " "))
-    derived, derived_args = _derived_status(status_)
+    word = status_.replace("-", " ")
+    hits, launched = sessions_with(word)
+    derived, derived_args = matching(conn, word, clock())
     if launched:
         marks = ",".join("?" * len(launched))
         hit_marks = ",".join("?" * len(hits)) or "NULL"
@@ -125,19 +126,6 @@ def _status_filter(filters: list[str], args: list, status_: str) -> tuple[list[s
         filters.append(derived)
         args += derived_args
     return filters, args
-
-
-def _derived_status(status_: str) -> tuple[str, list]:
-    now = clock()
-    working = "(turn_open = 1 AND last >= ?)"
-    if status_ == "working":
-        return f"({working} AND NOT {ENDED})", [now - WORKING_WINDOW]
-    if status_ == "idle":
-        return (f"(last >= ? AND NOT {working} AND NOT {ENDED})",
-                [now - IDLE_WINDOW, now - WORKING_WINDOW])
-    if status_ == "ended":
-        return f"(last IS NULL OR last < ? OR {ENDED})", [now - IDLE_WINDOW]
-    return "0", []  # needs you, review, done, crashed: only launched sessions have them
 
 
 def _kind(harness: str | None, status_: str | None) -> str:
@@ -194,8 +182,10 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     tokens = {k: (row[k] or 0) + extra for k, extra in zip(
         ("input", "output", "cache_read", "cache_write"), kid_tokens, strict=True)}
     from axi.control.overlay import statuses
+    from axi.index.status import of_rows
 
-    state, name = statuses([row]).get(row["id"]) or (status(row, None, bool(end)), None)
+    control = statuses([row]).get(row["id"])
+    state, name = control or (of_rows(conn, [row], clock())[row["key"]], None)
     data = {
         "id": row["id"], "harness": row["harness"], "status": state,
         "ended": f"{views.iso(end[0])} ({end[1] or 'reason not given'})" if end else None,

@@ -1,4 +1,5 @@
-"""`axi setup`: install, inspect and remove the session hooks that print the dashboard."""
+"""`axi setup`: install, inspect and remove the session hooks: the dashboard at session start,
+and each session's end and state (working, idle, needs you) reported to the catalog."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _hosts_option(fn):
               help="Do not trust axi's Codex hooks; review them in codex `/hooks` instead.")
 @_hosts_option
 def hooks(scope: str, no_trust: bool, hosts: tuple[str, ...]) -> dict:
-    """Install (or repair) SessionStart and SessionEnd hooks that print this dashboard."""
+    """Install (or repair) hooks that print this dashboard at start and report state and end."""
     exe = executable()
     project = cwd()
     changes: list[Change] = []
@@ -76,7 +77,8 @@ def _trust_line(scope: str, no_trust: bool, changes: list[Change]) -> str:
     wrote = any("trusted" in c.action for c in changes if c.host == "codex")
     where = tilde(codex.config_path())
     if wrote:
-        return f"written to {where} for exactly axi's 2 hooks (--no-trust leaves it to `/hooks`)"
+        return (f"written to {where} for exactly axi's {len(codex.TIMEOUTS)} hooks "
+                "(--no-trust leaves it to `/hooks`)")
     return f"already in {where} for axi's hooks"
 
 

@@ -9,10 +9,6 @@ import time
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
-from axi.views import clock
-
-WORKING_WINDOW = 10 * 60  # an open turn with activity this recent is being worked on
-IDLE_WINDOW = 60 * 60  # a session touched this recently may still be open in a terminal
 
 
 class Freshness:
@@ -106,17 +102,6 @@ def resolve(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:
 
 def _glob_escape(text: str) -> str:
     return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
-
-
-def status(row: sqlite3.Row | dict, now: float | None = None, ended: bool = False) -> str:
-    """working / idle / ended; `ended` when the host reported the session's end."""
-    last = row["last"]
-    if ended or last is None:
-        return "ended"
-    idle_for = (now or clock()) - last
-    if row["turn_open"] and idle_for < WORKING_WINDOW:
-        return "working"
-    return "idle" if idle_for < IDLE_WINDOW else "ended"
 
 
 def scope_clause(dirs: list[str]) -> tuple[str, list[str]]:

@@ -1,9 +1,9 @@
-"""Session starts and ends reported by the agent hosts' hooks.
+"""Session starts, ends and states reported by the agent hosts' hooks.
 
-`axi hook session-start|session-end` appends one JSON line per event to `sessions.jsonl` in
-the state dir (O_APPEND, one write under PIPE_BUF, so concurrent hooks never interleave).
-The file is the record; the index copies it into its `lifecycle` table from the last byte
-offset it read, so `axi sessions` shows a session that ended as `ended`, and `view` says why.
+`axi hook session-start|session-end|state` appends one JSON line per event to `sessions.jsonl`
+(`journal.py`). The file is the record; the index copies it into its `lifecycle` table from the
+last byte offset it read: when the session started and ended (and why), and its latest state
+word with its time. `axi/index/status.py` decides what the catalog shows from them.
 """
 
 from __future__ import annotations
@@ -14,40 +14,9 @@ import os
 import sqlite3
 
 from axi.harnesses.base import iter_lines
-from axi.paths import state_dir
+from axi.index.journal import path
 
-FILE = "sessions.jsonl"
-HARNESS = {"claude": "claude", "codex": "codex", "opencode": "opencode", "pi": "pi"}
-MAX_LINE = 4000
-SLACK = 30.0  # an end this close before the transcript's last write still counts
-
-
-def path() -> str:
-    return os.path.join(state_dir(), FILE)
-
-
-def record(event: str, host: str | None, session_id: str, cwd: str | None, ts: float,
-           why: str | None = None) -> bool:
-    """Append one event; False when it could not be written (never raises)."""
-    harness = HARNESS.get(host or "")
-    if not harness or not session_id:
-        return False
-    entry = {"ts": round(ts, 3), "event": event, "harness": harness, "id": session_id[:200],
-             "cwd": (cwd or "")[:1000], "why": (why or "")[:200]}
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
-    if len(line) > MAX_LINE:
-        return False
-    try:
-        fd = os.open(path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    except OSError:
-        return False
-    try:
-        os.write(fd, line)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+KINDS = ("start", "end", "state")
 
 
 def sync(conn: sqlite3.Connection) -> None:
@@ -80,7 +49,7 @@ def sync(conn: sqlite3.Connection) -> None:
 def _parse(line: bytes) -> dict | None:
     with contextlib.suppress(ValueError, UnicodeDecodeError):
         row = json.loads(line)
-        if isinstance(row, dict) and row.get("event") in ("start", "end") and row.get("id"):
+        if isinstance(row, dict) and row.get("event") in KINDS and row.get("id"):
             return row
     return None
 
@@ -89,31 +58,44 @@ def _apply(conn: sqlite3.Connection, row: dict) -> None:
     key = (row.get("harness"), row["id"])
     conn.execute("INSERT OR IGNORE INTO lifecycle (harness, id) VALUES (?, ?)", key)
     ts = row.get("ts") if isinstance(row.get("ts"), (int, float)) else None
+    why = row.get("why") or None
     if row["event"] == "start":
         conn.execute("UPDATE lifecycle SET started = ?, source = ?, ended = NULL, reason = NULL "
-                     "WHERE harness = ? AND id = ?",
-                     (ts, row.get("why") or None, *key))
-    else:
+                     "WHERE harness = ? AND id = ?", (ts, why, *key))
+        if why != "startup":
+            # A resumed (cleared, compacted) session is a new run of an old id: what the last
+            # run reported is void. A startup has no last run; OpenCode's plugin reports its
+            # first model request as one, after that turn's `busy`, which must stay.
+            conn.execute("UPDATE lifecycle SET state = NULL, state_at = NULL "
+                         "WHERE harness = ? AND id = ?", key)
+    elif row["event"] == "end":
         conn.execute("UPDATE lifecycle SET ended = ?, reason = ? WHERE harness = ? AND id = ?",
-                     (ts, row.get("why") or None, *key))
+                     (ts, why, *key))
+    elif ts is not None:  # a state; concurrent hooks may append out of order
+        conn.execute("UPDATE lifecycle SET state = ?, state_at = ? WHERE harness = ? AND id = ? "
+                     "AND (state_at IS NULL OR state_at <= ?)", (why, ts, *key, ts))
 
 
-# SQL true for a session row (`sessions` table) whose host reported its end after its last write.
-ENDED = ("EXISTS (SELECT 1 FROM lifecycle l WHERE l.harness = sessions.harness "
-         "AND l.id = sessions.id AND l.ended IS NOT NULL AND l.ended >= coalesce(l.started, 0) "
-         f"AND l.ended >= coalesce(sessions.last, 0) - {SLACK})")
+def lifecycles(conn: sqlite3.Connection, rows: list) -> dict[tuple[str, str], sqlite3.Row]:
+    """What the hooks reported for each of the session `rows`, by (harness, id)."""
+    ids = list({r["id"] for r in rows})
+    found: dict[tuple[str, str], sqlite3.Row] = {}
+    for at in range(0, len(ids), 500):
+        chunk = ids[at:at + 500]
+        for life in conn.execute("SELECT * FROM lifecycle WHERE id IN "
+                                 f"({','.join('?' * len(chunk))})", chunk):
+            found[(life["harness"], life["id"])] = life
+    return found
 
 
 def ending(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[float, str | None] | None:
     """(when, why) the host reported this session ended, if that is its latest news."""
+    from axi.index.status import host_ended
+
     try:
-        found = conn.execute("SELECT started, ended, reason FROM lifecycle "
-                             "WHERE harness = ? AND id = ?", (row["harness"], row["id"])
-                             ).fetchone()
+        life = lifecycles(conn, [row]).get((row["harness"], row["id"]))
     except sqlite3.Error:
         return None
-    if not found or found["ended"] is None:
+    if life is None or not host_ended(row["last"], life["started"], life["ended"]):
         return None
-    if found["ended"] < (found["started"] or 0) or found["ended"] < (row["last"] or 0) - SLACK:
-        return None
-    return found["ended"], found["reason"]
+    return life["ended"], life["reason"]

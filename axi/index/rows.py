@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from axi import views
-from axi.index.catalog import status, subagent_totals
+from axi.index.catalog import subagent_totals
 from axi.paths import tilde
 from axi.views import clock
 
@@ -103,19 +103,25 @@ def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str]
             ids: dict[str, str], now: float | None = None) -> list[dict]:
     """Rows as shown; a session axi launched takes its status from the control plane."""
     now = now or clock()
-    control = {}
+    control, words = {}, {}
     if "status" in fields or "title" in fields:
         from axi.control.overlay import statuses
 
         control = statuses(rows)
-    return [_one(conn, row, fields, ids, now, control.get(row["id"])) for row in rows]
+    if "status" in fields:
+        from axi.index.status import of_rows
+
+        words = of_rows(conn, rows, now)
+    return [_one(conn, row, fields, ids, now, control.get(row["id"]), words.get(row["key"]))
+            for row in rows]
 
 
-def _one(conn, row, fields, ids, now, control: tuple[str, str | None] | None) -> dict:
+def _one(conn, row, fields, ids, now, control: tuple[str, str | None] | None,
+         word: str | None) -> dict:
     out: dict = {}
     for f in fields:
-        if control and f == "status":
-            out[f] = control[0]
+        if f == "status":
+            out[f] = control[0] if control else word
         elif control and control[1] and f == "title":
             out[f] = views.one_line(control[1], 60)
         else:
@@ -128,10 +134,6 @@ def _field(conn, row, name, ids, now):
         return ids.get(row["id"], row["id"])
     if name == "full_id":
         return row["id"]
-    if name == "status":
-        from axi.index.events import ending
-
-        return status(row, now, ending(conn, row) is not None)
     if name == "age":
         return views.age(row["last"], now)
     if name == "title":

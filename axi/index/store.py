@@ -18,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS texts (
 CREATE INDEX IF NOT EXISTS texts_session ON texts(session_key);
 CREATE TABLE IF NOT EXISTS lifecycle (
     harness TEXT NOT NULL, id TEXT NOT NULL, started REAL, source TEXT, ended REAL, reason TEXT,
-    PRIMARY KEY (harness, id)
+    state TEXT, state_at REAL, PRIMARY KEY (harness, id)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(
     text, content = 'texts', content_rowid = 'rowid', tokenize = 'unicode61'

@@ -1,4 +1,5 @@
-"""Claude Code: SessionStart and SessionEnd entries in settings.json (user or project)."""
+"""Claude Code: entries in settings.json (user or project): SessionStart (the dashboard),
+SessionEnd, and the state events UserPromptSubmit, Stop and Notification (`states.py`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import os
 
 from axi.integrations import hookjson
 from axi.integrations.base import START_TIMEOUT, Change, State, claude_dir
-from axi.integrations.command import EVENTS, hook_argv, program, runnable, shell_line
+from axi.integrations.command import hook_argv, program, runnable, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, write_atomic
 
 HOST = "claude"
 LABEL = "Claude Code"
-TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 5}
+STATE_TIMEOUT = 5  # seconds; the state hook takes tens of milliseconds
+# The events axi installs a handler for here, and each handler's timeout.
+TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 5, "UserPromptSubmit": STATE_TIMEOUT,
+            "Stop": STATE_TIMEOUT, "Notification": STATE_TIMEOUT}
 
 
 def settings_path(scope: str, project: str) -> str:
@@ -21,8 +25,8 @@ def settings_path(scope: str, project: str) -> str:
 
 
 def wanted(exe: list[str] | None = None) -> dict[str, dict]:
-    return {event: hookjson.handler(shell_line(hook_argv(event, HOST, exe)), TIMEOUTS[event])
-            for event in EVENTS}
+    return {event: hookjson.handler(shell_line(hook_argv(event, HOST, exe)), timeout)
+            for event, timeout in TIMEOUTS.items()}
 
 
 def install(scope: str, project: str, exe: list[str] | None = None, trust: bool = True
@@ -32,7 +36,7 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
     try:
         doc, text = read_json(path)
         doc = {} if doc is None else doc
-        edit = hookjson.install(doc, wanted(exe), path, {e: "" for e in EVENTS})
+        edit = hookjson.install(doc, wanted(exe), path, {e: "" for e in TIMEOUTS})
         if edit.changed:
             write_atomic(path, dump_json(doc, text))
             change.changed = True
@@ -89,5 +93,5 @@ def json_state(host: str, scope: str, path: str, want: dict[str, dict]) -> State
         return State(host, scope, path, "stale", detail + "; `axi setup hooks` repairs it")
     if len(have) < len(want):
         missing = ", ".join(e for e in want if e not in have)
-        return State(host, scope, path, "partial", f"no {missing}")
+        return State(host, scope, path, "partial", f"no {missing}; `axi setup hooks` adds them")
     return State(host, scope, path, "installed", ", ".join(have))

@@ -25,10 +25,14 @@ from axi.integrations.files import Unreadable, dump_json, read_json, read_toml, 
 from axi.paths import tilde
 
 HOST = "codex"
-TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 3}  # Codex clamps SessionEnd to 3 s
-MATCHERS = {"SessionStart": "", "SessionEnd": None}
+STATE_TIMEOUT = 5  # seconds; the state hook takes tens of milliseconds
+# The events axi installs a handler for here, and each handler's timeout.
+TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 3,  # Codex clamps SessionEnd to 3 s
+            "UserPromptSubmit": STATE_TIMEOUT, "Stop": STATE_TIMEOUT,
+            "PermissionRequest": STATE_TIMEOUT}
+MATCHERS = {"SessionStart": ""}  # the others match every case without one
 REVIEW_STEP = ("Codex runs a hook only after review: start `codex` in {where}, open `/hooks` "
-               "and trust axi's SessionStart and SessionEnd hooks (t)")
+               f"and trust axi's {len(TIMEOUTS)} hooks ({', '.join(TIMEOUTS)}) with t")
 
 
 def hooks_path(scope: str, project: str) -> str:
@@ -42,8 +46,8 @@ def config_path() -> str:
 
 
 def wanted(exe: list[str] | None = None) -> dict[str, dict]:
-    return {event: hookjson.handler(shell_line(hook_argv(event, HOST, exe)), TIMEOUTS[event])
-            for event in EVENTS}
+    return {event: hookjson.handler(shell_line(hook_argv(event, HOST, exe)), timeout)
+            for event, timeout in TIMEOUTS.items()}
 
 
 def snake(event: str) -> str:
@@ -169,7 +173,7 @@ def _trust_own(config, doc: dict, path: str) -> int:
     import tomlkit
 
     changed = 0
-    for event in EVENTS:
+    for event in TIMEOUTS:
         groups = doc["hooks"][event]
         for gi, hi, h in hookjson.managed(doc, event, path):
             key, value = trust_key(path, event, gi, hi), trusted_hash(event, groups[gi], h)
@@ -250,8 +254,9 @@ def will_run(path: str) -> str:
         return "codex will not run it: [features] hooks = false in config.toml"
     untrusted = _untrusted(config, doc or {}, path)
     if untrusted:
-        return (f"codex will not run it: {', '.join(untrusted)} not trusted yet "
-                "(review them in codex `/hooks`)")
+        which = ("axi's hooks are" if len(untrusted) == len(TIMEOUTS)
+                 else f"{', '.join(untrusted)} {'is' if len(untrusted) == 1 else 'are'}")
+        return f"codex will not run it: {which} not trusted yet (review them in codex `/hooks`)"
     return "codex will run it"
 
 
@@ -259,7 +264,7 @@ def _untrusted(config, doc: dict, path: str) -> list[str]:
     """axi's events in `doc` whose handler has no matching trust entry."""
     state = _state_table(config, create=False) or {}
     out = []
-    for event in EVENTS:
+    for event in TIMEOUTS:
         for gi, hi, h in hookjson.managed(doc, event, path):
             entry = state.get(trust_key(path, event, gi, hi))
             value = trusted_hash(event, doc["hooks"][event][gi], h)

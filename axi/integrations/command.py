@@ -22,7 +22,12 @@ import sys
 import tempfile
 
 NAME = "axi"
-EVENTS = {"SessionStart": "session-start", "SessionEnd": "session-end"}
+STATE = "state"
+# Every host event axi may hold a handler for, and the `axi hook` verb that handler runs.
+EVENTS = {"SessionStart": "session-start", "SessionEnd": "session-end",
+          "UserPromptSubmit": STATE, "Stop": STATE, "Notification": STATE,
+          "PermissionRequest": STATE}
+VERBS = frozenset(EVENTS.values())
 SHIM_PARTS = ("/shims", "/.pyenv/versions/", "/.asdf/installs/", "/mise/installs/",
               "/.nvm/versions/", "/.rbenv/versions/", "/.volta/", "/.local/share/fnm/")
 TOOL_VENVS = ("/pipx/venvs/", "/uv/tools/")
@@ -42,12 +47,17 @@ def executable() -> list[str]:
 
 def display(exe: list[str]) -> str:
     """The hook line as `axi setup` shows it, with a `<host>` placeholder."""
-    return f"{shell_line(choose(exe))} hook session-start|session-end --host <host>"
+    return f"{shell_line(choose(exe))} hook session-start|session-end|state --host <host>"
 
 
 def hook_argv(event: str, host: str, exe: list[str] | None = None) -> list[str]:
-    """The full argv of one hook: `<axi> hook session-start --host claude`."""
-    return [*choose(exe or executable()), "hook", EVENTS[event], "--host", host]
+    """The full argv of one hook: `<axi> hook session-start --host claude`, `<axi> hook state
+    --host codex` (every state event runs the same line: the payload names the event)."""
+    return verb_argv(EVENTS[event], host, exe)
+
+
+def verb_argv(verb: str, host: str, exe: list[str] | None = None) -> list[str]:
+    return [*choose(exe or executable()), "hook", verb, "--host", host]
 
 
 def shell_line(argv: list[str]) -> str:
@@ -112,7 +122,7 @@ def parse_managed(command: object) -> tuple[str, str | None] | None:
     except ValueError:
         return None
     for i in range(len(words) - 1):
-        if words[i] == "hook" and words[i + 1] in EVENTS.values() and i >= 1:
+        if words[i] == "hook" and words[i + 1] in VERBS and i >= 1:
             prog = words[i - 1]
             if os.path.basename(prog) == NAME or words[max(0, i - 2):i] == ["-m", NAME]:
                 rest = words[i + 2:]

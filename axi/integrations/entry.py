@@ -1,12 +1,16 @@
-"""`axi hook session-start|session-end --host H`: what agent hosts run at session start and end.
+"""`axi hook session-start|session-end|state --host H`: what agent hosts run at session start,
+at session end, and as a session's state changes.
 
 The host passes JSON on stdin (`session_id`, `cwd`, `source` or `reason`, `hook_event_name`).
 Start: record it, then print the dashboard for `cwd`, leaving the starting session out, in the
 shape the host hands to the model (Claude Code and Codex: `hookSpecificOutput.
 additionalContext`; OpenCode's plugin and a person: plain TOON). End: record how it ended.
-It exits 0 whatever happens: a failure becomes a one-line note, never a traceback, so a
-broken store never breaks a session. Stdin is read only here, never by bare `axi`, and only
-when it is not a terminal, for at most STDIN_WAIT seconds.
+State: record the word the event means (`states.py`) and print nothing for a host: Claude Code
+and Codex add UserPromptSubmit's stdout to the model's context, and a PermissionRequest's
+output would be an approval decision. It runs on every prompt, so it imports only what the
+record needs. Every hook exits 0 whatever happens: a failure becomes a one-line note, never a
+traceback, so a broken store never breaks a session. Stdin is read only here, never by bare
+`axi`, and only when it is not a terminal, for at most STDIN_WAIT seconds.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ import os
 import sys
 
 HOSTS = ("claude", "codex", "opencode", "none")
-EVENTS = ("session-start", "session-end")
+EVENTS = ("session-start", "session-end", "state")
 ENVELOPE = ("claude", "codex")
 STDIN_WAIT = 0.5
 STDIN_MAX = 1 << 20
 BUDGET = 1.0  # seconds of indexing at most; a cold index answers with what it has
+AT_SKEW = 60.0  # a payload's own event time is believed only this close to now
 
 
 def run_hook(event: str, host: str = "none", fmt: str = "toon") -> int:
+    if event == "state":
+        return run_state(host, fmt)
     from axi.output import emit
 
     try:
@@ -40,6 +47,24 @@ def run_hook(event: str, host: str = "none", fmt: str = "toon") -> int:
         text_or_data = {"axi": f"dashboard unavailable: {_one_line(exc)}"}
     with contextlib.suppress(Exception):
         _print(text_or_data, host, fmt)
+    return 0
+
+
+def run_state(host: str, fmt: str) -> int:
+    word = None
+    with contextlib.suppress(Exception):
+        from axi.integrations.states import word as state_word
+
+        payload = read_payload()
+        word = state_word(host, payload)
+        if word:
+            _record("state", host, payload, word)
+    if host == "none":  # a person trying it: say what the payload meant
+        with contextlib.suppress(Exception):
+            from axi.output import emit
+
+            emit({"state": word or "none (no state event in the payload)",
+                  "recorded": "only with --host claude|codex|opencode"}, fmt)
     return 0
 
 
@@ -105,12 +130,21 @@ def _record(kind: str, host: str, payload: dict, why: object) -> None:
     if not sid:
         return
     with contextlib.suppress(Exception):
-        from axi.index.events import record
+        from axi.index.journal import record
         from axi.views import clock
 
         cwd = payload.get("cwd")
-        record(kind, host, sid, cwd if isinstance(cwd, str) else None, clock(),
+        record(kind, host, sid, cwd if isinstance(cwd, str) else None, _when(payload, clock()),
                why if isinstance(why, str) else None)
+
+
+def _when(payload: dict, now: float) -> float:
+    """The event's time: OpenCode's plugin starts state hooks without waiting for the last one,
+    so it sends when each event happened (`at`, epoch s); the hooks may finish out of order."""
+    at = payload.get("at")
+    if isinstance(at, (int, float)) and not isinstance(at, bool) and abs(at - now) < AT_SKEW:
+        return float(at)
+    return now
 
 
 def _one_line(exc: BaseException) -> str:

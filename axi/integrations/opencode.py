@@ -1,4 +1,5 @@
-"""OpenCode: a managed plugin file (user or project plugins folder) made from a template."""
+"""OpenCode: a managed plugin file (user or project plugins folder) made from a template: the
+dashboard at session start, and the session's state from OpenCode's bus events."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import re
 
 from axi.integrations.base import START_TIMEOUT, Change, State, opencode_config_dir
-from axi.integrations.command import hook_argv, runnable, shell_line
+from axi.integrations.command import STATE, hook_argv, runnable, shell_line, verb_argv
 from axi.integrations.files import Unreadable, read_text, remove, write_atomic
 from axi.integrations.templates import template
 
@@ -23,9 +24,9 @@ def plugin_path(scope: str, project: str) -> str:
 
 
 def render(exe: list[str] | None = None) -> str:
-    argv = hook_argv("SessionStart", HOST, exe)
     return (template("opencode-plugin.js")
-            .replace("__AXI_ARGV__", json.dumps(argv))
+            .replace("__AXI_ARGV__", json.dumps(hook_argv("SessionStart", HOST, exe)))
+            .replace("__AXI_STATE_ARGV__", json.dumps(verb_argv(STATE, HOST, exe)))
             .replace("__AXI_TIMEOUT_MS__", str(START_TIMEOUT * 1000)))
 
 
@@ -81,9 +82,12 @@ def status(scope: str, project: str, exe: list[str] | None = None) -> list[State
     if text is None:
         return [State(HOST, scope, path, "absent")]
     if text == render(exe):
-        return [State(HOST, scope, path, "installed", "SessionStart")]
+        return [State(HOST, scope, path, "installed", "session start, state events")]
     match = re.search(r"^const AXI_ARGV = (\[.*\]);$", text, re.M)
     old = json.loads(match.group(1)) if match else []
+    if old == hook_argv("SessionStart", HOST, exe):
+        return [State(HOST, scope, path, "stale",
+                      "an older plugin of this axi; `axi setup hooks` updates it")]
     prog = shell_line(old[: old.index("hook")]) if "hook" in old else "an older axi"
     gone = " (missing)" if old and not runnable(shell_line(old)) else ""
     return [State(HOST, scope, path, "stale",

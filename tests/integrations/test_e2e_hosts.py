@@ -5,6 +5,9 @@ Claude Code, Codex and opencode are installed from npm into a cache (`AXI_E2E_NP
 writes into a temporary HOME; then each CLI runs two headless sessions in one folder
 (`claude -p`, `codex exec` with no trust-bypass flag, `opencode run`). The dashboard must be in
 the first session's model request, and the second session's dashboard must list the first.
+Each turn must report its state through the host's own events (UserPromptSubmit and Stop,
+OpenCode's session.status): working, then idle, and without the end event the catalog must
+show the session idle (the Stop report is newer than the transcript's last write).
 The `skills` CLI must install exactly `skills/axi/SKILL.md` from this checkout.
 """
 
@@ -124,9 +127,28 @@ def dashboards(log: Path) -> list[str]:
     return found
 
 
+def journal(state: Path) -> list[dict]:
+    return [json.loads(x) for x in (state / "sessions.jsonl").read_text().splitlines()]
+
+
 def session_ids(state: Path, harness: str, event: str = "start") -> list[str]:
-    rows = [json.loads(x) for x in (state / "sessions.jsonl").read_text().splitlines()]
-    return [r["id"] for r in rows if r["harness"] == harness and r["event"] == event]
+    return [r["id"] for r in journal(state) if r["harness"] == harness and r["event"] == event]
+
+
+def states(state: Path, sid: str) -> list[str]:
+    return [r["why"] for r in journal(state) if r["id"] == sid and r["event"] == "state"]
+
+
+def status_without_the_end(world: dict, sid: str, tmp: Path) -> str:
+    """What the catalog shows from the start and state reports alone (a fresh index)."""
+    tmp.mkdir()
+    kept = [line for line in (world["state"] / "sessions.jsonl").read_text().splitlines()
+            if json.loads(line)["event"] != "end"]
+    (tmp / "sessions.jsonl").write_text("\n".join(kept) + "\n")
+    view = subprocess.run([sys.executable, "-m", "axi", "sessions", "view", sid, "--format",
+                           "json"], env={**world["env"], "AXI_HOME": str(tmp)},
+                          cwd=world["project"], capture_output=True, text=True, timeout=60)
+    return json.loads(view.stdout)["status"]
 
 
 ARGV = {
@@ -137,7 +159,8 @@ ARGV = {
 
 
 @pytest.mark.parametrize("harness", list(ARGV))
-def test_dashboard_reaches_the_model_and_lists_the_previous_session(world, llm, harness):
+def test_dashboard_reaches_the_model_and_lists_the_previous_session(world, llm, harness,
+                                                                    tmp_path):
     _, log = llm
     texts = []
     for n in (1, 2):
@@ -153,6 +176,9 @@ def test_dashboard_reaches_the_model_and_lists_the_previous_session(world, llm, 
     short = first[:12] if first.startswith("ses_") else first[:8]
     assert short not in texts[0]
     assert short in texts[1], texts[1]
+    words = states(world["state"], first)
+    assert words[:1] == ["working"] and words[-1:] == ["idle"], words
+    assert status_without_the_end(world, first, tmp_path / "state") == "idle"
     if harness != "opencode":  # opencode has no session-end event
         assert first in session_ids(world["state"], harness, "end")
         view = subprocess.run([sys.executable, "-m", "axi", "sessions", "view", first],

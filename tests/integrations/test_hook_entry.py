@@ -147,5 +147,7 @@ def test_fast_path_takes_only_the_lines_hooks_run():
     assert fast_args(["session-start", "--host", "claude"]) == ("session-start", "claude")
     assert fast_args(["session-end", "--host=codex"]) == ("session-end", "codex")
     assert fast_args(["session-start"]) == ("session-start", "none")
-    for other in (["session-start", "--help"], ["session-start", "--host", "x"], ["bogus"], []):
+    assert fast_args(["state", "--host", "opencode"]) == ("state", "opencode")
+    for other in (["session-start", "--help"], ["session-start", "--host", "x"], ["bogus"], [],
+                  ["state", "--host"]):
         assert fast_args(other) is None

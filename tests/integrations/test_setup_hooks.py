@@ -46,16 +46,24 @@ def test_fresh_install_writes_every_host(axi, home, exe):
     claude = json.loads(p["claude"].read_text())
     assert commands(claude, "SessionStart") == [f"{NEW} hook session-start --host claude"]
     assert commands(claude, "SessionEnd") == [f"{NEW} hook session-end --host claude"]
+    for event in ("UserPromptSubmit", "Stop", "Notification"):
+        assert commands(claude, event) == [f"{NEW} hook state --host claude"]
+    assert "PermissionRequest" not in claude["hooks"]
     hooks = json.loads(p["codex"].read_text())
+    for event in ("UserPromptSubmit", "Stop", "PermissionRequest"):
+        assert commands(hooks, event) == [f"{NEW} hook state --host codex"]
+        assert "matcher" not in hooks["hooks"][event][0]
+    assert "Notification" not in hooks["hooks"]
     config = tomlkit.parse(p["config"].read_text())
     assert config["features"]["hooks"] is True
-    key = f"{p['codex']}:session_start:0:0"
-    group = hooks["hooks"]["SessionStart"][0]
-    assert config["hooks"]["state"][key]["trusted_hash"] == codex.trusted_hash(
-        "SessionStart", group, group["hooks"][0])
-    assert f"{p['codex']}:session_end:0:0" in config["hooks"]["state"]
+    for event, groups in hooks["hooks"].items():
+        key = f"{p['codex']}:{codex.snake(event)}:0:0"
+        assert config["hooks"]["state"][key]["trusted_hash"] == codex.trusted_hash(
+            event, groups[0], groups[0]["hooks"][0])
+    assert len(config["hooks"]["state"]) == 5
     plugin = p["plugin"].read_text()
     assert plugin.startswith(HEADER) and f'const AXI_ARGV = ["{NEW}", "hook"' in plugin
+    assert f'const AXI_STATE_ARGV = ["{NEW}", "hook", "state", "--host", "opencode"]' in plugin
     assert "written to" in result.data["codex_trust"]
     status = axi("setup", "status").data
     assert {r["state"] for r in status["hooks"]} == {"installed"}
@@ -119,7 +127,8 @@ def test_unrelated_keys_and_hooks_survive_install_and_uninstall(axi, home, exe):
     p["claude"].write_text(json.dumps(original, indent=4) + "\n")
     axi("setup", "hooks")
     doc = json.loads(p["claude"].read_text())
-    assert doc["model"] == "opus" and doc["hooks"]["Stop"] == original["hooks"]["Stop"]
+    assert doc["model"] == "opus" and doc["hooks"]["Stop"][0] == original["hooks"]["Stop"][0]
+    assert commands(doc, "Stop") == ["my-stop", f"{NEW} hook state --host claude"]
     assert doc["hooks"]["SessionStart"][0] == original["hooks"]["SessionStart"][0]
     assert p["claude"].read_text().startswith('{\n    "model"')  # the file's own indentation
     result = axi("setup", "uninstall")
@@ -246,3 +255,53 @@ def test_setup_without_a_verb_is_status(axi, home, exe):
     result = axi("setup")
     assert result.data["summary"] == "0 installed, 0 need attention"
     assert "`axi setup hooks`" in result.data["help"][0]
+
+
+def test_an_install_from_before_state_hooks_needs_a_rerun(axi, home, exe):
+    """Start and end entries only (as axi wrote them before): partial, and the fix is named."""
+    p = paths(home)
+    axi("setup", "hooks")
+    for name, gone in (("claude", ("UserPromptSubmit", "Stop", "Notification")),
+                       ("codex", ("UserPromptSubmit", "Stop", "PermissionRequest"))):
+        doc = json.loads(p[name].read_text())
+        for event in gone:
+            del doc["hooks"][event]
+        p[name].write_text(json.dumps(doc))
+    config = tomlkit.parse(p["config"].read_text())
+    for event in ("user_prompt_submit", "stop", "permission_request"):
+        del config["hooks"]["state"][f"{p['codex']}:{event}:0:0"]
+    p["config"].write_text(tomlkit.dumps(config))
+    older = p["plugin"].read_text().replace("AXI_STATE_ARGV", "AXI_UNUSED")
+    p["plugin"].write_text(older)
+
+    status = axi("setup", "status").data
+    rows = {r["host"]: r for r in status["hooks"]}
+    assert rows["claude"]["state"] == rows["codex"]["state"] == "partial"
+    assert rows["claude"]["detail"] == (
+        "no UserPromptSubmit, Stop, Notification; `axi setup hooks` adds them")
+    assert rows["codex"]["detail"].startswith(
+        "no UserPromptSubmit, Stop, PermissionRequest; `axi setup hooks` adds them")
+    assert rows["opencode"]["state"] == "stale" and "older plugin" in rows["opencode"]["detail"]
+    assert status["summary"] == "0 installed, 3 need attention"
+    assert status["help"][0].startswith("`axi setup hooks`")
+
+    again = axi("setup", "hooks").data
+    actions = {f["file"]: f["action"] for f in again["files"]}
+    assert actions["~/.claude/settings.json"] == (
+        "added UserPromptSubmit, added Stop, added Notification")
+    assert actions["~/.codex/config.toml"] == "trusted axi's 3 hooks"
+    assert actions["~/.config/opencode/plugins/axi.js"] == "updated plugin"
+    assert {r["state"] for r in axi("setup", "status").data["hooks"]} == {"installed"}
+
+
+def test_only_the_state_entry_in_a_shared_group_is_removed(axi, home, exe):
+    p = paths(home)
+    axi("setup", "hooks", "--host", "claude")
+    doc = json.loads(p["claude"].read_text())
+    doc["hooks"]["Stop"][0]["hooks"].insert(0, {"type": "command", "command": "my-stop"})
+    p["claude"].write_text(json.dumps(doc))
+    assert axi("setup", "hooks", "--host", "claude").data["status"] == "unchanged"
+    axi("setup", "uninstall", "--host", "claude")
+    after = json.loads(p["claude"].read_text())
+    assert after == {"hooks": {"Stop": [{"matcher": "", "hooks": [
+        {"type": "command", "command": "my-stop"}]}]}}
