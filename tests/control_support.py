@@ -21,10 +21,11 @@ def fake_config(state: Path, extra: str = "") -> Path:
     run = f'"{sys.executable}", "{FAKE}"'
     text = f"""[[harness]]
 name = "claude"
-launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
-launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
-resume_input = [{run}, "--resume", "{{id}}", "{{task}}"]
-resume_input_headless = [{run}, "-p", "--resume", "{{id}}", "{{task}}"]
+launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "--", "{{task}}"]
+launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "--",
+                   "{{task}}"]
+resume_input = [{run}, "--resume", "{{id}}", "--", "{{task}}"]
+resume_input_headless = [{run}, "-p", "--resume", "{{id}}", "--", "{{task}}"]
 {extra}"""
     state.mkdir(parents=True, exist_ok=True)
     path = state / "config.toml"
@@ -62,8 +63,10 @@ def launched_pids() -> list[tuple[str, int, str | None]]:
 
 
 def stop_everything() -> list[str]:
-    """Stop every launch still running; return what was still alive after it (orphans)."""
-    from axi.control import proc, records, runs
+    """Stop every launch still running; return what was still alive after it (orphans).
+
+    A launch whose holder has not recorded its pids yet counts as running until it ends."""
+    from axi.control import live, proc, records, runs
     from axi.mailbox import db
 
     if not db.exists():
@@ -71,16 +74,23 @@ def stop_everything() -> list[str]:
     conn = records.connect()
     for row in conn.execute("SELECT * FROM launches WHERE ended IS NULL").fetchall():
         runs.stop(row, "killed")
+
+    def running() -> list[str]:
+        rows = conn.execute("SELECT * FROM launches WHERE ended IS NULL").fetchall()
+        return [f"launch {r['id']} ({live.state(r)[0]})" for r in rows
+                if live.state(r)[0] in (live.LIVE, live.STARTING_UP)]
+
     deadline = time.monotonic() + 8
-    left = launched_pids()
-    while time.monotonic() < deadline:
+    while True:
         left = [p for p in launched_pids() if proc.same(p[1], p[2])]
-        if not left:
+        if not left and not running():
             return []
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.1)
     for _what, pid, _token in left:
         proc.signal_group(pid, 9)
-    return [f"{what} {pid}" for what, pid, _ in left]
+    return [f"{what} {pid}" for what, pid, _ in left] + running()
 
 
 def wait_for(check, seconds: float = 15.0, every: float = 0.1):

@@ -17,6 +17,7 @@ from axi.control import live, proc, protocol, records
 
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 ACCEPT_TIMEOUT = 600.0
+HOLDER_WAIT = 5.0  # how long a stop waits for a just-launched holder to start listening
 
 
 def fences_of(conn: sqlite3.Connection, run: str) -> dict:
@@ -95,16 +96,28 @@ def cascade_kill(conn: sqlite3.Connection, run: str, reason: str,
 
 
 def stop(launch: sqlite3.Row, reason: str) -> bool:
-    """Ask the holder to stop its harness (SIGTERM, then SIGKILL); signal directly without one."""
+    """Ask the holder to stop its harness (SIGTERM, then SIGKILL); signal directly without one.
+
+    A launch still starting has no socket yet: wait up to HOLDER_WAIT seconds for its holder
+    to listen (or to end), so a kill right after `new` is not lost."""
     where, beat = live.state(launch)
     if where not in (live.LIVE, live.STARTING_UP):
         return False
-    with contextlib.suppress(OSError):
-        sock = protocol.connect(live.socket_path(launch["id"]))
-        with sock:
-            sock.sendall(protocol.frame(protocol.ATTACH, protocol.size_payload(0, 0)) +
-                         protocol.frame(protocol.TERMINATE, reason.encode()))
-        return True
+    conn = records.connect() if where == live.STARTING_UP else None
+    deadline = time.monotonic() + (HOLDER_WAIT if conn is not None else 0.0)
+    while True:
+        with contextlib.suppress(OSError):
+            sock = protocol.connect(live.socket_path(launch["id"]))
+            with sock:
+                sock.sendall(protocol.frame(protocol.ATTACH, protocol.size_payload(0, 0)) +
+                             protocol.frame(protocol.TERMINATE, reason.encode()))
+            return True
+        if conn is None or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+        launch = records.get(conn, launch["id"])
+        if launch["ended"] is not None:
+            return False
     if launch["child_pid"] and proc.same(launch["child_pid"], launch["child_token"]):
         proc.stop_group(launch["child_pid"])
     if beat and proc.same(beat.holder_pid, beat.token):
