@@ -106,7 +106,8 @@ def started(req, wait: bool) -> dict:
         return wait_result([ids["id"]], every=True, seconds=None)
     data = {"id": ids["id"], "run": ids["run"], "harness": req.harness,
             "mode": "headless" if req.headless else "watched",
-            "dir": tilde(req.directory) if req.directory else None}
+            "dir": tilde(req.directory) if req.directory else None,
+            "warning": ids.get("warning")}
     sid = ids["id"]
     hints = [views.hint(views.command("sessions", "read", sid, flags={"--follow": True}),
                         "streams its turns"),
