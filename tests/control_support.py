@@ -23,10 +23,11 @@ def fake_config(state: Path, extra: str = "", top: str = "") -> Path:
     text = f"""{top}
 [[harness]]
 name = "claude"
-launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
-launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "{{task}}"]
-resume_input = [{run}, "--resume", "{{id}}", "{{task}}"]
-resume_input_headless = [{run}, "-p", "--resume", "{{id}}", "{{task}}"]
+launch = [{run}, "--session-id", "{{newid}}", "--model", "{{model}}", "--", "{{task}}"]
+launch_headless = [{run}, "-p", "--session-id", "{{newid}}", "--model", "{{model}}", "--",
+                   "{{task}}"]
+resume_input = [{run}, "--resume", "{{id}}", "--", "{{task}}"]
+resume_input_headless = [{run}, "-p", "--resume", "{{id}}", "--", "{{task}}"]
 {extra}"""
     state.mkdir(parents=True, exist_ok=True)
     path = state / "config.toml"
@@ -56,6 +57,23 @@ def axi_toon(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60
     return proc.returncode, decode_strict(proc.stdout)
 
 
+NO_PROCESS = '{"test": "no process"}'  # a record made by a test, with no holder behind it
+
+
+def _has_launches() -> bool:
+    import sqlite3
+
+    from axi.mailbox import db
+
+    if not db.exists():
+        return False
+    try:  # read-only: a test may have left a mailbox axi must not touch
+        conn = db.connect_readonly(db.mailbox_path())
+        return conn.execute("SELECT 1 FROM launches LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
 def launched_pids() -> list[tuple[str, int, str | None]]:
     """(what, pid, start token) of every holder and harness the mailbox knows of."""
     import sqlite3
@@ -80,24 +98,35 @@ def launched_pids() -> list[tuple[str, int, str | None]]:
 
 
 def stop_everything() -> list[str]:
-    """Stop every launch still running; return what was still alive after it (orphans)."""
-    from axi.control import proc, records, runs
+    """Stop every launch still running; return what was still alive after it (orphans).
 
-    if not launched_pids():
+    A launch whose holder has not recorded its pids yet counts as running until it ends."""
+    from axi.control import live, proc, records, runs
+
+    if not _has_launches():
         return []
     conn = records.connect()
-    for row in conn.execute("SELECT * FROM launches WHERE ended IS NULL").fetchall():
+    open_rows = ("SELECT * FROM launches WHERE ended IS NULL "
+                 f"AND labels != '{NO_PROCESS}'")
+    for row in conn.execute(open_rows).fetchall():
         runs.stop(row, "killed")
+
+    def running() -> list[str]:
+        rows = conn.execute(open_rows).fetchall()
+        return [f"launch {r['id']} ({live.state(r)[0]})" for r in rows
+                if live.state(r)[0] in (live.LIVE, live.STARTING_UP)]
+
     deadline = time.monotonic() + 8
-    left = launched_pids()
-    while time.monotonic() < deadline:
+    while True:
         left = [p for p in launched_pids() if proc.same(p[1], p[2])]
-        if not left:
+        if not left and not running():
             return []
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.1)
     for _what, pid, _token in left:
         proc.signal_group(pid, 9)
-    return [f"{what} {pid}" for what, pid, _ in left]
+    return [f"{what} {pid}" for what, pid, _ in left] + running()
 
 
 def wait_for(check, seconds: float = 15.0, every: float = 0.1):
@@ -125,6 +154,6 @@ def pending_question(directory: Path, question: str = "which database?") -> str:
         records.insert_launch(conn, {
             "id": launch_id, "session": launch_id, "harness": "claude", "mode": "watched",
             "run": records.run_id(), "depth": 1, "dir": str(directory), "spec": "{}",
-            "created": time.time()})
+            "labels": NO_PROCESS, "created": time.time()})
     records.ask(conn, launch_id, question, "question")
     return launch_id

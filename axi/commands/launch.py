@@ -107,7 +107,7 @@ def started(req, wait: bool) -> dict:
     data = {"id": ids["id"], "run": ids["run"], "harness": req.harness,
             "mode": "headless" if req.headless else "watched",
             "dir": tilde(req.directory) if req.directory else None,
-            "tmux_window": ids.get("window")}
+            "tmux_window": ids.get("window"), "warning": ids.get("warning")}
     sid = ids["id"][:8]
     hints = [views.hint(views.command("sessions", "read", sid, flags={"--follow": True}),
                         "streams its turns"),

@@ -164,8 +164,10 @@ def _note(data: dict, fresh) -> None:
 @click.argument("session_id", metavar="ID")
 def view(session_id: str) -> dict:
     """One session: every field and the exact command that resumes it."""
+    from axi.commands.transcripts import resolve_session
+
     conn, fresh = open_index()
-    row = resolve(conn, session_id)
+    row = resolve_session(conn, session_id)
     data = detail(conn, row)
     data["help"] = [
         views.hint(views.command("sessions", "read", row["id"]), "for its turns"),

@@ -8,7 +8,7 @@ import click
 
 from axi import views
 from axi.commands.tree import AxiCommand
-from axi.errors import AxiError, UsageFault
+from axi.errors import AxiError, NotFound, UsageFault
 from axi.harnesses import NAMES, get
 from axi.index.catalog import open_index, resolve, session_filters, short_ids
 from axi.index.store import catch_up_search
@@ -16,6 +16,20 @@ from axi.paths import tilde
 from axi.views import clock
 
 TURN_TEXT = 500
+
+
+def resolve_session(conn, session_id: str):
+    """A session by its id, or by the launch id `axi sessions new` printed for it (a harness
+    that mints its own id, such as Codex or pi, is adopted under a different one)."""
+    try:
+        return resolve(conn, session_id)
+    except NotFound:
+        from axi.control.adopt import session_of
+
+        real = session_of(session_id)
+        if real is None or real == session_id:
+            raise
+        return resolve(conn, real)
 
 
 @click.command(cls=AxiCommand, examples=("axi sessions read 01a20071",
@@ -51,7 +65,7 @@ def read(ctx: click.Context, session_id: str | None, since: int | None, limit: i
     if since is not None and since < 0:
         raise UsageFault("--since must be a cursor of 0 or more", help=["example: --since 0"])
     conn, _ = open_index(budget=1.0)
-    row = resolve(conn, session_id)
+    row = resolve_session(conn, session_id)
     harness = get(row["harness"])
     try:
         turns, total = _window(harness.read_turns(row["source"], row["id"], since or 0),

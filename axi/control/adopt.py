@@ -30,3 +30,19 @@ def find_session(conn: sqlite3.Connection, launch: sqlite3.Row) -> str | None:
         if not claimed:
             return session_id
     return None
+
+
+def session_of(prefix: str) -> str | None:
+    """The harness's own session id for a launch `axi sessions new` printed (Codex, opencode
+    and pi mint their own), once adopted; None when no such launch or not adopted yet."""
+    from axi.control import records
+    from axi.errors import AxiError
+    from axi.mailbox import db
+
+    if not db.exists():
+        return None
+    try:
+        row = records.find(records.connect(), prefix)
+    except AxiError:  # too short or ambiguous: the catalog's own error stands
+        return None
+    return row["session"] if row is not None and row["session"] else None

@@ -4,7 +4,8 @@
 mux = "tmux"            # optional; unset runs sessions under axi's own holder
 [[harness]]
 name = "claude"         # a built-in name overrides that harness field by field
-launch = "claude --session-id {newid} {task}"     # a string (shell words) or a list
+launch = "claude --session-id {newid} -- {task}"  # a string (shell words) or a list
+pretrust = false        # do not mark the folder trusted in ~/.claude.json before a launch
 [policy]
 harness = ["claude", "codex"]
 models = { allow = ["claude-*"], deny = ["*opus*"] }
@@ -72,6 +73,19 @@ def templates(harness: str, config: dict) -> dict[str, list[str]]:
             if field in block:
                 out[field] = _argv(block[field], harness, field)
     return out
+
+
+def pretrust(harness: str, config: dict) -> bool:
+    """Whether a watched launch may mark its folder trusted in the harness's own config
+    (axi/control/trust.py); `pretrust = false` in the harness's block turns it off."""
+    for block in config.get("harness", []):
+        if isinstance(block, dict) and block.get("name") == harness and "pretrust" in block:
+            value = block["pretrust"]
+            if not isinstance(value, bool):
+                raise AxiError(f"[[harness]] {harness}.pretrust must be true or false",
+                               code="CONFIG_INVALID", help=[f"fix it in {config_path()}"])
+            return value
+    return True
 
 
 def _argv(value: object, harness: str, field: str) -> list[str]:

@@ -118,8 +118,13 @@ def start(req: Request) -> dict:
             "run": run, "parent": up["parent"], "depth": depth, "name": req.name,
             "dir": directory, "task": req.task, "model": req.model, "spec": json.dumps(spec),
             "labels": json.dumps(req.labels), "created": time.time()})
+    warning = None
+    if not req.headless and config.pretrust(req.harness, cfg):
+        from axi.control import trust
+
+        warning = trust.before_launch(req.harness, directory)
     spawn_holder(launch_id)
-    ids = {"id": launch_id, "run": run}
+    ids = {"id": launch_id, "run": run, "warning": warning}
     from axi.control import mux
 
     if mux.wanted(cfg) and not req.headless:

@@ -143,7 +143,10 @@ def _key(launch: sqlite3.Row) -> str:
 
 
 def stop(launch: sqlite3.Row, reason: str) -> bool:
-    """Ask the holder to stop its harness (SIGTERM, then SIGKILL); signal directly without one."""
+    """Ask the holder to stop its harness (SIGTERM, then SIGKILL); signal directly without one.
+
+    A launch still starting has no socket yet: wait up to HOLDER_WAIT seconds for its holder
+    to listen (or to end), so a kill right after `new` is not lost."""
     where, beat = live.state(launch)
     if where not in (live.LIVE, live.STARTING_UP):
         return False

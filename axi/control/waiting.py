@@ -5,20 +5,27 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from axi.control import live, records
+from axi.control import live, proc, records
 
 POLL = 0.2
 
 
 def concluded(row: sqlite3.Row) -> bool:
-    """Ended, crashed, or tagged with an outcome (a watched session under review counts)."""
-    return row["outcome"] is not None or live.state(row)[0] in (live.ENDED, live.CRASHED)
+    """Tagged with an outcome (a watched session under review counts), crashed, or ended with
+    its holder gone. The holder writes the outcome only after the end (and after an --accept
+    check, which may take minutes), so an end alone is not yet a conclusion."""
+    if row["outcome"] is not None:
+        return True
+    where = live.state(row)[0]
+    if where == live.CRASHED:
+        return True
+    return where == live.ENDED and not proc.same(row["holder_pid"], row["holder_token"])
 
 
 def settle(conn: sqlite3.Connection, row: sqlite3.Row) -> sqlite3.Row:
     """Record a crash the holder could not record itself (it was killed, or the machine slept)."""
     if row["ended"] is None and live.state(row)[0] == live.CRASHED:
-        from axi.control import proc, runs
+        from axi.control import runs
 
         if row["child_pid"] and proc.same(row["child_pid"], row["child_token"]):
             proc.stop_group(row["child_pid"], grace=1.0)  # nothing is left hanging

@@ -233,11 +233,13 @@ class Claude(Harness):
             if turn is not None:
                 yield turn
 
-    launch = ("claude", "--session-id", "{newid}", "--model", "{model}", "{task}")
-    launch_headless = ("claude", "-p", "--session-id", "{newid}", "--model", "{model}",
+    # `--` ends the options: without it a task such as "-v is broken" is read as flags (2.1.197
+    # printed its version and exited 0). It drops out with an empty task, like a flag.
+    launch = ("claude", "--session-id", "{newid}", "--model", "{model}", "--", "{task}")
+    launch_headless = ("claude", "-p", "--session-id", "{newid}", "--model", "{model}", "--",
                        "{task}")
-    resume_input = ("claude", "--resume", "{id}", "{task}")
-    resume_input_headless = ("claude", "-p", "--resume", "{id}", "{task}")
+    resume_input = ("claude", "--resume", "{id}", "--", "{task}")
+    resume_input_headless = ("claude", "-p", "--resume", "{id}", "--", "{task}")
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["claude", "--resume", session_id]

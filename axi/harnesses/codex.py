@@ -257,10 +257,12 @@ class Codex(Harness):
                 turn.ts = parse_iso(rec.get("timestamp"))
                 yield turn
 
-    launch = ("codex", "--model", "{model}", "{task}")
-    launch_headless = ("codex", "exec", "--skip-git-repo-check", "--model", "{model}", "{task}")
-    resume_input = ("codex", "resume", "{id}", "{task}")
-    resume_input_headless = ("codex", "exec", "--skip-git-repo-check", "resume", "{id}",
+    # `--` ends the options (0.169.0 rejects a task such as "-v hi" as an unknown option).
+    launch = ("codex", "--model", "{model}", "--", "{task}")
+    launch_headless = ("codex", "exec", "--skip-git-repo-check", "--model", "{model}", "--",
+                       "{task}")
+    resume_input = ("codex", "resume", "{id}", "--", "{task}")
+    resume_input_headless = ("codex", "exec", "--skip-git-repo-check", "resume", "{id}", "--",
                              "{task}")
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:

@@ -181,8 +181,11 @@ class Pi(Harness):
                 ] if isinstance(content, list) else []
                 yield Turn(role, ts, offset, text_blocks(content), tools)
 
-    launch = ("pi", "--session-id", "{newid}", "--model", "{model}", "{task}")
-    launch_headless = ("pi", "-p", "--session-id", "{newid}", "--model", "{model}", "{task}")
+    # pi 0.73.1 has no `--session-id` ("Unknown option", exit 1) and `--session <new id>` fails
+    # ("No session found"): it mints its own id and the holder adopts it. Its parser takes no
+    # `--` either, so a task starting with "-" (or "@", a file to attach) cannot be passed.
+    launch = ("pi", "--model", "{model}", "{task}")
+    launch_headless = ("pi", "-p", "--model", "{model}", "{task}")
     resume_input = ("pi", "--session", "{id}", "{task}")
     resume_input_headless = ("pi", "-p", "--session", "{id}", "{task}")
 

@@ -2,7 +2,7 @@
 """A small stand-in for Claude Code, for driving the holder with a real long-lived program.
 
 Command line like Claude Code's: `fake_harness.py [-p] --session-id ID [--resume ID]
-[--model M] [task]`. It writes a transcript in Claude Code's format under
+[--model M] [--] [task]`. It writes a transcript in Claude Code's format under
 `$CLAUDE_CONFIG_DIR` (or `~/.claude`)/projects/<folder>/<id>.jsonl, so axi's real Claude
 adapter indexes it. Interactively it shows a `> ` prompt on its terminal and answers each
 line after FAKE_TURN_SECONDS (default 0.3); Ctrl-C during a turn interrupts the turn only.
@@ -127,6 +127,9 @@ def main(argv: list[str]) -> int:
             session_id, i = argv[i + 1], i + 1
         elif arg == "--model":
             model, i = argv[i + 1], i + 1
+        elif arg == "--":  # the end of the options, as axi's Claude templates pass it
+            task = " ".join(argv[i + 1:]) or None
+            break
         else:
             task = arg
         i += 1

@@ -37,3 +37,45 @@ def test_headless_wait_exits_zero_on_success(control_home):
     assert done["status"] == "concluded"
     assert done["sessions"][0]["outcome"] == "success"
     assert done["sessions"][0]["exit"] == 0
+
+
+def test_a_stop_right_after_the_launch_is_not_lost(control_home):
+    """The holder is not listening yet when `start` returns; the stop waits for it."""
+    from axi.control import records, runs
+    from axi.control.launch import Request, start
+    from axi.control.waiting import await_end
+
+    sid = start(Request("claude", "hello"))["id"]
+    conn = records.connect()
+    assert runs.stop(records.get(conn, sid), "killed") is True
+    row = await_end(conn, sid)
+    assert row["ended"] is not None and row["end_reason"] == "killed"
+    assert row["outcome"] == "killed"
+
+
+def test_a_harness_minting_its_own_id_is_read_by_the_launch_id(control_home):
+    """Like Codex and pi: no {newid} in the template; the holder adopts the session and the
+    id `new` printed keeps working for `read` and `view`."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from control_support import FAKE
+
+    (Path(os.environ["AXI_HOME"]) / "config.toml").write_text(
+        f'[[harness]]\nname = "claude"\nlaunch = ["{sys.executable}", "{FAKE}", "--", '
+        '"{task}"]\n')
+    sid = axi_json("sessions", "new", "claude", "hello there", cwd=control_home)["id"]
+    wait_for(lambda: any(t["text"] == "ok: hello there" for t in turns(sid, control_home)))
+    read = axi_json("sessions", "read", sid, cwd=control_home)
+    assert read["session"] != sid
+    assert axi_json("sessions", "view", sid[:8], cwd=control_home)["id"] == read["session"]
+
+
+def test_wait_reports_the_outcome_an_accept_check_gives_after_the_exit(control_home):
+    """The holder records the end, runs the --accept check, then the outcome: a waiter that
+    sees the end first must wait for the outcome instead of calling it a failure."""
+    done = axi_json("sessions", "new", "claude", "do it", "--wait", "--accept",
+                    "sleep 1 && true", cwd=control_home)
+    assert done["status"] == "concluded", done
+    assert done["sessions"][0]["outcome"] == "success"

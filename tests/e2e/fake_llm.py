@@ -1,8 +1,9 @@
-"""A loopback stand-in for the model APIs the agent CLIs call, for the end-to-end hook test.
+"""A loopback stand-in for the model APIs the agent CLIs call, for the end-to-end tests.
 
-It answers every request with a short fixed text reply, in the wire shape each CLI expects:
-Anthropic Messages (Claude Code), OpenAI Responses (Codex) and Chat Completions (opencode),
-streamed as server-sent events when asked. Every request body is appended to
+It answers every request with `ok from the fake model: <the prompt>` (the last text the user
+typed, cut to 60 characters; the bare phrase when there is none), in the wire shape each CLI
+expects: Anthropic Messages (Claude Code), OpenAI Responses (Codex) and Chat Completions
+(opencode, pi), streamed as server-sent events when asked. Every request body is appended to
 `<log dir>/requests.jsonl`, so a test can look for what reached the model.
 Run: `python fake_llm.py --log-dir DIR [--port N]`; it prints `port <n>` once listening.
 """
@@ -22,6 +23,30 @@ _ids = itertools.count(1)
 _log_lock = threading.Lock()
 
 
+def prompt_of(body: dict) -> str:
+    """The last text of the last user message, skipping injected `<system-reminder>`-style
+    blocks (Claude Code, Codex) and non-user roles (Claude's trailing `system` message)."""
+    items = body.get("messages") or body.get("input") or []
+    if isinstance(items, str):
+        return items
+    for message in reversed(items):
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        parts = [content] if isinstance(content, str) else [
+            c.get("text") for c in content or [] if isinstance(c, dict)]
+        texts = [t for t in parts if isinstance(t, str) and t.strip()
+                 and not t.lstrip().startswith("<")]
+        if texts:
+            return texts[-1]
+    return ""
+
+
+def reply_for(body: dict) -> str:
+    prompt = " ".join(prompt_of(body).split())[:60]
+    return f"{REPLY}: {prompt}" if prompt else REPLY
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}_{next(_ids):06d}"
 
@@ -33,11 +58,11 @@ def sse(event: str | None, data: object) -> bytes:
 
 
 def anthropic(body: dict) -> tuple[dict, list[bytes]]:
-    model = body.get("model", "fake")
+    model, text = body.get("model", "fake"), reply_for(body)
     usage = {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 0,
              "cache_creation_input_tokens": 0}
     message = {"id": new_id("msg"), "type": "message", "role": "assistant", "model": model,
-               "content": [{"type": "text", "text": REPLY}], "stop_reason": "end_turn",
+               "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
                "stop_sequence": None, "usage": usage}
     events = [
         sse("message_start", {"type": "message_start", "message": {
@@ -46,7 +71,7 @@ def anthropic(body: dict) -> tuple[dict, list[bytes]]:
         sse("content_block_start", {"type": "content_block_start", "index": 0,
                                     "content_block": {"type": "text", "text": ""}}),
         sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "text_delta", "text": REPLY}}),
+                                    "delta": {"type": "text_delta", "text": text}}),
         sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
         sse("message_delta", {"type": "message_delta",
                               "delta": {"stop_reason": "end_turn", "stop_sequence": None},
@@ -57,9 +82,9 @@ def anthropic(body: dict) -> tuple[dict, list[bytes]]:
 
 
 def responses(body: dict) -> tuple[dict, list[bytes]]:
-    rid, mid = new_id("resp"), new_id("msg")
+    rid, mid, text = new_id("resp"), new_id("msg"), reply_for(body)
     item = {"id": mid, "type": "message", "role": "assistant", "status": "completed",
-            "content": [{"type": "output_text", "text": REPLY, "annotations": []}]}
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}
     usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
              "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0},
              "total_tokens": 15}
@@ -78,8 +103,8 @@ def responses(body: dict) -> tuple[dict, list[bytes]]:
         ev("response.output_item.added", output_index=0,
            item={**item, "status": "in_progress", "content": []}),
         ev("response.content_part.added", **where, part=part),
-        ev("response.output_text.delta", **where, delta=REPLY),
-        ev("response.output_text.done", **where, text=REPLY),
+        ev("response.output_text.delta", **where, delta=text),
+        ev("response.output_text.done", **where, text=text),
         ev("response.content_part.done", **where, part=item["content"][0]),
         ev("response.output_item.done", output_index=0, item=item),
         ev("response.completed", response=done),
@@ -88,11 +113,11 @@ def responses(body: dict) -> tuple[dict, list[bytes]]:
 
 
 def chat(body: dict) -> tuple[dict, list[bytes]]:
-    cid, model = new_id("chatcmpl"), body.get("model", "fake")
+    cid, model, text = new_id("chatcmpl"), body.get("model", "fake"), reply_for(body)
     usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
     whole = {"id": cid, "object": "chat.completion", "created": 0, "model": model,
              "choices": [{"index": 0, "finish_reason": "stop",
-                          "message": {"role": "assistant", "content": REPLY}}],
+                          "message": {"role": "assistant", "content": text}}],
              "usage": usage}
 
     def chunk(delta: dict | None, finish: str | None = None, **extra: object) -> bytes:
@@ -101,7 +126,7 @@ def chat(body: dict) -> tuple[dict, list[bytes]]:
         return sse(None, {"id": cid, "object": "chat.completion.chunk", "created": 0,
                           "model": model, "choices": choices, **extra})
 
-    events = [chunk({"role": "assistant", "content": ""}), chunk({"content": REPLY}),
+    events = [chunk({"role": "assistant", "content": ""}), chunk({"content": text}),
               chunk({}, "stop"), chunk(None, usage=usage), sse(None, "[DONE]")]
     return whole, events
 

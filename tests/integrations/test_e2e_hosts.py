@@ -1,13 +1,14 @@
 """End to end with the real CLIs (opt-in: `pytest -m e2e`; `.ci/run` runs it when npm exists).
 
 Claude Code, Codex and opencode are installed from npm into a cache (`AXI_E2E_NPM`, default
-~/.cache/axi-e2e/npm) and pointed at `tests/e2e/fake_llm.py` on 127.0.0.1. `axi setup hooks`
-writes into a temporary HOME; then each CLI runs two headless sessions in one folder
-(`claude -p`, `codex exec` with no trust-bypass flag, `opencode run`). The dashboard must be in
-the first session's model request, and the second session's dashboard must list the first.
-Each turn must report its state through the host's own events (UserPromptSubmit and Stop,
-OpenCode's session.status): working, then idle, and without the end event the catalog must
-show the session idle (the Stop report is newer than the transcript's last write).
+~/.cache/axi-e2e/npm) and pointed at `tests/e2e/fake_llm.py` on 127.0.0.1 (tests/e2e/clis.py;
+the fixtures are in conftest.py). `axi setup hooks` writes into a temporary HOME; then each CLI
+runs two headless sessions in one folder (`claude -p`, `codex exec` with no trust-bypass flag,
+`opencode run`). The dashboard must be in the first session's model request, and the second
+session's dashboard must list the first. Each turn must report its state through the host's own
+events (UserPromptSubmit and Stop, OpenCode's session.status): working, then idle, and without
+the end event the catalog must show the session idle (the Stop report is newer than the
+transcript's last write).
 The `skills` CLI must install exactly `skills/axi/SKILL.md` from this checkout.
 """
 
@@ -15,50 +16,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from e2e import clis
 
 from axi import DESCRIPTION
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["@anthropic-ai/claude-code@2.1.197", "@openai/codex@0.169.0",
-            "opencode-ai@1.18.33", "skills@1.5.18"]
-BINS = ("claude", "codex", "opencode", "skills")
 RUN_TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def npm_bin() -> Path:
-    if not shutil.which("npm"):
-        pytest.skip("npm is not installed")
-    root = Path(os.environ.get("AXI_E2E_NPM", Path.home() / ".cache" / "axi-e2e" / "npm"))
-    bin_dir = root / "node_modules" / ".bin"
-    if not all((bin_dir / b).exists() for b in BINS):
-        root.mkdir(parents=True, exist_ok=True)
-        if not (root / "package.json").exists():
-            (root / "package.json").write_text('{"name": "axi-e2e", "private": true}\n')
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", *PACKAGES], cwd=root,
-                       check=True, capture_output=True, timeout=900)
-    return bin_dir
-
-
-@pytest.fixture(scope="module")
-def llm(tmp_path_factory):
-    logs = tmp_path_factory.mktemp("llm")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "e2e" / "fake_llm.py"),
-                             "--log-dir", str(logs)], stdout=subprocess.PIPE, text=True)
-    try:
-        port = int(proc.stdout.readline().split()[1])
-        yield f"http://127.0.0.1:{port}", logs / "requests.jsonl"
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -68,37 +38,12 @@ def world(tmp_path_factory, npm_bin, llm):
     base = tmp_path_factory.mktemp("e2e")
     home, project = base / "home", base / "home" / "proj"
     project.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAUDE", "CODEX", "XDG_", "AXI_"))}
-    env.update({
-        "HOME": str(home), "PATH": f"{npm_bin}{os.pathsep}{env.get('PATH', '')}",
-        "AXI_HOME": str(base / "state"),
-        "ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "sk-ant-fake",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1",
-        "FAKELLM_API_KEY": "sk-fake",
-        "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_CACHE_HOME": str(home / ".cache"), "XDG_STATE_HOME": str(home / ".local/state"),
-        "OPENCODE_DISABLE_MODELS_FETCH": "1", "OPENCODE_DISABLE_AUTOUPDATE": "1",
-        "OPENCODE_DISABLE_LSP_DOWNLOAD": "1", "OPENCODE_DISABLE_SHARE": "1",
-        "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
-    })
+    env = clis.environment(home, base / "state", url, npm_bin)
     (home / ".codex").mkdir()
-    (home / ".codex" / "config.toml").write_text(
-        '# the fake model (this comment must survive axi setup hooks)\n'
-        'model = "gpt-5-codex"\nmodel_provider = "fakellm"\napproval_policy = "never"\n'
-        'sandbox_mode = "workspace-write"\n\n[model_providers.fakellm]\nname = "Fake"\n'
-        f'base_url = "{url}/v1"\nwire_api = "responses"\nenv_key = "FAKELLM_API_KEY"\n'
-        'request_max_retries = 0\nstream_max_retries = 0\n')
+    (home / ".codex" / "config.toml").write_text(clis.codex_config(
+        url, header="# the fake model (this comment must survive axi setup hooks)\n"))
     (home / ".config" / "opencode").mkdir(parents=True)
-    (home / ".config" / "opencode" / "opencode.json").write_text(json.dumps({
-        "$schema": "https://opencode.ai/config.json", "autoupdate": False, "share": "disabled",
-        "model": "fakellm/fake-model", "small_model": "fakellm/fake-model",
-        "provider": {"fakellm": {
-            "npm": "@ai-sdk/openai-compatible", "name": "Fake",
-            "options": {"baseURL": f"{url}/v1", "apiKey": "sk-fake"},
-            "models": {"fake-model": {"name": "Fake", "limit": {"context": 128000,
-                                                                 "output": 8192}}}}}}))
+    (home / ".config" / "opencode" / "opencode.json").write_text(clis.opencode_config(url))
     setup = subprocess.run([sys.executable, "-m", "axi", "setup", "hooks"], env=env,
                            cwd=project, capture_output=True, text=True, timeout=60)
     assert setup.returncode == 0, setup.stdout + setup.stderr
