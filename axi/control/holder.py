@@ -238,6 +238,9 @@ class Holder:
                 if now >= next_fence and self.stop_reason is None:
                     next_fence = now + FENCE_EVERY
                     self._check_fences(conn)
+                from axi.index.catalog import reap_sweepers
+
+                reap_sweepers()  # index sweeps the catalog started: no zombies while we live
             except Exception as exc:  # a catalog hiccup must not end the watching
                 sys.stderr.write(f"axi holder: watch: {exc}\n")
             time.sleep(0.25)

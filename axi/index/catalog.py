@@ -58,6 +58,17 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
 
 
+SWEEPERS: list[int] = []  # pids a long-lived caller (the holder) reaps with `reap_sweepers`
+
+
+def reap_sweepers() -> None:
+    for pid in list(SWEEPERS):
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        SWEEPERS.remove(pid)
+
+
 def sweep_in_background() -> None:
     """Finish or refresh the index in a detached process; this call does not wait for it."""
     import sys
@@ -66,7 +77,8 @@ def sweep_in_background() -> None:
     with contextlib.suppress(OSError):
         if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
             quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-            os.posix_spawn(sys.executable, argv, os.environ, file_actions=quiet, setsid=True)
+            SWEEPERS.append(os.posix_spawn(sys.executable, argv, os.environ,
+                                           file_actions=quiet, setsid=True))
             return
         import subprocess
 
