@@ -129,15 +129,17 @@ def stop_everything() -> list[str]:
     return [f"{what} {pid}" for what, pid, _ in left] + running()
 
 
-def wait_for(check, seconds: float = 15.0, every: float = 0.1):
-    """Poll `check` until it returns something truthy; fail after `seconds`."""
+def wait_for(check, seconds: float = 15.0, every: float = 0.1, what=None):
+    """Poll `check` until it returns something truthy; fail after `seconds`, describing the
+    state with `what()` when given."""
     deadline = time.monotonic() + seconds
     while True:
         found = check()
         if found:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {seconds}s")
+            state = what() if what else "condition not met"
+            raise AssertionError(f"not within {seconds:g}s: {state}")
         time.sleep(every)
 
 

@@ -143,14 +143,9 @@ def screen(launch_id: str) -> str:
 
 def poll(check, seconds: float, what, every: float = 0.25):
     """`check()` until truthy; on time-out fail with `what()` (a description of the state)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds:g}s: {what()}")
-        time.sleep(every)
+    from control_support import wait_for
+
+    return wait_for(check, seconds, every, what)
 
 
 def processes(launch_id: str) -> list[tuple[str, int, str | None]]:
