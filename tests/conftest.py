@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import io
 import shutil
 import sys
@@ -91,3 +92,41 @@ def _no_launch_outlives_its_test(monkeypatch: pytest.MonkeyPatch):
 
         orphans = stop_everything()
         assert not orphans, f"processes left running: {orphans}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_orphans_after_the_suite(tmp_path_factory: pytest.TempPathFactory):
+    """After every test has run, no holder, cascade or fake harness started under this run's
+    temporary folders may still be alive (each test also stops its own launches)."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    left = _orphans(base)
+    for pid, _ in left:
+        import os
+        import signal
+
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes outlived the test suite: {left}"
+
+
+def _orphans(base: str) -> list[tuple[int, str]]:
+    import os
+
+    marks = (b"axi.control.holder", b"axi.control.cascade", b"fake_harness.py")
+    found = []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+            if not any(m in cmdline for m in marks):
+                continue
+            with open(f"/proc/{name}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:
+            continue
+        if f"AXI_HOME={base}".encode() in environ:
+            found.append((int(name), cmdline.replace(b"\0", b" ").decode(errors="replace")))
+    return found
