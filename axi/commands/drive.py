@@ -246,9 +246,10 @@ def kill(session_ids: tuple[str, ...], run: str | None) -> dict:
 @click.option("--name", metavar="NAME", help="Rename the session.")
 @click.option("--label", "labels", metavar="K=V", multiple=True,
               help="Set a label (K= or -K removes it; a bare word is a flag).")
+@click.option("--run", metavar="R", help="Move it into run R (its limits apply from now).")
 @click.option("--outcome", type=click.Choice(("success", "gave_up")),
               help="Conclude it; success must pass the --accept check first.")
-def tag(session_id: str | None, name: str | None, labels: tuple[str, ...],
+def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: str | None,
         outcome: str | None) -> dict:
     """Name, label or conclude a launched session (ID defaults to the session you are in)."""
     import json
@@ -275,9 +276,16 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...],
             data["accept"] = "passed"
     if outcome:
         fields.update(outcome=outcome, outcome_at=time.time())
-    if not fields:
-        raise UsageFault("nothing to tag", help=["give --name, --label or --outcome"])
-    records.update(conn, row["id"], **fields)
+    if not fields and not run:
+        raise UsageFault("nothing to tag", help=["give --name, --label, --run or --outcome"])
+    if run and run != row["run"]:
+        with records.db.write(conn):
+            records.join_run(conn, run, None, row["task"], {}, {"max_depth": row["depth"]})
+            conn.execute("UPDATE launches SET run = ? WHERE id = ?", (run, row["id"]))
+        data["moved_to"] = run
+        row = records.get(conn, row["id"])
+    if fields:
+        records.update(conn, row["id"], **fields)
     if outcome and runs.root_key(conn, row["run"]) == (row["session"] or row["id"]):
         records.conclude_run(conn, row["run"], outcome, "tagged by the run's root",
                              runs.totals(conn, row["run"]))

@@ -166,3 +166,15 @@ def test_tmux_backend_opens_a_window_that_attaches(control_home, tmp_path, monke
         wait_for(lambda: "ok: typed from outside" in pane())
     finally:
         subprocess.run(["tmux", "kill-server"], capture_output=True)
+
+
+def test_tag_moves_a_session_into_another_run(control_home):
+    first = axi_json("sessions", "new", "claude", "one", cwd=control_home)
+    second = axi_json("sessions", "new", "claude", "two", cwd=control_home)
+    assert first["run"] != second["run"]
+    moved = axi_json("sessions", "tag", second["id"], "--run", first["run"], cwd=control_home)
+    assert moved["moved_to"] == first["run"]
+    assert {r["id"] for r in records.members(records.connect(), first["run"])} == {
+        first["id"], second["id"]}
+    killed = axi_json("sessions", "kill", "--run", first["run"], cwd=control_home)
+    assert {k["id"] for k in killed["killed"]} == {first["id"], second["id"]}
