@@ -256,6 +256,9 @@ def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchT
 def delete_session(conn: sqlite3.Connection, key: str, indexed: int | None = None,
                    texts_only: bool = False) -> None:
     """Remove a session's search text (and, unless `texts_only`, its row and usage)."""
+    # Built on the first delete, not with the table: a cold index never deletes, and keeping
+    # this index up to date cost its stores a tenth of their time.
+    conn.execute("CREATE INDEX IF NOT EXISTS texts_session ON texts(session_key)")
     if indexed is None:
         indexed = int(get_meta(conn, "fts_upto") or 0)
     if indexed:

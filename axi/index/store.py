@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS texts (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT, session_key TEXT NOT NULL, role TEXT, ts REAL,
     cursor INTEGER, text TEXT
 );
-CREATE INDEX IF NOT EXISTS texts_session ON texts(session_key);
 CREATE TABLE IF NOT EXISTS lifecycle (
     harness TEXT NOT NULL, id TEXT NOT NULL, started REAL, source TEXT, ended REAL, reason TEXT,
     state TEXT, state_at REAL, PRIMARY KEY (harness, id)
