@@ -45,7 +45,10 @@ def launched(axi, *args) -> str:
 def test_launch_and_drive_outputs(axi, control_home, snapshot):
     sid = launched(axi, "hello")
     out = {"list_live": None}
-    wait_for(lambda: axi("sessions").data.get("count"))
+    # The reply is in the transcript (and so in the index) before anything is snapshotted.
+    wait_for(lambda: any(t.get("text") == "ok: hello" for t in
+                         axi("sessions", "read", sid, "--since", "0").data.get("turns") or []
+                         if isinstance(t, dict)))
     out["tag"] = snap(axi, control_home, "sessions", "tag", sid, "--name", "api",
                       "--label", "team=web")
     out["view"] = snap(axi, control_home, "sessions", "view", sid[:8])
