@@ -97,7 +97,7 @@ def start(req: Request) -> dict:
     depth = up["depth"] + 1
     conn = records.connect()
     launch_id = records.new_id()
-    argv, mints = build_argv(req, cfg, launch_id)
+    argv, mints, prompt = build_argv(req, cfg, launch_id)
     accept = req.accept  # a worker is judged by its own check, not by its run's goal
     run = req.run or up["run"] or records.run_id()
     root = launch_id if not (req.run or up["run"] or up["parent"]) else None
@@ -110,8 +110,9 @@ def start(req: Request) -> dict:
         if fences.get("max_workers"):
             _check_workers(conn, run, fences["max_workers"])
         env = child_env(launch_id, run, up["parent"], depth, fences, accept, req.unattended)
-        spec = {"request": req.to_dict(), "argv": argv, "env": env, "dir": directory,
-                "accept": accept, "unattended": req.unattended, "fences": fences}
+        spec = {"request": req.to_dict(), "argv": argv, "prompt": prompt, "env": env,
+                "dir": directory, "accept": accept, "unattended": req.unattended,
+                "fences": fences}
         records.insert_launch(conn, {
             "id": launch_id, "session": req.resume or (None if mints else launch_id),
             "harness": req.harness, "mode": "headless" if req.headless else "watched",
@@ -153,8 +154,9 @@ def _check_workers(conn, run: str, cap: int) -> None:
                              "--any` waits for one to finish"])
 
 
-def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool]:
-    """The harness command line, and whether the harness mints its own session id."""
+def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool, str | None]:
+    """The harness command line, whether the harness mints its own session id, and the first
+    prompt as sent (what adoption recognises the new session by)."""
     tmpl = config.templates(req.harness, cfg)
     field = ("resume_input" if req.resume else "launch") + ("_headless" if req.headless else "")
     template = tmpl.get(field) or []
@@ -171,7 +173,7 @@ def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool
     if shutil.which(argv[0]) is None:
         raise AxiError(f"{argv[0]} is not on PATH", code="NOT_INSTALLED", help=[
             f"install it, or set `{field}` in its [[harness]] block in {config.config_path()}"])
-    return argv, not any("{newid}" in w for w in template)
+    return argv, not any("{newid}" in w for w in template), task
 
 
 def _behavior_text(behavior: str | None) -> str | None:

@@ -79,3 +79,29 @@ def test_wait_reports_the_outcome_an_accept_check_gives_after_the_exit(control_h
                     "sleep 1 && true", cwd=control_home)
     assert done["status"] == "concluded", done
     assert done["sessions"][0]["outcome"] == "success"
+
+
+def test_two_self_minting_launches_in_one_folder_each_adopt_their_own(control_home):
+    import os
+    from pathlib import Path
+
+    from axi.control import records
+
+    config = Path(os.environ["AXI_HOME"]) / "config.toml"
+    # Like Codex: no `{newid}` in the template, so each holder adopts the id it finds.
+    config.write_text(config.read_text().replace('"--session-id", "{newid}", ', "", 1))
+    tasks = ["alpha: write the parser", "beta: write the printer"]
+    import json
+    import subprocess
+    import sys
+
+    started = [subprocess.Popen([sys.executable, "-m", "axi", "sessions", "new", "claude", task,
+                                 "--format", "json"], cwd=control_home, stdout=subprocess.PIPE)
+               for task in tasks]  # at the same moment, so each holder sees both sessions
+    ids = [json.loads(p.communicate(timeout=60)[0])["id"] for p in started]
+    conn = records.connect()
+    rows = wait_for(lambda: all(r["session"] for r in rows) and rows
+                    if (rows := [records.get(conn, i) for i in ids]) else None, seconds=30)
+    assert rows[0]["session"] != rows[1]["session"]
+    for row, task in zip(rows, tasks, strict=True):
+        assert turns(row["id"], control_home)[0]["text"] == task
