@@ -118,7 +118,7 @@ def reply(session_id: str, answer: tuple[str, ...]) -> dict:
         (row["id"], row["session"]))]
     for ask in records.open_asks(conn, launches):
         asker = records.get(conn, ask["launch"])
-        if live.state(asker)[0] not in (live.LIVE, live.STARTING_UP):
+        if not live.running(asker):
             records.answer(conn, ask["id"], None)  # the asker is gone: withdraw it
             continue
         if records.answer(conn, ask["id"], text):

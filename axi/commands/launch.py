@@ -96,10 +96,10 @@ def new(harness: str, task: str | None, model: str | None, directory: str | None
     return started(req, wait)
 
 
-def started(req, wait: bool) -> dict:
+def started(req, wait: bool, pinned: dict | None = None) -> dict:
     from axi.control.launch import start
 
-    ids = start(req)
+    ids = start(req, pinned)
     if wait:
         from axi.commands.drive import wait_result
 
@@ -140,8 +140,7 @@ def continue_(session_id: str, task: str, model: str | None, directory: str | No
     conn = records.connect()
     launched = records.find(conn, session_id)
     if launched is not None:
-        where, _ = live.state(launched)
-        if where in (live.LIVE, live.STARTING_UP):
+        if live.running(launched):
             raise AxiError("the session is still running", code="STILL_RUNNING", help=[
                 views.hint(views.command("sessions", "type", launched["id"], task),
                            "types the task into it")])
@@ -172,8 +171,6 @@ def restart(session_id: str, wait: bool) -> dict:
     """Start a launched session again from its saved spec (same task, model, run and limits).
 
     A session still running is stopped first."""
-    import os
-
     from axi.control import records, runs
     from axi.control.launch import Request
     from axi.control.waiting import await_end
@@ -185,16 +182,7 @@ def restart(session_id: str, wait: bool) -> dict:
     spec = records.spec_of(old)
     req = Request.from_dict(spec["request"])
     req.run, req.directory = old["run"], old["dir"]
-    saved = {k: os.environ.get(k) for k in ("AXI_SESSION_ID", "AXI_DEPTH", "AXI_RUN")}
     # Pinned back where it was: the same parent, depth and run as the first launch.
-    os.environ.update({"AXI_SESSION_ID": old["parent"] or "", "AXI_RUN": old["run"],
-                       "AXI_DEPTH": str(old["depth"] - 1)})
-    try:
-        data = started(req, wait)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    data = started(req, wait, pinned={"parent": old["parent"], "run": old["run"],
+                                      "depth": old["depth"] - 1})
     return {"restarted": old["id"], **data}

@@ -76,7 +76,7 @@ def list_row(conn: sqlite3.Connection, run: sqlite3.Row, sums: Sums, fields: lis
     value = {
         "id": run["id"], "outcome": run["outcome"] or "live", "sessions": len(members),
         "cost": cost_text(total), "age": views.age(run["started"], clock()),
-        "live": sum(1 for m in members if live.state(m)[0] in (live.LIVE, live.STARTING_UP)),
+        "live": sum(1 for m in members if live.running(m)),
         "tokens": views.tokens(sum(total.get("tokens", {}).values())),
         "root": run["root"][:8] if run["root"] else None,
         "task": views.one_line(run["task"], 60), "reason": run["reason"],

@@ -82,8 +82,11 @@ def merge_fences(asked: dict, handed_down: dict) -> dict:
     return out
 
 
-def start(req: Request) -> dict:
-    """Check, record and spawn a launch; returns its ids at once (the holder starts it)."""
+def start(req: Request, pinned: dict | None = None) -> dict:
+    """Check, record and spawn a launch; returns its ids at once (the holder starts it).
+
+    `pinned` overrides the parent, run and depth this process would hand down (a restart
+    goes back where the first launch was)."""
     cfg = config.load()
     if req.harness not in config.harness_names(cfg):
         raise UsageFault(f"unknown harness {req.harness!r}",
@@ -92,7 +95,7 @@ def start(req: Request) -> dict:
     directory = os.path.realpath(os.path.expanduser(req.directory or os.getcwd()))
     if not os.path.isdir(directory):
         raise UsageFault(f"--dir {req.directory!r} is not a directory")
-    up = inherited()
+    up = {**inherited(), **(pinned or {})}
     asked = merge_fences(req.fences, up["fences"])
     depth = up["depth"] + 1
     conn = records.connect()
@@ -146,7 +149,7 @@ def _check_depth(depth: int, max_depth: int) -> None:
 
 def _check_workers(conn, run: str, cap: int) -> None:
     running = [r for r in records.members(conn, run)
-               if live.state(r)[0] in (live.LIVE, live.STARTING_UP)]
+               if live.running(r)]
     if len(running) >= cap:
         raise AxiError(f"launch refused: run {run} already has {len(running)} live sessions "
                        f"(--max-workers {cap})", code="FENCE_WORKERS",

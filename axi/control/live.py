@@ -96,6 +96,11 @@ def state(row: sqlite3.Row, now: float | None = None) -> tuple[str, Beat | None]
     return LIVE, beat_
 
 
+def running(row: sqlite3.Row) -> bool:
+    """Live, or still starting: a session that may yet do something."""
+    return state(row)[0] in (LIVE, STARTING_UP)
+
+
 def status(row: sqlite3.Row, asking: bool, transcript_last: float | None = None,
            now: float | None = None) -> str:
     """The word the catalog shows: working, idle, needs you, review, done or crashed."""

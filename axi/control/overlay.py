@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 
 
 def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, set] | None:
@@ -17,17 +18,17 @@ def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, set] | None:
     if not db.exists():
         return None
     try:
-        conn = db.connect_readonly(db.mailbox_path())
-        rows = conn.execute("SELECT * FROM launches WHERE session IS NOT NULL "
-                            f"{where} ORDER BY created", list(args)).fetchall()
-        asking = {r[0] for r in conn.execute("SELECT launch FROM asks WHERE answered IS NULL")}
-        conn.close()
+        with closing(db.connect_readonly(db.mailbox_path())) as conn:
+            rows = conn.execute("SELECT * FROM launches WHERE session IS NOT NULL "
+                                f"{where} ORDER BY created", list(args)).fetchall()
+            if not rows:
+                return None
+            from axi.control.live import asking_ids
+
+            latest = {r["session"]: r for r in rows}  # a continued session: its newest launch
+            return latest, asking_ids(conn, [r["id"] for r in latest.values()])
     except sqlite3.Error:  # no control tables yet, or a mailbox being migrated
         return None
-    if not rows:
-        return None
-    latest = {r["session"]: r for r in rows}  # a continued session: its newest launch
-    return latest, asking
 
 
 def statuses(rows: list) -> dict[str, tuple[str, str | None]]:

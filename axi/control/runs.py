@@ -41,7 +41,7 @@ def totals(conn: sqlite3.Connection, run: str, index: sqlite3.Connection | None 
         for kind in TOKEN_KINDS:
             tokens[kind] += session_tokens[kind]
     usd, kind = cost(index, keys)
-    running = sum(1 for r in launches if live.state(r)[0] in (live.LIVE, live.STARTING_UP))
+    running = sum(1 for r in launches if live.running(r))
     return {"sessions": len(launches), "live": running, "cost": usd, "cost_kind": kind,
             "tokens": tokens}
 
@@ -229,7 +229,7 @@ def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:
     if record is None or record["concluded"] is not None:
         return
     launches = records.members(conn, run)
-    if not launches or any(live.state(r)[0] in (live.LIVE, live.STARTING_UP) for r in launches):
+    if not launches or any(live.running(r) for r in launches):
         return
     records.conclude_run(conn, run, run_outcome(root_key(conn, run), launches), None,
                          _safe_totals(conn, run))
