@@ -1,6 +1,6 @@
 """Time the session-start and state hooks and measure the dashboard, on the small real corpus.
 
-    python bench/hook_timing.py [--runs 30] [--corpus ../shared/corpus]
+    python bench/hook_timing.py [--runs 30] [--corpus tests/corpus]
 
 Copies the corpus stores into a temporary HOME, runs `axi hook session-start --host claude`
 as Claude Code would (JSON on stdin, cwd /home/dev/work/projB), first on a cold index, then
@@ -34,7 +34,7 @@ STOP = {"session_id": "00000000-hook-timing", "cwd": "/home/dev/work/projB",
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+    ap.add_argument("--corpus", default=str(ROOT / "tests" / "corpus"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"

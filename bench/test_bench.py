@@ -30,7 +30,7 @@ from corpusgen.text import TextPools  # noqa: E402
 
 ANCHOR = "2026-11-21T12:00:00Z"
 pytestmark = pytest.mark.skipif(
-    not (gen_corpus.DEFAULT_CORPUS / "README.md").exists(), reason="shared/corpus not available"
+    not (gen_corpus.DEFAULT_CORPUS / "README.md").exists(), reason="tests/corpus not available"
 )
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from support import decode_strict
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+# The recorded harness stores the project carries (tests/corpus/README.md); a clone anywhere
+# passes its tests without ../shared.
+CORPUS = Path(__file__).resolve().parent / "corpus"
 HARNESSES = ("claude", "codex", "opencode", "pi")
 # Half an hour after the corpus was recorded (2026-11-21, 23:28-23:32 UTC).
 NOW = calendar.timegm(time.strptime("2026-11-22T00:00:00", "%Y-%m-%dT%H:%M:%S"))
@@ -47,7 +49,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def corpus_home(home: Path) -> Path:
-    """HOME with every harness store from shared/corpus copied in."""
+    """HOME with every recorded harness store from tests/corpus copied in."""
     if not CORPUS.is_dir():
         pytest.fail(f"corpus not found at {CORPUS}")
     for harness in HARNESSES:

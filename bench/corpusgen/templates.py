@@ -1,6 +1,6 @@
 """Real lines from the shared corpus (written by the real CLIs), used as templates.
 
-The corpus lives in ``shared/corpus`` (see its README). Lines that carry a lot of constant text
+The corpus lives in ``tests/corpus`` (see its README). Lines that carry a lot of constant text
 (Claude's attachment listings, Codex's session_meta, developer messages, world_state,
 turn_context, ...) are kept as JSON text and re-rendered with plain string substitution of the
 values that vary (cwd, ids, model, date).
@@ -13,7 +13,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(os.environ.get("AXI_SHARED_CORPUS", "/work/shared/corpus"))
+DEFAULT_CORPUS = Path(os.environ.get(
+    "AXI_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "tests" / "corpus"))
 
 CLAUDE_TOOL = (
     "claude/home/.claude/projects/-home-dev-work-projA/01ccc0ac-fd6c-4774-b4ad-6f572968231c.jsonl"

@@ -1,4 +1,4 @@
-"""Every session in the real corpus is found with the right facts (shared/corpus/README.md)."""
+"""Every session in the real corpus is found with the right facts (tests/corpus/README.md)."""
 
 from __future__ import annotations
 
