@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+from axi.text import shown
+
 FORMATS = ("toon", "json")
 
 
@@ -17,24 +19,34 @@ def encode(data: object, fmt: str = "toon") -> str:
     if fmt == "json":
         import json
 
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"))
     import toon
 
     return toon.encode(_plain(data))
 
 
 def emit(data: object, fmt: str = "toon", stream=None) -> None:
-    out = stream if stream is not None else sys.stdout
-    out.write(encode(data, fmt) + "\n")
-    out.flush()
+    _write(stream if stream is not None else sys.stdout, encode(data, fmt) + "\n")
 
 
 def event(data: dict) -> None:
     """One NDJSON line of a stream (`sessions read --follow`), flushed at once."""
     import json
 
-    sys.stdout.write(json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    _write(sys.stdout, json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _write(out, text: str) -> None:
+    """TOON and JSON are UTF-8 whatever the locale says: a C or ASCII locale must not turn
+    one accented title into a traceback."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(text)
+        out.flush()
+        return
+    out.flush()
+    buffer.write(text.encode("utf-8", "replace"))
+    buffer.flush()
 
 
 def terminal(data: bytes) -> None:
@@ -53,13 +65,17 @@ def warn(message: str) -> None:
 
 
 def _plain(value: object) -> object:
-    """Turn values python-toon would coerce silently (Enum -> null, bytes) into explicit ones."""
+    """Turn values python-toon would coerce silently (Enum -> null, bytes) into explicit ones,
+    and every string into one that is safe to print (`axi.text.shown`): no text from a
+    transcript or a mail can break the encoder or hide itself from the reader."""
+    if isinstance(value, str):
+        return shown(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {shown(str(k)): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+        return shown(value.decode("utf-8", "replace"))
+    return shown(str(value))

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 
+from axi.text import whole_tree
+
 _loads = json.loads
+# A JSON escape of a UTF-16 surrogate half: orjson refuses lone ones (the line then takes the
+# fallback below); the standard library accepts them, so its results are checked for them.
+_SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
 
 # First prompts that are really wrappers injected by a harness, never a title.
 WRAPPER_PREFIXES = (
@@ -29,17 +34,28 @@ def bulk() -> None:
 
 
 def decode(line: bytes | str) -> dict | None:
-    """One JSON object from a line; None for torn, invalid or non-object lines."""
+    """One JSON object from a line; None for torn, invalid, too deep or non-object lines.
+
+    Every string in the result is whole (no lone surrogates), so it can be stored and shown.
+    """
     try:
         value = _loads(line)
-    except ValueError:
-        # Invalid UTF-8 anywhere fails the whole line; keep the rest of such a line.
+        if _loads is json.loads and _has_surrogate_escape(line):
+            value = whole_tree(value)
+    except (ValueError, RecursionError):
+        # Invalid UTF-8 or a lone surrogate fails the whole line in orjson; keep the rest.
         try:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            value = json.loads(text)
-        except ValueError:
+            value = whole_tree(json.loads(text))
+        except (ValueError, RecursionError):
             return None
     return value if isinstance(value, dict) else None
+
+
+def _has_surrogate_escape(line: bytes | str) -> bool:
+    if isinstance(line, str):
+        return "\\ud" in line or "\\uD" in line
+    return _SURROGATE_ESCAPES[0] in line or _SURROGATE_ESCAPES[1] in line
 
 
 def dumps(value: object) -> str:

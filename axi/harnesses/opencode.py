@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from axi.errors import AxiError
 from axi.harnesses.base import Harness, SearchText, SessionSummary, Turn, add_usage
 from axi.harnesses.jsonl import as_int, clean_prompt, decode, dumps, is_wrapper
+from axi.text import safe_id
 
 PLACEHOLDER_TITLE = "New session - "
 BUSY_MS = 300
@@ -48,26 +49,33 @@ class Opencode(Harness):
         return parts
 
     def changed_sessions(self, known: dict[str, float]
-                         ) -> tuple[list[tuple[SessionSummary, list[SearchText]]], set[str]]:
-        """Sessions whose update time differs from `known`, and the ids present now."""
+                         ) -> tuple[list[tuple[SessionSummary, list[SearchText]]], set[str],
+                                    list[str]]:
+        """Sessions whose update time differs from `known`, the ids present now (as the index
+        keys them: safe ids), and a warning for each session that could not be read."""
+        changed, present, warnings = [], set(), []
         with connect(self.db_path()) as conn:
             cols = columns(conn, "session")
-            rows = conn.execute(_session_query(cols)).fetchall()
-            present = {r["id"] for r in rows}
-            changed = []
-            for row in rows:
-                updated = (row["time_updated"] or 0) / 1000
-                if known.get(row["id"]) == updated:
+            for row in conn.execute(_session_query(cols)).fetchall():
+                raw = row["id"]
+                key = safe_id(raw if isinstance(raw, str) else repr(raw))
+                present.add(key)
+                updated = _ms(row["time_updated"]) or 0
+                if known.get(key) == updated:
                     continue
-                changed.append(self._load(conn, row, cols))
-        return changed, present
+                try:
+                    changed.append(self._load(conn, row, cols))
+                except (sqlite3.Error, ValueError, TypeError, AttributeError,
+                        RecursionError) as exc:
+                    warnings.append(f"opencode session {key}: unreadable "
+                                    f"({type(exc).__name__}); skipped")
+        return changed, present, warnings
 
     def _load(self, conn: sqlite3.Connection, row: sqlite3.Row, cols: set[str]
               ) -> tuple[SessionSummary, list[SearchText]]:
         summary = SessionSummary(
             harness="opencode", id=row["id"], source=self.db_path(), dir=row["directory"],
-            created=(row["time_created"] or 0) / 1000 or None,
-            last=(row["time_updated"] or 0) / 1000 or None,
+            created=_ms(row["time_created"]), last=_ms(row["time_updated"]),
             parent_id=row["parent_id"] if "parent_id" in cols else None,
         )
         summary.is_subagent = bool(summary.parent_id)
@@ -75,7 +83,7 @@ class Opencode(Harness):
         prompt = None
         for index, (data, parts) in enumerate(_messages(conn, row["id"], text_only=True)):
             role = data.get("role")
-            ts = _ms((data.get("time") or {}).get("created"))
+            ts = _created(data)
             text = "\n".join(p["text"] for p in parts if p.get("type") == "text"
                              and isinstance(p.get("text"), str))
             if role == "user":
@@ -102,9 +110,10 @@ class Opencode(Harness):
             for index, (data, parts) in enumerate(_messages(conn, session_id)):
                 if index < since:
                     continue
-                ts = _ms((data.get("time") or {}).get("created"))
+                ts = _created(data)
                 role = data.get("role") if data.get("role") in ("user", "assistant") else "tool"
-                text = "\n".join(p.get("text", "") for p in parts if p.get("type") == "text")
+                text = "\n".join(p["text"] for p in parts if p.get("type") == "text"
+                                 and isinstance(p.get("text"), str))
                 tools = [_tool(p) for p in parts if p.get("type") == "tool"]
                 yield Turn(role, ts, index, text, tools)
 
@@ -136,6 +145,7 @@ def _open(uri: str) -> sqlite3.Connection:
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    conn.text_factory = _text  # invalid UTF-8 in a column costs its bytes, not the read
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -169,9 +179,10 @@ def _messages(conn: sqlite3.Connection, session_id: str, text_only: bool = False
 
 
 def _assistant(summary: SessionSummary, data: dict, ts: float | None) -> None:
-    model = data.get("modelID")
+    model, provider = data.get("modelID"), data.get("providerID")
     if isinstance(model, str):
-        summary.model, summary.provider = model, data.get("providerID")
+        summary.model = model
+        summary.provider = provider if isinstance(provider, str) else None
     summary.turn_open = data.get("finish") in (None, "tool-calls")
     tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
     cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
@@ -187,7 +198,10 @@ def _assistant(summary: SessionSummary, data: dict, ts: float | None) -> None:
 
 def _model_column(value: object) -> tuple[str | None, str | None]:
     data = _json(value) if isinstance(value, str) else {}
-    return data.get("id") or data.get("modelID"), data.get("providerID")
+    model = data.get("id") or data.get("modelID")
+    provider = data.get("providerID")
+    return (model if isinstance(model, str) else None,
+            provider if isinstance(provider, str) else None)
 
 
 def _tool(part: dict) -> str:
@@ -200,5 +214,16 @@ def _json(value: object) -> dict:
     return (decode(value) or {}) if isinstance(value, (str, bytes)) else {}
 
 
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "replace")
+
+
+def _created(data: dict) -> float | None:
+    times = data.get("time")
+    return _ms(times.get("created")) if isinstance(times, dict) else None
+
+
 def _ms(value: object) -> float | None:
-    return value / 1000 if isinstance(value, (int, float)) and value else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value / 1000 if value else None

@@ -16,6 +16,7 @@ from axi.harnesses import get, jsonl
 from axi.harnesses.base import SearchText, SessionSummary, iter_lines
 from axi.harnesses.jsonl import dumps
 from axi.index.store import get_meta, write
+from axi.index.vet import vet, vet_texts
 
 PARALLEL_BYTES = 48 * 1024 * 1024  # less new data than this is read in this process
 BULK_BYTES = 8 * 1024 * 1024  # reading more than this pays for importing orjson
@@ -65,11 +66,17 @@ def parse(job: Job) -> Parsed:
             if line is None:
                 parser.s["skipped"] = parser.s.get("skipped", 0) + 1
             elif (line[:1] not in BLANK or line.strip()) and not skip(line):
-                feed(line, line_offset)
+                try:
+                    feed(line, line_offset)
+                except Exception:  # a record of a shape nobody expected costs only itself
+                    parser.s["skipped"] = parser.s.get("skipped", 0) + 1
             offset = end
+        return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts())
     except OSError as exc:
         return Parsed(job, job.start, job.state or {}, None, [], error=str(exc))
-    return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts())
+    except Exception as exc:
+        return Parsed(job, job.start, job.state or {}, None, [],
+                      error=f"unreadable ({type(exc).__name__}); skipped")
 
 
 def chunks(jobs: list[Job]) -> list[list[Job]]:
@@ -147,7 +154,10 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
                 continue
             if not _still_current(conn, parsed.job):
                 continue
-            _store_one(conn, parsed, indexed)
+            problem = _store_guarded(conn, parsed, indexed, stored.warnings)
+            if problem:
+                stored.warnings.append(f"{parsed.job.path}: {problem}")
+                continue
             stored.files += 1
             stored.bytes += parsed.offset - parsed.job.start
             if parsed.summary is not None:
@@ -202,6 +212,24 @@ def _still_current(conn: sqlite3.Connection, job: Job) -> bool:
         return True
     row = conn.execute("SELECT offset, inode FROM files WHERE path = ?", (job.path,)).fetchone()
     return row is not None and row["offset"] == job.start and row["inode"] == job.inode
+
+
+def _store_guarded(conn: sqlite3.Connection, parsed: Parsed, indexed: int,
+                   warnings: list[str]) -> str | None:
+    """Store one file's session inside a savepoint: whatever its text holds, a failure costs
+    that file alone (reported), never the chunk or the catalog."""
+    if parsed.summary is not None:
+        warnings += [f"{parsed.job.path}: {note}" for note in vet(parsed.summary)]
+        vet_texts(parsed.texts)
+    conn.execute("SAVEPOINT one_file")
+    try:
+        _store_one(conn, parsed, indexed)
+    except (sqlite3.Error, ValueError, TypeError, OverflowError) as exc:
+        conn.execute("ROLLBACK TO one_file")
+        conn.execute("RELEASE one_file")
+        return f"not indexed ({type(exc).__name__}: {str(exc)[:120]})"
+    conn.execute("RELEASE one_file")
+    return None
 
 
 def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:

@@ -16,6 +16,7 @@ from axi.harnesses.base import Harness
 from axi.harnesses.jsonl import decode
 from axi.index.ingest import Job, delete_session, forget, ingest, put_session
 from axi.index.store import get_meta, write
+from axi.index.vet import vet, vet_texts
 
 HOT_WINDOW = 24 * 3600
 SWEEP_EVERY = 30.0
@@ -183,21 +184,24 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
     known = {r["id"]: r["last"] for r in conn.execute(
         "SELECT id, last FROM sessions WHERE harness = ?", (harness.name,))}
     try:
-        changed, present = harness.changed_sessions(known)
+        changed, present, unreadable = harness.changed_sessions(known)
     except (AxiError, sqlite3.Error) as exc:
         report.warnings.append(f"{harness.name}: {getattr(exc, 'message', exc)}; "
                                "kept the sessions indexed before")
         return
+    report.warnings += unreadable
     with write(conn):
         indexed = int(get_meta(conn, "fts_upto") or 0)
         for key in [f"{harness.name}:{i}" for i in known if i not in present]:
             delete_session(conn, key, indexed)
             report.removed += 1
         for summary, texts in changed:
+            report.warnings += [f"{harness.name} session {summary.id}: {note}"
+                                for note in vet(summary)]
             new = summary.id not in known
             if not new:  # its text is read whole again
                 delete_session(conn, summary.key, indexed, texts_only=True)
-            put_session(conn, summary, texts, fresh=new)
+            put_session(conn, summary, vet_texts(texts), fresh=new)
             report.parsed_files += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      (meta_key, repr(fingerprint)))
