@@ -22,6 +22,7 @@ from axi.errors import AxiError
 from axi.harnesses import NAMES, get
 
 TEMPLATE_FIELDS = ("launch", "launch_headless", "resume_input", "resume_input_headless")
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def config_path() -> str:
@@ -39,20 +40,37 @@ def load() -> dict:
     """The parsed config (empty when there is none); a broken file is an error, never ignored."""
     path = config_path()
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise AxiError(f"cannot read {path}: {exc}", code="CONFIG_UNREADABLE",
                        help=["fix its permissions, or move it aside"]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise _invalid(path, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise _invalid(path, f"is not UTF-8 (byte {exc.start}, line {line})") from None
     import tomlkit
 
     try:
-        return tomlkit.parse(text).unwrap()
+        parsed = tomlkit.parse(text).unwrap()
     except Exception as exc:  # tomlkit raises its own ParseError family
-        raise AxiError(f"{path} is not valid TOML: {exc}", code="CONFIG_INVALID",
-                       help=[f"fix the line it names in {path}; it was not changed"]) from None
+        raise _invalid(path, f"is not valid TOML: {exc}") from None
+    from axi.control.config_schema import check
+
+    problem = check(parsed)
+    if problem:
+        raise _invalid(path, problem)
+    return parsed
+
+
+def _invalid(path: str, problem: str) -> AxiError:
+    return AxiError(f"{path} {problem}", code="CONFIG_INVALID",
+                    help=[f"fix it in {path}; it was not changed"])
 
 
 def harness_names(config: dict) -> list[str]:
@@ -124,7 +142,7 @@ def fill(template: list[str], values: dict[str, str | None]) -> list[str]:
 def check_policy(config: dict, harness: str, model: str | None) -> None:
     policy = config.get("policy") or {}
     allowed = policy.get("harness")
-    if isinstance(allowed, list) and harness not in allowed:
+    if isinstance(allowed, list) and harness.lower() not in {str(a).lower() for a in allowed}:
         raise AxiError(f"the launch policy does not allow harness {harness!r}", code="POLICY",
                        help=[f"allowed: {', '.join(map(str, allowed))} ([policy] in "
                              f"{config_path()})"])
@@ -134,10 +152,15 @@ def check_policy(config: dict, harness: str, model: str | None) -> None:
     name = model or ""
     deny = [p for p in models.get("deny", []) if isinstance(p, str)]
     allow = [p for p in models.get("allow", []) if isinstance(p, str)]
-    if model and any(fnmatch.fnmatch(name, p) for p in deny):
+    if model and any(_matches(name, p) for p in deny):
         raise AxiError(f"the launch policy denies model {model!r}", code="POLICY",
                        help=[f"pick another --model ([policy] in {config_path()})"])
-    if allow and not any(fnmatch.fnmatch(name, p) for p in allow):
+    if allow and not any(_matches(name, p) for p in allow):
         what = f"model {model!r}" if model else "a launch without --model"
         raise AxiError(f"the launch policy does not allow {what}", code="POLICY",
                        help=["allowed models: " + ", ".join(allow)])
+
+
+def _matches(model: str, pattern: str) -> bool:
+    """Model names are matched case-insensitively: `Claude-Opus` is denied by `*opus*`."""
+    return fnmatch.fnmatchcase(model.casefold(), pattern.casefold())

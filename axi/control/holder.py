@@ -68,6 +68,7 @@ class Holder:
             self._record_end(None, None, "budget_hit", "not started: a fence stopped the run")
             return False
         env = {**os.environ, **self.spec["env"]}
+        proc.become_subreaper()  # what the harness starts stays below us (see `enclosing`)
         try:
             self.pty = PtyProcess.spawn(self.spec["argv"], cwd=self.spec["dir"], env=env,
                                         dimensions=SIZE)
@@ -222,6 +223,7 @@ class Holder:
             self.kill_at = None
         if now >= self.next_beat:
             self.next_beat = now + live.HEARTBEAT
+            proc.reap_orphans(keep=self.pty.pid)
             live.beat(self.launch_id, self.last_output, os.getpid(), self.token, self.pty.pid)
 
     def _watch(self) -> None:
@@ -316,9 +318,11 @@ def _tail(ring: bytearray, limit: int = 4000) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        sys.stderr.write("usage: python -m axi.control.holder <launch id>\n")
+    if len(argv) not in (1, 2):
+        sys.stderr.write("usage: python -m axi.control.holder <launch id> [<state dir>]\n")
         return 2
+    if len(argv) == 2:
+        os.environ["AXI_HOME"] = argv[1]
     holder = Holder(argv[0])
     if holder.start():
         holder.loop()

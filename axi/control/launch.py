@@ -1,8 +1,10 @@
 """Starting a session: the launch spec, the fences checked at launch, and the holder spawn.
 
-A session launched from inside another inherits its run, parent, depth and limits through
-the environment (AXI_SESSION_ID, AXI_RUN, AXI_DEPTH, AXI_MAX_*), so a run's tree builds
-itself and a worker can never loosen the limits it was given.
+A session launched from inside a held session belongs to that session's run whatever its
+environment says: the holder above it in the process tree (`enclosing`) names the run, the
+parent and the depth, and the run's limits and launch policy are the ones recorded when it
+started. Elsewhere (a script given AXI_RUN) the environment hands them down (AXI_SESSION_ID,
+AXI_RUN, AXI_DEPTH, AXI_MAX_*). Either way a worker can never loosen what it was given.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def start(req: Request, pinned: dict | None = None) -> dict:
 
     `pinned` overrides the parent, run and depth this process would hand down (a restart
     goes back where the first launch was)."""
+    inside = _enclosing_run(req)
     cfg = config.load()
     if req.harness not in config.harness_names(cfg):
         raise UsageFault(f"unknown harness {req.harness!r}",
@@ -95,20 +98,22 @@ def start(req: Request, pinned: dict | None = None) -> dict:
     directory = os.path.realpath(os.path.expanduser(req.directory or os.getcwd()))
     if not os.path.isdir(directory):
         raise UsageFault(f"--dir {req.directory!r} is not a directory")
-    up = {**inherited(), **(pinned or {})}
+    conn = records.connect()
+    up = {**handed_down(conn, inside), **(pinned or {})}
     asked = merge_fences(req.fences, up["fences"])
     depth = up["depth"] + 1
-    conn = records.connect()
+    run = req.run or up["run"] or records.run_id()
+    _check_run_policy(conn, run, req)
     launch_id = records.new_id()
     argv, mints, prompt = build_argv(req, cfg, launch_id)
     accept = req.accept  # a worker is judged by its own check, not by its run's goal
-    run = req.run or up["run"] or records.run_id()
     root = launch_id if not (req.run or up["run"] or up["parent"]) else None
-    # One transaction: the run's limits (a script joining with `--run R` is bound by R's
-    # too), the checks against them, and the launch record.
+    # One transaction: the run's limits and policy (a script joining with `--run R` is bound
+    # by R's too), the checks against them, and the launch record.
     with records.db.write(conn):
         fences = records.join_run(conn, run, root, req.task, asked,
                                   {"max_depth": DEFAULT_MAX_DEPTH})
+        records.set_run_policy(conn, run, cfg.get("policy") or {})
         _check_depth(depth, fences["max_depth"])
         if fences.get("max_workers"):
             _check_workers(conn, run, fences["max_workers"])
@@ -137,6 +142,45 @@ def start(req: Request, pinned: dict | None = None) -> dict:
             records.update(conn, launch_id, labels=json.dumps({**req.labels, "tmux": window}))
             ids["window"] = window
     return ids
+
+
+def _enclosing_run(req: Request):
+    """The held session this launch is made from, if any; its state dir becomes this
+    process's, so the launch is recorded where its run is (AXI_HOME cannot move it out)."""
+    from axi.control import enclosing
+
+    inside = enclosing.find()
+    if inside is None:
+        return None
+    if os.path.realpath(inside.state) != os.path.realpath(state_dir()):
+        os.environ["AXI_HOME"] = inside.state
+    run = inside.launch["run"]
+    if req.run and req.run != run:
+        raise AxiError(f"launch refused: this session is part of run {run}; it cannot start "
+                       f"one in run {req.run}", code="FENCE_RUN",
+                       help=[f"launch without --run (it joins {run})"])
+    return inside.launch
+
+
+def handed_down(conn, inside) -> dict:
+    """Run, parent, depth and limits for a launch made here: from the enclosing held session
+    when there is one (the tighter of its run's limits and the environment's), else from the
+    environment."""
+    env = inherited()
+    if inside is None:
+        return env
+    from axi.control.runs import fences_of
+
+    return {"parent": inside["id"], "run": inside["run"], "depth": inside["depth"],
+            "fences": merge_fences(env["fences"], fences_of(conn, inside["run"]))}
+
+
+def _check_run_policy(conn, run: str, req: Request) -> None:
+    """The policy recorded when the run started binds every launch in it, whatever config
+    this process reads now (its own is checked too); the first launch records its own."""
+    recorded = records.run_policy(conn, run)
+    if recorded:
+        config.check_policy({"policy": recorded}, req.harness, req.model)
 
 
 def _check_depth(depth: int, max_depth: int) -> None:
@@ -205,8 +249,9 @@ def _env_text(value: float) -> str:
 
 
 def spawn_holder(launch_id: str) -> None:
-    """Start the holder detached (its own session), so it outlives this terminal."""
-    spawn_detached(["axi.control.holder", launch_id], launch_id)
+    """Start the holder detached (its own session), so it outlives this terminal. Its state
+    dir is on its command line, where a launch made below it finds its run (`enclosing`)."""
+    spawn_detached(["axi.control.holder", launch_id, state_dir()], launch_id)
 
 
 def spawn_detached(module_args: list[str], log_name: str) -> None:

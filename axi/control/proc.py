@@ -93,3 +93,60 @@ def stop_group(pgid: int, grace: float = KILL_GRACE) -> str:
         time.sleep(0.05)
     signal_group(pgid, signal.SIGKILL)
     return "killed"
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent pid from /proc (field 4 of stat); None where there is no procfs."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+        return int(raw[raw.rfind(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def ancestors(pid: int | None = None, limit: int = 128) -> list[int]:
+    """The pids above `pid` (this process by default), its parent first, up to pid 1."""
+    chain: list[int] = []
+    current = os.getpid() if pid is None else pid
+    while len(chain) < limit:
+        parent = parent_of(current)
+        if not parent or parent in chain:
+            break
+        chain.append(parent)
+        current = parent
+    return chain
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return [w.decode("utf-8", "replace") for w in fh.read().split(b"\0") if w]
+    except OSError:
+        return []
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants reparent to this process instead of init (Linux), so a
+    process that double-forks or calls setsid is still found below it."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(keep: int) -> None:
+    """Reap ended children other than `keep` (a subreaper inherits other people's zombies);
+    `keep`'s own exit status is left for whoever waits for it."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid == keep:
+            return
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(info.si_pid, os.WNOHANG)

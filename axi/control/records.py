@@ -136,6 +136,20 @@ class RunOver(AxiError):
                              "sessions)", f"`axi runs {row['id']}` shows what it spent"])
 
 
+def run_policy(conn: sqlite3.Connection, run: str) -> dict | None:
+    """The launch policy recorded when the run started (None: not recorded yet)."""
+    row = conn.execute("SELECT policy FROM runs WHERE id = ?", (run,)).fetchone()
+    if row is None or row["policy"] is None:
+        return None
+    policy = json.loads(row["policy"])
+    return policy if isinstance(policy, dict) else {}
+
+
+def set_run_policy(conn: sqlite3.Connection, run: str, policy: dict) -> None:
+    conn.execute("UPDATE runs SET policy = ? WHERE id = ? AND policy IS NULL",
+                 (json.dumps(policy), run))
+
+
 def get_run(conn: sqlite3.Connection, run: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM runs WHERE id = ?", (run,)).fetchone()
 

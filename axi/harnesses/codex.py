@@ -32,6 +32,7 @@ TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
 
 
 ITEM_HEAD = 400
+NO_DAEMON = ("-c", "features.daemon_auto_start=false")
 USED_ITEMS = (b"UserMessage", b"AgentMessage")
 
 
@@ -258,10 +259,12 @@ class Codex(Harness):
                 yield turn
 
     # `--` ends the options (0.169.0 rejects a task such as "-v hi" as an unknown option).
-    launch = ("codex", "--model", "{model}", "--", "{task}")
+    # The TUI's app-server daemon detaches from the holder: the commands it runs would then
+    # not be below the holder, and a launch they made would not be known as part of its run.
+    launch = ("codex", *NO_DAEMON, "--model", "{model}", "--", "{task}")
     launch_headless = ("codex", "exec", "--skip-git-repo-check", "--model", "{model}", "--",
                        "{task}")
-    resume_input = ("codex", "resume", "{id}", "--", "{task}")
+    resume_input = ("codex", *NO_DAEMON, "resume", "{id}", "--", "{task}")
     resume_input_headless = ("codex", "exec", "--skip-git-repo-check", "resume", "{id}", "--",
                              "{task}")
 

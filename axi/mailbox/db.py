@@ -117,6 +117,10 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     CREATE INDEX IF NOT EXISTS asks_open ON asks(launch, answered);
     """),
+    # The launch policy in force when a run started binds every launch in it.
+    (3, """
+    ALTER TABLE runs ADD COLUMN policy TEXT
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

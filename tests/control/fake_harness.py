@@ -83,6 +83,9 @@ def answer(prompt: str, transcript: Transcript) -> tuple[str, int]:
                               "--format", "json"],
                              capture_output=True, text=True)
         return f"tag {rest}: {got.stdout.strip()}", 12
+    if head == "sh":  # a shell command line, as an agent's tool call runs it
+        got = subprocess.run(["sh", "-c", rest], capture_output=True, text=True)
+        return f"sh: {got.stdout.strip()}", 12
     if head == "axi":
         got = subprocess.run([sys.executable, "-m", "axi", *shlex.split(rest), "--format",
                               "json"], capture_output=True, text=True)

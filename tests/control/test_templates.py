@@ -26,7 +26,9 @@ def test_claude_passes_its_id_and_ends_the_options_before_the_task():
 def test_codex_ends_the_options_before_the_task():
     assert argv("codex", "launch_headless", task="-v hi") == [
         "codex", "exec", "--skip-git-repo-check", "--", "-v hi"]
-    assert argv("codex", "launch") == ["codex"]
+    assert argv("codex", "launch") == ["codex", "-c", "features.daemon_auto_start=false"]
+    assert argv("codex", "resume_input", id="abc", task="-v") == [
+        "codex", "-c", "features.daemon_auto_start=false", "resume", "abc", "--", "-v"]
 
 
 def test_pi_mints_its_own_id():

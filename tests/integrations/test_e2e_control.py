@@ -61,10 +61,10 @@ def world(tmp_path: Path, npm_bin: Path, llm, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(project)
     clis.claude_first_run_done(home)
     (home / ".codex").mkdir()
-    # Codex 0.169's TUI otherwise starts a per-user app-server daemon (and an update loop)
-    # that detach (setsid, parent 1) and outlive every session by design.
-    (home / ".codex" / "config.toml").write_text(
-        clis.codex_config(url) + "\n[features]\ndaemon_auto_start = false\n")
+    # Codex 0.169's TUI starts a per-user app-server daemon that detaches (setsid, parent 1)
+    # and outlives every session; axi's own watched template turns it off, and `strays`
+    # below fails the test if one is left.
+    (home / ".codex" / "config.toml").write_text(clis.codex_config(url))
     (home / ".pi" / "agent").mkdir(parents=True)
     (home / ".pi" / "agent" / "models.json").write_text(clis.pi_models(url))
     yield project
