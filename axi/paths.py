@@ -5,9 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 
+PRIVATE_MARK = ".private-v1"  # present once every file below the state dir was made private
+_CHECKED: set[str] = set()
+
 
 def state_dir() -> str:
-    """`AXI_HOME` if set, else platformdirs' user state dir for axi (honours XDG_STATE_HOME)."""
+    """`AXI_HOME` if set, else platformdirs' user state dir for axi (honours XDG_STATE_HOME).
+
+    It is private: 0700, every file in it 0600. The first call in a process checks that with
+    one stat (and the marker), and tightens the whole tree when it finds it wider."""
     override = os.environ.get("AXI_HOME")
     if override:
         path = os.path.expanduser(override)
@@ -15,8 +21,52 @@ def state_dir() -> str:
         from platformdirs import user_state_dir
 
         path = user_state_dir("axi", appauthor=False)
-    if not os.path.isdir(path):
+    if path not in _CHECKED:
+        _make_private(path)
+        _CHECKED.add(path)
+    return path
+
+
+def _make_private(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
         os.makedirs(path, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+        _mark(path)
+        return
+    except OSError:
+        return
+    if mode & 0o077 or not os.path.exists(os.path.join(path, PRIVATE_MARK)):
+        tighten(path)
+        _mark(path)
+
+
+def tighten(root: str) -> None:
+    """Folders 0700 and files 0600 below `root`; links are not followed (nor changed)."""
+    with contextlib.suppress(OSError):
+        os.chmod(root, 0o700)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            full = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                if not os.path.islink(full):
+                    os.chmod(full, 0o700 if name in dirs else 0o600)
+
+
+def _mark(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.close(private_open(os.path.join(path, PRIVATE_MARK), os.O_WRONLY | os.O_CREAT))
+
+
+def private_open(path: str, flags: int) -> int:
+    """`os.open` for a file of axi's own: created 0600, never through a planted link."""
+    return os.open(path, flags | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+
+
+def private_dir(path: str) -> str:
+    """A folder of axi's own (made 0700 when missing)."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 
 

@@ -261,7 +261,8 @@ def spawn_detached(module_args: list[str], log_name: str) -> None:
     log = os.path.join(logs, f"{log_name}.log")
     actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)]
+               (os.POSIX_SPAWN_OPEN, 2, log,
+                os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)]
     env = dict(os.environ)
     env.pop("AXI_NOW", None)
     os.posix_spawn(sys.executable, [sys.executable, "-m", *module_args], env,

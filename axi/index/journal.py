@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from axi.paths import state_dir
+from axi.paths import private_open, state_dir
 
 FILE = "sessions.jsonl"
 HARNESS = {"claude": "claude", "codex": "codex", "opencode": "opencode", "pi": "pi"}
@@ -33,7 +33,7 @@ def record(event: str, host: str | None, session_id: str, cwd: str | None, ts: f
     if len(line) > MAX_LINE:
         return False
     try:
-        fd = os.open(path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = private_open(path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     except OSError:
         return False
     try:

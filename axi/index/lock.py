@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from axi.paths import state_dir
+from axi.paths import private_open, state_dir
 
 POLL = 0.02
 
@@ -17,7 +17,7 @@ POLL = 0.02
 def scan_lock(wait: float) -> Iterator[bool]:
     """Yields True while holding the scan lock, False if it stayed busy for `wait` seconds."""
     path = os.path.join(state_dir(), "scan.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = private_open(path, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + max(0.0, wait)
         while True:

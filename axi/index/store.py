@@ -18,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"  # 9: opencode titles given at creation are names
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -89,6 +89,10 @@ def connect(path: str | None = None) -> sqlite3.Connection:
 
 
 def _open(path: str) -> sqlite3.Connection:
+    if not os.path.exists(path):  # SQLite would make it (and its WAL) with the umask's mode
+        from axi.paths import private_open
+
+        os.close(private_open(path, os.O_WRONLY | os.O_CREAT))
     conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row

@@ -12,7 +12,7 @@ import os
 import sqlite3
 
 from axi.errors import AxiError
-from axi.paths import state_dir
+from axi.paths import private_open, state_dir
 
 FILENAME = "mailbox.sqlite"
 BUSY_MS = 15000
@@ -137,7 +137,7 @@ def connect(path: str | None = None) -> sqlite3.Connection:
     """Open the mailbox, creating it (0600) and migrating it forward as needed."""
     path = path or mailbox_path()
     if not os.path.exists(path):
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.close(private_open(path, os.O_CREAT | os.O_WRONLY))
     try:
         conn = _open(path)
         migrate(conn)

@@ -1,0 +1,85 @@
+"""axi's own state is private: every file 0600 in 0700 folders, tightened when found wider,
+and never written through a link planted in its place."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+
+def axi(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "axi", *args], input=stdin, cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def modes(root: Path) -> dict[str, str]:
+    """Every path below `root` (and root itself) with its permission bits, links left out."""
+    found = {".": oct(stat.S_IMODE(root.stat().st_mode))}
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            found[str(path.relative_to(root))] = oct(stat.S_IMODE(path.lstat().st_mode))
+    return found
+
+
+def wider_than_private(root: Path) -> dict[str, str]:
+    return {name: mode for name, mode in modes(root).items()
+            if int(mode, 8) & 0o077}
+
+
+def test_everything_axi_writes_is_private(corpus_home):
+    state = Path(os.environ["AXI_HOME"])
+    os.umask(0o022)
+    start = json.dumps({"session_id": "0c5e4d4e-7f5b-4f0e-9a57-1d2b4c6e8f00",
+                        "cwd": str(corpus_home), "hook_event_name": "SessionStart"})
+    assert axi("sessions", "--all").returncode == 0
+    assert axi("hook", "session-start", "--host", "claude", stdin=start).returncode == 0
+    assert axi("agents", "init", "worker", cwd=corpus_home).returncode in (0, 1)
+    from axi.control import live
+
+    live.beat("a1b2c3d4", 0.0, os.getpid(), "t", None)
+    names = set(modes(state))
+    assert {"index.db", "mailbox.sqlite", "sessions.jsonl", "live/a1b2c3d4"} <= names, names
+    assert wider_than_private(state) == {}
+
+
+def test_a_state_dir_found_wider_is_tightened(corpus_home):
+    state = Path(os.environ["AXI_HOME"])
+    state.mkdir(mode=0o755)
+    os.chmod(state, 0o755)
+    (state / "logs").mkdir()
+    os.chmod(state / "logs", 0o755)
+    (state / "logs" / "old.log").write_text("x")
+    os.chmod(state / "logs" / "old.log", 0o644)
+    assert axi("sessions", "--all").returncode == 0
+    assert wider_than_private(state) == {}
+
+
+def test_a_rebuilt_index_is_private(corpus_home):
+    state = Path(os.environ["AXI_HOME"])
+    assert axi("sessions", "--all").returncode == 0
+    for name in ("index.db-wal", "index.db-shm"):
+        (state / name).unlink(missing_ok=True)
+    (state / "index.db").write_bytes(b"not a database, so it is rebuilt")
+    os.umask(0o022)
+    assert axi("sessions", "--all").returncode == 0
+    assert (state / "index.db").read_bytes().startswith(b"SQLite format 3")
+    assert wider_than_private(state) == {}
+
+
+def test_the_journal_is_never_written_through_a_planted_link(corpus_home, tmp_path):
+    state = Path(os.environ["AXI_HOME"])
+    assert axi("sessions", "--all").returncode == 0
+    target = tmp_path / "victim.txt"
+    target.write_text("keep me\n")
+    journal = state / "sessions.jsonl"
+    journal.unlink(missing_ok=True)
+    journal.symlink_to(target)
+    start = json.dumps({"session_id": "0c5e4d4e-7f5b-4f0e-9a57-1d2b4c6e8f00",
+                        "cwd": str(corpus_home), "hook_event_name": "SessionStart"})
+    done = axi("hook", "session-start", "--host", "claude", stdin=start)
+    assert done.returncode == 0
+    assert target.read_text() == "keep me\n"
