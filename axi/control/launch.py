@@ -169,10 +169,10 @@ def handed_down(conn, inside) -> dict:
     env = inherited()
     if inside is None:
         return env
-    from axi.control.runs import fences_of
-
+    run = records.get_run(conn, inside["run"])
+    fences = json.loads(run["fences"]) if run else {}
     return {"parent": inside["id"], "run": inside["run"], "depth": inside["depth"],
-            "fences": merge_fences(env["fences"], fences_of(conn, inside["run"]))}
+            "fences": merge_fences(env["fences"], fences)}
 
 
 def _check_run_policy(conn, run: str, req: Request) -> None:
