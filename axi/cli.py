@@ -16,6 +16,10 @@ from axi.output import FORMATS, emit, warn
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["hook"]:  # what agent hosts run: exit 0 whatever it is given
+        from axi.integrations.entry import run_line
+
+        sys.exit(run_line(args[1:]))
     try:
         fmt, args = _split_format(args)
     except UsageFault as fault:
@@ -33,11 +37,9 @@ def run(args: list[str], fmt: str = "toon") -> int:
             emit(dashboard(fmt=fmt), fmt)
             return EXIT_OK
         if args[0] == "hook":
-            from axi.integrations.entry import fast_args, run_hook
+            from axi.integrations.entry import run_line
 
-            hook = fast_args(args[1:])
-            if hook:
-                return run_hook(*hook, fmt=fmt)
+            return run_line(args[1:], fmt)
         data = _run_click(args)
     except AxiError as err:
         emit(err.payload(), fmt)

@@ -144,6 +144,9 @@ def test_help_is_short_complete_toon(axi, home, path):
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
 def test_unknown_flag_fails_loud(axi, home, path):
     result = axi(*path, *CALLS[path], "--bogus")
+    if path[:1] == ("hook",):  # a hook exits 0 whatever it is given, and names what it ignored
+        assert result.code == 0 and "'--bogus'" in result.stderr
+        return
     assert result.code == 2
     assert result.data["code"] == "USAGE"
     assert "--bogus" in result.data["error"]

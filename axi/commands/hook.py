@@ -1,8 +1,9 @@
 """`axi hook`: what agent hosts run at session start and end and as a session's state changes
 (installed by `axi setup hooks`).
 
-The lines hooks run take cli.py's fast path (no click); these commands give them help and
-usage errors like every other command, and run the same code for any other spelling."""
+Every `axi hook ...` line runs through `axi.integrations.entry.run_line` without click, and
+exits 0 whatever its arguments (an unknown `--host` runs as none, an unknown flag is ignored,
+both said on stderr); these commands only give `--help`, and unknown verbs their usage error."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ from axi import views
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.integrations import claude_code, codex, opencode
 from axi.integrations.base import SCOPES, Change
-from axi.integrations.command import display, executable, explain
+from axi.integrations.command import display, executable, explain, temporary_warning
+from axi.output import warn
 from axi.paths import cwd, tilde
 
 HOSTS = {"claude": claude_code, "codex": codex, "opencode": opencode}
@@ -53,6 +54,10 @@ def hooks(scope: str, no_trust: bool, hosts: tuple[str, ...]) -> dict:
     data["scope"] = scope if scope == "user" else f"project {tilde(project)}"
     data["command"] = display(exe)
     data["why"] = explain(exe)
+    temporary = temporary_warning(exe)
+    if temporary:
+        data["warnings"] = [temporary]
+        warn(temporary)
     rows = [c.row() for c in changes if not c.error]
     if rows:
         data["files"] = rows
@@ -120,7 +125,7 @@ def status_view() -> dict:
               help="Which files to clean.")
 @_hosts_option
 def uninstall(scope: str, hosts: tuple[str, ...]) -> dict:
-    """Remove only what axi wrote: its hook entries, its Codex trust, its plugin file."""
+    """Remove only what axi added: hook entries, Codex trust, plugin; files it made, if empty."""
     changes: list[Change] = []
     for name in hosts or HOSTS:
         changes += HOSTS[name].uninstall(scope, cwd())

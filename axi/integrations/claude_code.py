@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 
-from axi.integrations import hookjson
+from axi.integrations import created, hookjson
 from axi.integrations.base import START_TIMEOUT, Change, State, claude_dir
 from axi.integrations.command import hook_argv, program, runnable, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, write_atomic
+from axi.paths import tilde
 
 HOST = "claude"
 LABEL = "Claude Code"
@@ -38,7 +39,7 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
         doc = {} if doc is None else doc
         edit = hookjson.install(doc, wanted(exe), path, {e: "" for e in TIMEOUTS})
         if edit.changed:
-            write_atomic(path, dump_json(doc, text))
+            created.write(path, dump_json(doc, text))
             change.changed = True
             change.action = ", ".join(edit.actions)
     except Unreadable as exc:
@@ -56,16 +57,28 @@ def uninstall(scope: str, project: str) -> list[Change]:
         if doc is None:
             return []
         edit = hookjson.uninstall(doc, path)
-        if edit.changed:
-            write_atomic(path, dump_json(doc, text))
-            change.changed, change.action = True, ", ".join(edit.actions)
-        else:
+        if not edit.changed:
             change.action = "nothing of axi's"
+            return [change]
+        if not (doc == {} and created.remove_if_created(path)):
+            write_atomic(path, dump_json(doc, text))
+        change.changed, change.action = True, ", ".join(edit.actions + gone(path) + swept(path))
     except Unreadable as exc:
         change.error, change.action = exc.reason, "left untouched"
     except OSError as exc:
         change.error, change.action = str(exc), "not written"
     return [change]
+
+
+def gone(*paths: str) -> list[str]:
+    """`axi setup uninstall`'s note for each file it removed whole: axi had created it and
+    nothing else was left in it (created.py)."""
+    return [f"removed {tilde(p)}" for p in paths if not os.path.lexists(p)]
+
+
+def swept(*paths: str) -> list[str]:
+    """Its note for each empty folder axi had created above `paths`, removed now."""
+    return [f"removed empty {tilde(f)}/" for f in created.sweep(list(paths))]
 
 
 def status(scope: str, project: str, exe: list[str] | None = None) -> list[State]:

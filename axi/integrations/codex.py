@@ -17,9 +17,9 @@ import json
 import os
 import re
 
-from axi.integrations import hookjson
+from axi.integrations import codex_tidy, created, hookjson
 from axi.integrations.base import START_TIMEOUT, Change, State, codex_dir
-from axi.integrations.claude_code import json_state
+from axi.integrations.claude_code import gone, json_state, swept
 from axi.integrations.command import EVENTS, hook_argv, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, read_toml, write_atomic
 from axi.paths import tilde
@@ -32,7 +32,9 @@ TIMEOUTS = {"SessionStart": START_TIMEOUT, "SessionEnd": 3,  # Codex clamps Sess
             "PermissionRequest": STATE_TIMEOUT}
 MATCHERS = {"SessionStart": ""}  # the others match every case without one
 REVIEW_STEP = ("Codex runs a hook only after review: start `codex` in {where}, open `/hooks` "
-               f"and trust axi's {len(TIMEOUTS)} hooks ({', '.join(TIMEOUTS)}) with t")
+               f"and trust axi's {len(TIMEOUTS)} hooks ({', '.join(TIMEOUTS)}) with `t` (or "
+               "answer \"Trust all and continue\" when codex asks at start); `axi setup status` "
+               "then shows them installed")
 
 
 def hooks_path(scope: str, project: str) -> str:
@@ -128,7 +130,7 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
         if failed is cfg_change:
             cfg_change.steps.append("fix config.toml, then run `axi setup hooks` again")
         return [hooks_change, cfg_change]
-    before = _positions(doc, path)
+    before, had = _positions(doc, path), codex_tidy.present(config)
     edit = hookjson.install(doc, wanted(exe), path, MATCHERS)
     notes = []
     moved = _move_trust(config, before, _positions(doc, path))
@@ -145,10 +147,11 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
             where=tilde(project) if scope == "project" else "any folder"))
     try:
         if edit.changed:
-            write_atomic(path, dump_json(doc, text))
+            created.write(path, dump_json(doc, text))
             hooks_change.changed, hooks_change.action = True, ", ".join(edit.actions)
         if notes:
-            write_atomic(cfg, config.as_string(), mode=0o600)
+            created.write(cfg, config.as_string(), mode=0o600)
+            codex_tidy.remember(cfg, had, config)
             cfg_change.changed, cfg_change.action = True, "; ".join(notes)
     except OSError as exc:
         hooks_change.error, hooks_change.action = str(exc), "not written"
@@ -214,19 +217,31 @@ def uninstall(scope: str, project: str) -> list[Change]:
             del state[key]
             dropped += 1
     moved = _move_trust(config, before, _positions(doc, path))
+    notes = ([f"removed trust of axi's {dropped} hooks"] if dropped else []) + (
+        [f"moved trust of {moved} shifted hooks"] if moved else [])
     try:
-        write_atomic(path, dump_json(doc, text))
-        hooks_change.changed, hooks_change.action = True, ", ".join(edit.actions)
-        if dropped or moved:
-            write_atomic(cfg, config.as_string(), mode=0o600)
-            cfg_change.changed = True
-            cfg_change.action = "; ".join(
-                ([f"removed trust of axi's {dropped} hooks"] if dropped else [])
-                + ([f"moved trust of {moved} shifted hooks"] if moved else []))
-            return [hooks_change, cfg_change]
+        if not (doc == {} and created.remove_if_created(path)):
+            write_atomic(path, dump_json(doc, text))
+        tidied = codex_tidy.tidy(config, cfg, doc, os.path.abspath(hooks_path("user", "")))
+        notes += tidied
+        if notes:
+            _write_config(cfg, config, trim=bool(tidied))
+            cfg_change.changed, cfg_change.action = True, "; ".join(notes + gone(cfg))
+        hooks_change.changed = True
+        hooks_change.action = ", ".join(edit.actions + gone(path) + swept(path, cfg))
     except OSError as exc:
         hooks_change.error, hooks_change.action = str(exc), "not written"
-    return [hooks_change]
+    return [hooks_change, cfg_change] if cfg_change.changed else [hooks_change]
+
+
+def _write_config(cfg: str, config, trim: bool) -> None:
+    """Write config.toml back; a file axi created and left empty goes instead. `trim`: tables
+    axi added were dropped, so the blank line that set them apart goes too."""
+    text = config.as_string()
+    if trim and text.endswith("\n\n"):
+        text = text.rstrip("\n") + "\n"
+    if text.strip() or not created.remove_if_created(cfg):
+        write_atomic(cfg, text, mode=0o600)
 
 
 def status(scope: str, project: str, exe: list[str] | None = None) -> list[State]:

@@ -12,6 +12,8 @@ A PATH entry is not trusted for the bare name when it is:
 - under a temporary folder (/tmp, /var/tmp, /dev/shm, $TMPDIR): throwaway;
 - relative (`.`, empty): depends on the folder the hook runs in.
 `~/.local/bin` (pipx, uv tool, pip --user), /usr/local/bin and the like are fine.
+An axi that itself lives in a temporary folder gets written as its absolute path too, with a
+warning naming the lasting install (`temporary_warning`).
 """
 
 from __future__ import annotations
@@ -101,8 +103,7 @@ def fleeting(folder: str) -> str | None:
     norm = os.path.normpath(folder) + "/"
     if any(part in norm for part in SHIM_PARTS):
         return "a version manager's shim or per-version folder"
-    temps = {*TEMP_ROOTS, os.path.normpath(tempfile.gettempdir()) + "/"}
-    if any(norm.startswith(t) for t in temps):
+    if in_temp(norm):
         return "a temporary folder"
     venv = os.environ.get("VIRTUAL_ENV")
     if venv and norm == os.path.normpath(os.path.join(venv, "bin")) + "/":
@@ -111,6 +112,33 @@ def fleeting(folder: str) -> str | None:
     if is_venv and not any(t in norm for t in TOOL_VENVS):
         return "a virtualenv, on PATH only while activated"
     return None
+
+
+def in_temp(path: str) -> bool:
+    norm = os.path.normpath(path) + "/"
+    temps = {*TEMP_ROOTS, os.path.normpath(tempfile.gettempdir()) + "/"}
+    return any(norm.startswith(t) for t in temps)
+
+
+def temporary_warning(exe: list[str]) -> str | None:
+    """What to say when the hooks would run an axi that lives in a temporary folder (a venv
+    under /tmp, a CI checkout): every host file then names a path that will be deleted."""
+    prog = choose(exe)[0]
+    if not os.path.isabs(prog) or not (in_temp(prog) or in_temp(os.path.realpath(prog))):
+        return None
+    source = shlex.quote(install_source())
+    return (f"the hooks run {prog}, in a temporary folder: they stop working once it is "
+            f"deleted. Install axi for good with `pipx install {source}` (or `uv tool install "
+            f"{source}`), then run `axi setup hooks` again from that install")
+
+
+def install_source() -> str:
+    """What `pipx install` takes for this axi: its checkout when run from one, else `axi`."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    checkout = os.path.dirname(package)
+    if os.path.isfile(os.path.join(checkout, "pyproject.toml")):
+        return checkout
+    return NAME
 
 
 def parse_managed(command: object) -> tuple[str, str | None] | None:

@@ -1,83 +1,180 @@
 """`axi hook session-start|session-end|state --host H`: what agent hosts run at session start,
 at session end, and as a session's state changes.
 
-The host passes JSON on stdin (`session_id`, `cwd`, `source` or `reason`, `hook_event_name`).
-Start: record it, then print the dashboard for `cwd`, leaving the starting session out, in the
-shape the host hands to the model (Claude Code and Codex: `hookSpecificOutput.
-additionalContext`; OpenCode's plugin and a person: plain TOON). End: record how it ended.
-State: record the word the event means (`states.py`) and print nothing for a host: Claude Code
-and Codex add UserPromptSubmit's stdout to the model's context, and a PermissionRequest's
-output would be an approval decision. It runs on every prompt, so it imports only what the
-record needs. Every hook exits 0 whatever happens: a failure becomes a one-line note, never a
-traceback, so a broken store never breaks a session. Stdin is read only here, never by bare
-`axi`, and only when it is not a terminal, for at most STDIN_WAIT seconds.
+The host passes JSON on stdin (`session_id`, `cwd`, `source` or `reason`, `hook_event_name`),
+read and bounded by `payload.py`. Start: record it, then print the dashboard for `cwd`, leaving
+the starting session out, in the shape the host hands to the model (Claude Code and Codex:
+`hookSpecificOutput.additionalContext`; OpenCode's plugin and a person: plain TOON). End:
+record how it ended. State: record the word the event means (`states.py`) and print nothing for
+a host: Claude Code and Codex add UserPromptSubmit's stdout to the model's context, and a
+PermissionRequest's output would be an approval decision. It runs on every prompt, so it
+imports only what the record needs.
+
+Every `axi hook ...` exits 0 whatever its arguments and stdin: an unknown host runs as `none`,
+an unknown flag is ignored, a refused payload field is left out, and each such problem is one
+`axi: hook <verb>: ...` line on stderr (and a `warning` in the dashboard). A failure becomes a
+one-line note, never a traceback, so a broken store never breaks a session.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import sys
+
+from axi.integrations.payload import path, read, session_id, why
 
 HOSTS = ("claude", "codex", "opencode", "none")
 EVENTS = ("session-start", "session-end", "state")
 ENVELOPE = ("claude", "codex")
-STDIN_WAIT = 0.5
-STDIN_MAX = 1 << 20
+FORMATS = ("toon", "json")
 BUDGET = 1.0  # seconds of indexing at most; a cold index answers with what it has
 AT_SKEW = 60.0  # a payload's own event time is believed only this close to now
 
 
-def run_hook(event: str, host: str = "none", fmt: str = "toon") -> int:
-    if event == "state":
-        return run_state(host, fmt)
+def run_line(args: list[str], fmt: str = "toon") -> int:
+    """Any arguments after `axi hook`; 0 always. Help, and words that are no hook verb, get
+    the click tree's help or usage error."""
+    problems: list[str] = []
+    fmt, args = _format(args, fmt, problems)
+    if not args or args[0] not in EVENTS or {"--help", "-h"} & set(args):
+        return _by_click(args or ["--help"], fmt)
+    host = parse_host(args[1:], problems)
+    return run_hook(args[0], host, fmt, problems)
+
+
+def _format(args: list[str], fmt: str, problems: list[str]) -> tuple[str, list[str]]:
+    rest, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--format" or arg.startswith("--format="):
+            value = arg[9:] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            i += 1 if "=" in arg else 2
+            if value in FORMATS:
+                fmt = value
+            else:
+                problems.append(f"--format {_quoted(value)} is not toon or json: {fmt} used")
+            continue
+        rest.append(arg)
+        i += 1
+    return fmt, rest
+
+
+def parse_host(rest: list[str], problems: list[str]) -> str:
+    """The `--host` among a hook verb's arguments; anything else is named in `problems`."""
+    host, i = "none", 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--host" and i + 1 < len(rest):
+            value, i = rest[i + 1], i + 2
+        elif arg.startswith("--host="):
+            value, i = arg[7:], i + 1
+        else:
+            problems.append(f"ignored {_quoted(arg)} (the only flag is --host)")
+            i += 1
+            continue
+        if value in HOSTS:
+            host = value
+        else:
+            problems.append(f"unknown --host {_quoted(value)} (one of {', '.join(HOSTS)}): "
+                            f"ran as --host {host}; `axi setup hooks` rewrites axi's hooks")
+    return host
+
+
+def _by_click(args: list[str], fmt: str) -> int:
+    from axi.cli import _run_click
+    from axi.errors import AxiError
     from axi.output import emit
 
     try:
-        payload = read_payload()
-        if event == "session-end":
-            _record("end", host, payload, payload.get("reason"))
-            if host == "none":
-                emit({"recorded": "session end", "id": payload.get("session_id")}, fmt)
-            return 0
-        _record("start", host, payload, payload.get("source"))
-        text_or_data = start(payload, host, fmt)
-    except Exception as exc:  # never fail the session, never a traceback
-        text_or_data = {"axi": f"dashboard unavailable: {_one_line(exc)}"}
+        data = _run_click(["hook", *args])
+    except AxiError as err:
+        data = err.payload()
+    except Exception as exc:
+        data = {"axi": f"hook failed: {_one_line(exc)}"}
     with contextlib.suppress(Exception):
-        _print(text_or_data, host, fmt)
+        if data is not None:
+            emit(data, fmt)
     return 0
 
 
-def run_state(host: str, fmt: str) -> int:
+def run_hook(event: str, host: str = "none", fmt: str = "toon",
+             problems: list[str] | None = None) -> int:
+    problems = problems if problems is not None else []
+    runner = {"state": run_state, "session-end": run_end}.get(event, run_start)
+    try:
+        runner(host, fmt, problems)
+    except Exception as exc:  # never fail the session, never a traceback
+        problems.append(f"failed: {_one_line(exc)}")
+    _report(event, problems)
+    return 0
+
+
+def run_start(host: str, fmt: str, problems: list[str]) -> None:
+    try:
+        payload = read(problems)
+        sid = session_id(payload, problems)
+        cwd = path(payload.get("cwd"), problems)
+        _record("start", host, sid, cwd, payload, why(payload.get("source")))
+        data = start(cwd, sid, fmt, problems)
+    except Exception as exc:
+        data = {"axi": f"dashboard unavailable: {_one_line(exc)}"}
+    with contextlib.suppress(Exception):
+        _print(data, host, fmt)
+
+
+def run_end(host: str, fmt: str, problems: list[str]) -> None:
+    payload = read(problems)
+    sid = session_id(payload, problems)
+    cwd = path(payload.get("cwd"), problems)
+    _record("end", host, sid, cwd, payload, why(payload.get("reason")))
+    if host == "none":
+        from axi.output import emit
+
+        emit({"recorded": "session end", "id": sid}, fmt)
+
+
+def run_state(host: str, fmt: str, problems: list[str]) -> None:
     word = None
     with contextlib.suppress(Exception):
         from axi.integrations.states import word as state_word
 
-        payload = read_payload()
+        payload = read(problems)
+        sid = session_id(payload, problems)
         word = state_word(host, payload)
         if word:
-            _record("state", host, payload, word)
+            _record("state", host, sid, path(payload.get("cwd"), problems), payload, word)
     if host == "none":  # a person trying it: say what the payload meant
-        with contextlib.suppress(Exception):
-            from axi.output import emit
+        from axi.output import emit
 
-            emit({"state": word or "none (no state event in the payload)",
-                  "recorded": "only with --host claude|codex|opencode"}, fmt)
-    return 0
+        emit({"state": word or "none (no state event in the payload)",
+              "recorded": "only with --host claude|codex|opencode"}, fmt)
 
 
-def start(payload: dict, host: str, fmt: str) -> dict:
-    from axi.dashboard import dashboard
+def start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]) -> dict:
+    """The dashboard for `cwd`; for the hook's own folder when `cwd` is not a folder and the
+    catalog has no session there either (a deleted folder's sessions are still shown)."""
+    from axi.dashboard import dashboard, fit
 
-    folder = payload.get("cwd")
-    if not (isinstance(folder, str) and os.path.isabs(folder)):
-        folder = None
     try:
-        return dashboard(folder, exclude=_sid(payload), budget=BUDGET, fmt=fmt)
+        data = dashboard(cwd, exclude=sid, budget=BUDGET, fmt=fmt)
+        if cwd and not os.path.isdir(cwd) and isinstance(data.get("sessions"), str):
+            problems.append("cwd ignored: not a folder, and no session was there; "
+                            "this is the hook's own folder")
+            data = dashboard(None, exclude=sid, budget=BUDGET, fmt=fmt)
     except Exception as exc:
         return {"axi": f"dashboard unavailable: {_one_line(exc)}"}
+    if not problems:
+        return data
+    return fit(with_warning(data, problems), fmt=fmt)
+
+
+def with_warning(data: dict, problems: list[str]) -> dict:
+    """`data` with the hook's problems as `warning`, just before `left_out` and `help`."""
+    tail = ("left_out", "help")
+    out = {k: v for k, v in data.items() if k not in tail}
+    out["warning"] = "axi hook: " + "; ".join(dict.fromkeys(problems))
+    out.update({k: data[k] for k in tail if k in data})
+    return out
 
 
 def _print(data: dict, host: str, fmt: str) -> None:
@@ -90,52 +187,15 @@ def _print(data: dict, host: str, fmt: str) -> None:
         emit(data, fmt)
 
 
-def read_payload() -> dict:
-    """The host's JSON from stdin; {} for a terminal, nothing sent, or anything else."""
-    stream = sys.stdin
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return {}
-    if os.isatty(fd):
-        return {}
-    import select
-    import time
-
-    deadline = time.monotonic() + STDIN_WAIT
-    chunks, size = [], 0
-    while size < STDIN_MAX:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    try:
-        data = json.loads(b"".join(chunks) or b"{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _sid(payload: dict) -> str | None:
-    sid = payload.get("session_id")
-    return sid if isinstance(sid, str) and sid else None
-
-
-def _record(kind: str, host: str, payload: dict, why: object) -> None:
-    sid = _sid(payload)
+def _record(kind: str, host: str, sid: str | None, cwd: str | None, payload: dict,
+            reason: str | None) -> None:
     if not sid:
         return
     with contextlib.suppress(Exception):
         from axi.index.journal import record
         from axi.views import clock
 
-        cwd = payload.get("cwd")
-        record(kind, host, sid, cwd if isinstance(cwd, str) else None, _when(payload, clock()),
-               why if isinstance(why, str) else None)
+        record(kind, host, sid, cwd, _when(payload, clock()), reason)
 
 
 def _when(payload: dict, now: float) -> float:
@@ -147,20 +207,21 @@ def _when(payload: dict, now: float) -> float:
     return now
 
 
+def _report(event: str, problems: list[str]) -> None:
+    with contextlib.suppress(Exception):
+        from axi.output import warn
+
+        for problem in dict.fromkeys(problems):
+            warn(f"hook {event}: {problem}")
+
+
+def _quoted(value: str) -> str:
+    from axi.text import shown
+
+    text = shown(value)
+    return repr(text if len(text) <= 40 else text[:39] + "…")
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
-
-
-def fast_args(args: list[str]) -> tuple[str, str] | None:
-    """(event, host) for the exact lines hooks run, so they skip click; else None."""
-    if not args or args[0] not in EVENTS:
-        return None
-    rest = args[1:]
-    if not rest:
-        return args[0], "none"
-    if len(rest) == 2 and rest[0] == "--host" and rest[1] in HOSTS:
-        return args[0], rest[1]
-    if len(rest) == 1 and rest[0].startswith("--host=") and rest[0][7:] in HOSTS:
-        return args[0], rest[0][7:]
-    return None

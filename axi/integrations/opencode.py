@@ -7,9 +7,11 @@ import json
 import os
 import re
 
+from axi.integrations import created
 from axi.integrations.base import START_TIMEOUT, Change, State, opencode_config_dir
+from axi.integrations.claude_code import swept
 from axi.integrations.command import STATE, hook_argv, runnable, shell_line, verb_argv
-from axi.integrations.files import Unreadable, read_text, remove, write_atomic
+from axi.integrations.files import Unreadable, read_text, remove
 from axi.integrations.templates import template
 
 HOST = "opencode"
@@ -45,7 +47,7 @@ def install(scope: str, project: str, exe: list[str] | None = None, trust: bool 
     try:
         text, want = _current(path), render(exe)
         if text != want:
-            write_atomic(path, want)
+            created.write(path, want)
             change.changed = True
             change.action = "updated plugin" if text else "added plugin"
     except Unreadable as exc:
@@ -63,7 +65,9 @@ def uninstall(scope: str, project: str) -> list[Change]:
         if _current(path) is None:
             return []
         remove(path)
-        change.changed, change.action = True, "removed plugin"
+        created.forget([created.file(path)])
+        change.changed = True
+        change.action = ", ".join(["removed plugin", *swept(path)])
     except Unreadable as exc:
         change.action = "left untouched (not axi's)"
         change.error = None if "not written by axi" in exc.reason else exc.reason

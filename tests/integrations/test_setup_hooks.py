@@ -305,3 +305,94 @@ def test_only_the_state_entry_in_a_shared_group_is_removed(axi, home, exe):
     after = json.loads(p["claude"].read_text())
     assert after == {"hooks": {"Stop": [{"matcher": "", "hooks": [
         {"type": "command", "command": "my-stop"}]}]}}
+
+
+def test_the_codex_review_step_is_printed_whole(axi, home, exe, monkeypatch):
+    """The step that turns `untrusted` into `installed`, word for word, nothing cut."""
+    project = home / "work" / "app"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PWD", str(project))
+    result = axi("setup", "hooks", "--scope", "project", "--host", "codex")
+    assert result.data["steps"] == [
+        "Codex runs a hook only after review: start `codex` in ~/work/app, open `/hooks` and "
+        "trust axi's 5 hooks (SessionStart, SessionEnd, UserPromptSubmit, Stop, "
+        "PermissionRequest) with `t` (or answer \"Trust all and continue\" when codex asks at "
+        "start); `axi setup status` then shows them installed"]
+    row = next(r for r in axi("setup", "status").data["hooks"] if r["scope"] == "project")
+    assert row["state"] == "untrusted"
+
+
+def test_an_axi_in_a_temporary_folder_is_warned_about(axi, home, exe, tmp_path):
+    """A venv under /tmp works today and is gone tomorrow: say so, and name the lasting
+    install, in the output and on stderr."""
+    venv_axi = tmp_path / "venv" / "bin" / "axi"
+    assert str(venv_axi).startswith(("/tmp/", os.path.realpath(os.environ.get("TMPDIR", "/tmp"))))
+    exe["argv"] = [str(venv_axi)]
+    result = axi("setup", "hooks", "--host", "claude")
+    [warning] = result.data["warnings"]
+    assert str(venv_axi) in warning and "temporary folder" in warning
+    assert "`pipx install " in warning and "`uv tool install " in warning
+    assert warning in result.stderr
+    doc = json.loads(paths(home)["claude"].read_text())
+    assert commands(doc, "SessionStart") == [f"{venv_axi} hook session-start --host claude"]
+    exe["argv"] = [NEW]
+    lasting = axi("setup", "hooks", "--host", "claude")
+    assert "warnings" not in lasting.data and lasting.stderr == ""
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every folder (None) and file (its bytes) under `root`."""
+    return {str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("scope", ["user", "project"])
+def test_install_then_uninstall_leaves_the_tree_as_it_was(axi, home, exe, monkeypatch, scope):
+    project = home / "work" / "app"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("PWD", str(project))
+    before = tree(home)
+    assert axi("setup", "hooks", "--scope", scope).data["status"] == "installed"
+    assert tree(home) != before
+    result = axi("setup", "uninstall", "--scope", scope)
+    assert result.data["status"] == "removed"
+    assert tree(home) == before
+    assert any("removed empty" in f["action"] for f in result.data["files"])
+
+
+def test_uninstall_keeps_what_was_there_before_axi(axi, home, exe):
+    p = paths(home)
+    for path in p.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    p["claude"].write_text(json.dumps({"model": "opus"}, indent=2) + "\n")
+    p["codex"].write_text("{}\n")  # the user's own, empty: still theirs
+    p["config"].write_text('# mine\nmodel = "gpt-5"\n\n[features]\nweb_search = true\n')
+    (p["plugin"].parent / "other.js").write_text("export default {}\n")
+    before = tree(home)
+    axi("setup", "hooks")
+    result = axi("setup", "uninstall")
+    assert result.data["status"] == "removed"
+    assert tree(home) == before
+
+
+def test_the_codex_flag_stays_while_other_hooks_remain(axi, home, exe):
+    p = paths(home)
+    axi("setup", "hooks", "--host", "codex")
+    hooks = json.loads(p["codex"].read_text())
+    hooks["hooks"]["Stop"].append({"hooks": [{"type": "command", "command": "my-stop"}]})
+    p["codex"].write_text(json.dumps(hooks))
+    axi("setup", "uninstall", "--host", "codex")
+    assert tomlkit.parse(p["config"].read_text())["features"]["hooks"] is True
+    assert commands(json.loads(p["codex"].read_text()), "Stop") == ["my-stop"]
+
+
+def test_an_unreadable_record_of_what_axi_created_is_kept_and_removes_nothing(axi, home, exe):
+    record = Path(os.environ["AXI_HOME"]) / "setup-created.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("{ not json")
+    axi("setup", "hooks", "--host", "claude")
+    axi("setup", "uninstall", "--host", "claude")
+    assert record.read_text() == "{ not json"
+    assert json.loads(paths(home)["claude"].read_text()) == {}  # not known to be axi's: kept
