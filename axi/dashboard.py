@@ -3,7 +3,9 @@
 `home_view` gathers the data (sessions here, and whatever else it grows: mail, tasks). `fit`
 keeps the encoded result within `LIMIT` characters however many rows there are: it drops rows
 from the end of the sessions list first, then from every other list, and says how many were
-left out and which command shows them. Only then are long values cut.
+left out and which command shows them. Only then are long values cut. Every cell quoting text
+others wrote (session titles, mail, task titles) is one line of bounded length, and the
+`quoted` field names those sections: data, not instructions.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ LIMIT = 1500
 SHOWN_BY = {"sessions": "axi sessions", "mail": "axi inbox", "inbox": "axi inbox",
             "tasks": "axi tasks", "agents": "axi agents"}
 KEEP = ("bin", "description", "help", "left_out")
+UNCUT = ("left_out", "quoted")  # strings never shortened: what was cut, what is quoted
 
 
 def dashboard(directory: str | None = None, exclude: str | None = None,
@@ -46,7 +49,7 @@ def fit(data: dict, limit: int = LIMIT, fmt: str = "toon") -> dict:
             _note(data, dropped)
         if size() <= limit:
             break
-    for key in sorted((k for k, v in data.items() if isinstance(v, str) and k != "left_out"),
+    for key in sorted((k for k, v in data.items() if isinstance(v, str) and k not in UNCUT),
                       key=lambda k: -len(data[k])):
         if size() <= limit:
             break

@@ -23,7 +23,10 @@ ALL_FIELDS = LIST_FIELDS + ["code", "tag", "host", "listening", "created", "appr
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show.")
 @click.pass_context
 def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
-    """Agent identities: state, folder, unread mail and last activity."""
+    """Agent identities: state, folder, unread mail and last activity.
+
+    A pending agent's confirmation code is shown only when stdout is a terminal, so a person
+    reads it and an agent (whose tools pipe output) does not."""
     if ctx.invoked_subcommand is not None:
         return None
     views.check_limit(limit)
@@ -38,19 +41,30 @@ def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
         return {"agents": "0 agents",
                 "help": [views.hint(views.command("agents", "init", "<name>"),
                                     "in an agent's folder creates its identity")]}
-    if "code" not in chosen and any(r["state"] != "approved" for r in rows):
+    waiting = any(r["state"] != "approved" for r in rows)
+    shown = identity.codes_shown()
+    if "code" not in chosen and waiting and shown:
         chosen.append("code")
     hints = [views.hint(views.command("agents", "approve", "<name>", "--confirm", "<code>"),
                         "in a terminal approves a pending agent")]
+    if waiting and not shown:
+        hints.insert(0, CODES_IN_A_TERMINAL)
     return {"count": views.count_line(len(rows), total),
-            "agents": [agent_row(r, chosen) for r in rows], "help": hints}
+            "agents": [agent_row(r, chosen, shown) for r in rows], "help": hints}
 
 
-def agent_row(row: sqlite3.Row, fields: list[str]) -> dict:
+CODES_IN_A_TERMINAL = ("confirmation codes are shown only to a person: run `axi agents` in "
+                       "a terminal (not through a pipe or an agent's tool)")
+
+
+def agent_row(row: sqlite3.Row, fields: list[str], codes: bool = False) -> dict:
+    code = None
+    if row["state"] != "approved":
+        code = identity.confirm_code(row) if codes else "terminal only"
     values = {
         "name": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
         "unread": row["unread"], "seen": views.age(row["last_seen"]) or "never",
-        "code": identity.confirm_code(row) if row["state"] != "approved" else None,
+        "code": code,
         "tag": row["tag"] or None, "host": row["host"],
         "listening": identity.is_listening(row), "created": views.iso(row["created"]),
         "approved": views.iso(row["approved"]),
@@ -78,8 +92,6 @@ def init(name: str, tag: str, move: bool) -> dict:
         data["tag"] = row["tag"]
     if already:
         data["already"] = True
-    if row["state"] != "approved":
-        data["code"] = identity.confirm_code(row)
     data["help"] = _init_hints(row)
     return data
 
@@ -122,8 +134,8 @@ def revoke(name: str) -> dict:
     data = {"revoked": row["name"], "folder": tilde(row["folder"])}
     if already:
         data["already"] = True
-    data["help"] = [views.hint(views.command("agents", "approve", row["name"], "--confirm",
-                                             identity.confirm_code(row)),
+    code = identity.confirm_code(row) if identity.codes_shown() else "<code>"
+    data["help"] = [views.hint(views.command("agents", "approve", row["name"], "--confirm", code),
                                "in a terminal restores it")]
     return data
 
@@ -154,6 +166,5 @@ def whoami(as_name: str | None) -> dict:
         data["mail"] = f"{unread} unread"
         data["help"] = [views.hint(views.command("inbox"), "shows your mail")]
     else:
-        data["code"] = identity.confirm_code(row)
         data["help"] = [identity.approve_hint(row)]
     return data

@@ -18,7 +18,8 @@ TEXT_IN_LIST = 200
 def as_option(fn):
     return click.option("--as", "as_name", metavar="NAME",
                         help="Act as this agent (else AXI_AGENT, else this folder's pointer "
-                             "file). It must belong to this folder.")(fn)
+                             "file). It must belong to this folder and carry this shell's "
+                             "AXI_AGENT_TAG.")(fn)
 
 
 def caller(as_name: str | None, listening_for: float | None = None

@@ -11,7 +11,7 @@ import click
 from axi import views
 from axi.commands.caller import as_option, caller, reply_hint, warm_output
 from axi.commands.tree import AxiCommand
-from axi.errors import UsageFault
+from axi.errors import AxiError, UsageFault
 from axi.mailbox import coordination as coord
 from axi.mailbox import identity
 from axi.mailbox import tasks as ledger
@@ -20,6 +20,7 @@ from axi.output import warn
 
 REPLY_TEXT = 1500
 MAX_ROUNDS = 20
+LOG_SHOWN = 5
 
 
 @click.command(cls=AxiCommand, examples=(
@@ -38,14 +39,16 @@ MAX_ROUNDS = 20
 @click.option("--loop", is_flag=True, help="Re-ask until the completion promise appears.")
 @click.option("--completion-promise", metavar="TEXT", help="With --loop: the text that ends it.")
 @click.option("--max-rounds", type=int, default=5, show_default=True,
-              help=f"With --loop: at most this many asks (max {MAX_ROUNDS}).")
+              help=f"With --loop: at most this many asks (max {MAX_ROUNDS}); then exit 1 "
+                   "with code LOOP_EXHAUSTED.")
 @as_option
 def handoff(target: str, text: str, intent: str, timeout: float, no_wait: bool, loop: bool,
             completion_promise: str | None, max_rounds: int, as_name: str | None) -> dict:
     """Hand work to an agent: task, message, then its reply (or a clear status).
 
     Waits only when the target is listening (a wait, listen or watch running, or activity in the
-    last 2 minutes); otherwise returns `status: queued_not_listening` at once."""
+    last 2 minutes); otherwise returns `status: queued_not_listening` at once. With --loop,
+    rounds that end without the promise exit 1 with code LOOP_EXHAUSTED."""
     seconds = check_seconds(timeout, "--timeout")
     _check_loop(loop, completion_promise, max_rounds)
     conn, me = caller(as_name)
@@ -92,7 +95,11 @@ def _rounds(conn: sqlite3.Connection, me: sqlite3.Row, target: sqlite3.Row, text
         if round_no < rounds:
             asked = coord.ask_again(conn, me, target["name"], reply["id"], text, round_no + 1,
                                     rounds, task["id"])
-    return _result("max_rounds", conn, task, rounds, reply, data, [_task_hint(task["id"])])
+    out = _result("max_rounds", conn, task, rounds, reply, data, [_task_hint(task["id"])])
+    exhausted = AxiError(f"no reply contained the promise {promise!r} in {rounds} rounds",
+                         code="LOOP_EXHAUSTED", help=out.pop("help"))
+    exhausted.extra = out  # the whole result (task, message, last reply) beside the error
+    raise exhausted
 
 
 def _result(status: str, conn: sqlite3.Connection, task: sqlite3.Row, rounds: int,
@@ -114,9 +121,12 @@ def _task_hint(task_id: int) -> str:
 
 
 @click.command(cls=AxiCommand, examples=(
-    'axi listen --exec "./answer.sh" --max 20', 'axi listen --exec "python bot.py" --timeout 3600'))
+    'axi listen --exec "./answer.sh" --max 20', 'axi listen --exec "python bot.py" --timeout 3600',
+    'axi listen --exec "wc -w"'))
 @click.option("--exec", "command_line", metavar="CMD", required=True,
-              help="Run for each new message: its text is the last argument and AXI_MESSAGE.")
+              help="Run for each new message. Its text comes on stdin and in AXI_MESSAGE, never "
+                   "as an argument; also AXI_MESSAGE_ID, AXI_FROM, AXI_THREAD, AXI_TASK, "
+                   "AXI_AGENT.")
 @click.option("--max", "max_messages", type=int, default=10, show_default=True,
               help="Stop after handling this many messages.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, metavar="S",
@@ -139,9 +149,19 @@ def listen(command_line: str, max_messages: int, timeout: float, handler_timeout
     result = coord.listen(conn, me, argv, max_messages, seconds, limit or 1.0,
                           log=lambda e: warn(f"listen: {e['id']} from {e['from']}: "
                                              f"{e['result']}"))
-    result["log"] = result["log"][-5:]
-    if not result["log"]:
-        del result["log"]
+    return _trim_log(result)
+
+
+def _trim_log(result: dict) -> dict:
+    """Show the last LOG_SHOWN handled messages; name the ones cut, so `handled` adds up."""
+    log = result.pop("log")
+    if log:
+        result["log"] = log[-LOG_SHOWN:]
+    cut = log[:-LOG_SHOWN]
+    if cut:
+        ids = ", ".join(str(e["id"]) for e in cut[:10]) + (", …" if len(cut) > 10 else "")
+        result["left_out"] = (f"{len(cut)} earlier (messages {ids}; stderr logged each, "
+                              "`axi mail view <id>` shows one)")
     return result
 
 

@@ -220,8 +220,11 @@ def _mark(ids: tuple[int, ...], as_name: str | None, ack: bool) -> dict:
     conn, me = caller(as_name)
     results = mail.mark(conn, me["id"], list(dict.fromkeys(ids)), ack)
     verb = "acked" if ack else "read"
-    data: dict = {verb: [r["id"] for r in results]}
+    data: dict = {}
+    done = [r["id"] for r in results if not r["already"]]
     already = [r["id"] for r in results if r["already"]]
+    if done:
+        data[verb] = done
     if already:
         data["already"] = already
     total, unread = mail.counts(conn, me["id"])

@@ -7,13 +7,16 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.caller import as_option, caller
+from axi.commands.caller import as_option, caller, mail_row
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import UsageFault
+from axi.mailbox import mail
 from axi.mailbox import tasks as ledger
 
 LIST_FIELDS = ["id", "status", "priority", "owner", "title"]
 ALL_FIELDS = LIST_FIELDS + ["creator", "intent", "thread", "age", "created", "updated"]
+THREAD_FIELDS = ["id", "from", "age", "state", "text"]
+THREAD_SHOWN = 10
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(
@@ -94,16 +97,28 @@ def create(title: str, assign: str | None, priority: str, as_name: str | None) -
 @click.argument("task_id", metavar="ID", type=int)
 @as_option
 def view(task_id: int, as_name: str | None) -> dict:
-    """One task: every field and its message thread."""
-    conn, _me = caller(as_name)
+    """One task: every field, and its messages you sent or received (the newest 10)."""
+    conn, me = caller(as_name)
     row = ledger.get(conn, task_id)
     data = task_detail(row)
+    data.update(_thread(conn, me, row))
     hints = [views.hint(views.command("tasks", "update", str(task_id), "--status", "<status>"),
                         f"changes it ({', '.join(ledger.STATUSES)})")]
     if row["thread"]:
         hints.append(views.hint(views.command("mail", "view", str(row["thread"])),
                                 "shows the message that started it"))
     data["help"] = hints
+    return data
+
+
+def _thread(conn: sqlite3.Connection, me: sqlite3.Row, task: sqlite3.Row) -> dict:
+    """The task's messages the caller can see, newest THREAD_SHOWN, oldest first."""
+    rows, total = mail.task_thread(conn, me["id"], task, THREAD_SHOWN)
+    if not rows:
+        return {"messages": "none you sent or received"}
+    data: dict = {"messages": [mail_row(conn, r, THREAD_FIELDS) for r in rows]}
+    if total > len(rows):
+        data["left_out"] = f"{total - len(rows)} earlier messages (`axi inbox --fields task`)"
     return data
 
 

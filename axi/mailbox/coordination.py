@@ -84,20 +84,30 @@ def next_unhandled(conn: sqlite3.Connection, me: int) -> sqlite3.Row | None:
         (me, me)).fetchone()
 
 
+HANDLER_ENV = ("AXI_MESSAGE", "AXI_MESSAGE_ID", "AXI_FROM", "AXI_THREAD", "AXI_TASK",
+               "AXI_AGENT")
+
+
+def handler_env(message: sqlite3.Row, me: sqlite3.Row) -> dict[str, str]:
+    """What a handler learns about the message, beside its text on stdin (an environment
+    value cannot hold NUL, so AXI_MESSAGE drops any; stdin has the exact text)."""
+    values = (message["body"].replace("\0", ""), str(message["id"]), message["sender_name"],
+              str(message["thread"]), str(message["task"] or ""), me["name"])
+    return dict(os.environ, **dict(zip(HANDLER_ENV, values, strict=True)))
+
+
 def run_handler(argv: list[str], message: sqlite3.Row, me: sqlite3.Row,
                 timeout: float) -> Outcome:
-    """Run the handler with the text as its last argument and in AXI_MESSAGE."""
-    env = dict(os.environ, AXI_MESSAGE=message["body"], AXI_MESSAGE_ID=str(message["id"]),
-               AXI_FROM=message["sender_name"], AXI_THREAD=str(message["thread"]),
-               AXI_TASK=str(message["task"] or ""), AXI_AGENT=me["name"])
+    """Run the handler with the text on stdin and in AXI_MESSAGE, never as an argument: a
+    message such as `--output=FILE` must not become an option of the handler."""
     try:
-        proc = subprocess.Popen(argv + [message["body"]], env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, env=handler_env(message, me), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
     except OSError as exc:
         return Outcome(False, None, f"could not start: {exc}")
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(message["body"].encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         return Outcome(False, None, f"timed out after {timeout:g}s")

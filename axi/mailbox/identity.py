@@ -6,7 +6,9 @@ must also stand inside the identity's folder on the same host as the same user, 
 pointer file or a moved folder needs `init --move` and a fresh approval.
 
 Resolution order: `--as NAME`, then `AXI_AGENT`, then the pointer file (searched upward from the
-current folder). There is never a fallback to some other identity.
+current folder). There is never a fallback to some other identity. Whatever names it, the
+identity's tag must be the shell's AXI_AGENT_TAG: agents sharing a folder never act for each
+other.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 from typing import NamedTuple
 
 from axi.errors import AxiError, NotFound, UsageFault
@@ -241,7 +244,22 @@ def lookup(conn: sqlite3.Connection, as_name: str | None = None,
         raise NotFound(f"no agent named {name!r} (from {source})", help=[
             f"`axi agents init {name}` creates it here", "`axi agents` lists every agent"])
     _check_origin(row, here, pointer_folder, source)
+    _check_tag(row, tag, source)
     return Lookup(row, source)
+
+
+def _check_tag(row: sqlite3.Row, tag: str, source: str) -> None:
+    """Agents of one folder do not act for each other: `--as` and AXI_AGENT name only an agent
+    whose tag is this shell's AXI_AGENT_TAG (none for the folder's untagged agent)."""
+    if row["tag"] == tag:
+        return
+    theirs = f"tag {row['tag']!r}" if row["tag"] else "no tag"
+    mine = f"{TAG_ENV}={tag}" if tag else f"no {TAG_ENV}"
+    raise AxiError(f"{source} names agent {row['name']!r} ({theirs}), but this shell has "
+                   f"{mine}: an agent acts only as itself", code="TAG_MISMATCH", help=[
+                       "drop --as and AXI_AGENT: `axi whoami` shows this shell's own agent",
+                       f"{row['name']}'s own shell sets "
+                       + (f"{TAG_ENV}={row['tag']}" if row["tag"] else f"no {TAG_ENV}")])
 
 
 def _check_origin(row: sqlite3.Row, here: str, pointer_folder: str | None, source: str) -> None:
@@ -277,8 +295,9 @@ def resolve(conn: sqlite3.Connection, as_name: str | None = None) -> sqlite3.Row
 
 
 def approve_hint(row: sqlite3.Row) -> str:
-    return (f"an operator runs `axi agents approve {row['name']} --confirm {confirm_code(row)}` "
-            "in a terminal")
+    """How a person approves `row`; never the code itself, which only a terminal shows."""
+    return (f"a person runs `axi agents` in their terminal to see its code, then "
+            f"`axi agents approve {row['name']} --confirm <code>` there")
 
 
 def touch(conn: sqlite3.Connection, agent_id: int, listening_for: float | None = None) -> None:
@@ -293,6 +312,15 @@ def touch(conn: sqlite3.Connection, agent_id: int, listening_for: float | None =
 def is_listening(row: sqlite3.Row, now: float | None = None) -> bool:
     now = clock() if now is None else now
     return (row["listening_until"] or 0) >= now or (row["last_seen"] or 0) >= now - RECENT
+
+
+def codes_shown() -> bool:
+    """Confirmation codes go only to a terminal (`axi agents`): never to a pipe, an error or
+    the dashboard, where the agent whose approval they confirm would read them."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def operator_terminal() -> bool:

@@ -224,3 +224,18 @@ def mark(conn: sqlite3.Connection, me: int, ids: list[int], ack: bool) -> list[d
                              " WHERE seq = ?", (now, now, row["seq"]))
             results.append({"id": message_id, "already": already})
     return results
+
+
+def task_thread(conn: sqlite3.Connection, me: int, task: sqlite3.Row,
+                limit: int) -> tuple[list[sqlite3.Row], int]:
+    """The newest `limit` messages of a task (its thread, or tagged with it) that the caller
+    sent or received, oldest first; and how many there are in all."""
+    where = ("(m.task = ? OR m.thread = ?) AND (m.sender = ? OR d.seq IS NOT NULL)")
+    args = (me, task["id"], task["thread"] or -1, me)
+    source = ("messages m JOIN agents s ON s.id = m.sender "
+              "LEFT JOIN deliveries d ON d.message = m.id AND d.recipient = ?")
+    total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()[0]
+    rows = conn.execute(f"SELECT {MESSAGE_COLUMNS}, d.seq, d.read_at, d.acked_at, d.reason "
+                        f"FROM {source} WHERE {where} ORDER BY m.id DESC LIMIT ?",
+                        (*args, limit)).fetchall()
+    return rows[::-1], total

@@ -11,6 +11,7 @@ from axi import views
 FILENAME = "mailbox.sqlite"  # the mailbox's modules load only once one exists
 
 SHOWN = 3
+CELL = 60  # characters of quoted text (a message, a task title) per cell
 
 
 def for_folder(path: str) -> dict | None:
@@ -20,15 +21,10 @@ def for_folder(path: str) -> dict | None:
         return None
     try:
         from axi.mailbox.db import connect_readonly
-        from axi.mailbox.identity import find_pointer
 
-        tag = os.environ.get("AXI_AGENT_TAG", "")
-        found = find_pointer(path, tag)
-        if found is None:
-            return {"agent": "none in this folder (`axi agents init <name>` creates one)"}
         conn = connect_readonly(db)
         try:
-            return _lines(conn, found[0], found[1], tag)
+            return _lines(conn, path)
         finally:
             conn.close()
     except Exception as exc:  # the dashboard must never fail because of mail
@@ -41,14 +37,19 @@ def _state_dir() -> str:
     return state_dir()
 
 
-def _lines(conn: sqlite3.Connection, folder: str, name: str, tag: str) -> dict:
-    agent = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
-    if agent is None or agent["folder"] != folder:
-        where = views.hint(views.command("agents", "init", name), "here binds it")
-        return {"agent": f"{name} is not bound to this folder ({where})"}
-    if agent["state"] != "approved":
-        from axi.mailbox.identity import approve_hint
+def _lines(conn: sqlite3.Connection, path: str) -> dict:
+    """Whom the mail commands would act as here (the same lookup), and its mail and tasks."""
+    from axi.errors import AxiError
+    from axi.mailbox.identity import approve_hint, lookup
 
+    try:
+        agent = lookup(conn, None, path).row
+    except AxiError as exc:
+        if exc.code == "NO_IDENTITY":
+            return {"agent": "none in this folder (`axi agents init <name>` creates one)"}
+        return {"agent": f"{exc.message} ({exc.help[0] if exc.help else exc.code})"}
+    name = agent["name"]
+    if agent["state"] != "approved":
         return {"agent": f"{name} ({agent['state']}: {approve_hint(agent)})"}
     data: dict = {"agent": name}
     data.update(_mail(conn, agent["id"]))
@@ -69,19 +70,21 @@ def _mail(conn: sqlite3.Connection, me: int) -> dict:
     more = views.hint(views.command("inbox", flags={"--unread": True}), "shows them all")
     return {"mail": f"{unread} unread" + (f" ({more})" if unread > SHOWN else ""),
             "unread": [{"id": r[0], "from": f"@{r[1]}", "age": views.age(r[2]),
-                        "text": views.one_line(r[3], 60)} for r in rows]}
+                        "text": views.one_line(r[3], CELL)} for r in rows]}
 
 
 def _tasks(conn: sqlite3.Connection, me: int) -> dict:
-    where = "assignee = ? AND status IN ('open', 'doing', 'blocked')"
-    total = conn.execute(f"SELECT count(*) FROM tasks WHERE {where}", (me,)).fetchone()[0]
+    """The agent's open tasks exactly as `axi tasks` counts and orders them."""
+    from axi.mailbox.queries import listing
+
+    rows, total = listing(conn, me, False, None, SHOWN)
     if not total:
         return {"tasks": "0 open"}
-    rows = conn.execute(
-        f"SELECT id, status, priority, title FROM tasks WHERE {where} ORDER BY CASE priority "
-        "WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, id DESC "
-        "LIMIT ?", (me, SHOWN)).fetchall()
     more = views.hint(views.command("tasks"), "shows them all")
-    return {"tasks": f"{total} open" + (f" ({more})" if total > SHOWN else ""),
-            "open_tasks": [{"id": r[0], "status": r[1], "priority": r[2],
-                            "title": views.one_line(r[3], 60)} for r in rows]}
+    return {"tasks": f"{total} open, owned or created" + (f" ({more})" if total > SHOWN else ""),
+            "open_tasks": [_task_cell(r) for r in rows]}
+
+
+def _task_cell(row: sqlite3.Row) -> dict:
+    return {"id": row["id"], "status": row["status"], "priority": row["priority"],
+            "owner": f"@{row['owner_name']}", "title": views.one_line(row["title"], CELL)}

@@ -9,19 +9,14 @@ from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox.db import write
 from axi.mailbox.identity import check_name
 from axi.mailbox.mail import Outgoing, post, recipient
+from axi.mailbox.queries import OPEN, TASK_COLUMNS, TASK_FROM, listing  # noqa: F401
 from axi.views import clock
 
 STATUSES = ("open", "doing", "blocked", "done", "cancelled")
-OPEN = ("open", "doing", "blocked")
 PRIORITIES = ("low", "medium", "high", "urgent")
 INTENT_PRIORITY = {"general": "medium", "review": "medium", "implement": "high",
                    "qa": "medium", "status": "medium", "incident": "urgent"}
 MAX_TITLE = 300
-
-TASK_COLUMNS = ("t.*, c.name AS creator_name, o.name AS owner_name")
-TASK_FROM = ("tasks t JOIN agents c ON c.id = t.creator JOIN agents o ON o.id = t.assignee")
-PRIORITY_ORDER = ("CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 "
-                  "WHEN 'medium' THEN 2 ELSE 3 END")
 
 
 def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee: str | None,
@@ -52,34 +47,12 @@ def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee:
         return get(conn, task_id), sent
 
 
-
-
 def get(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
     row = conn.execute(f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = ?",
                        (task_id,)).fetchone()
     if row is None:
         raise NotFound(f"no task {task_id}", help=["`axi tasks --all` lists every task"])
     return row
-
-
-def listing(conn: sqlite3.Connection, me: int, everyone: bool, status: str | None,
-            limit: int) -> tuple[list[sqlite3.Row], int]:
-    where, args = [], []
-    if not everyone:
-        where.append("(t.assignee = ? OR t.creator = ?)")
-        args += [me, me]
-    if status:
-        where.append("t.status = ?")
-        args.append(status)
-    else:
-        where.append(f"t.status IN ({','.join('?' * len(OPEN))})")
-        args += list(OPEN)
-    clause = " AND ".join(where)
-    total = conn.execute(f"SELECT count(*) FROM {TASK_FROM} WHERE {clause}", args).fetchone()[0]
-    rows = conn.execute(f"SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {clause} "
-                        f"ORDER BY {PRIORITY_ORDER}, t.id DESC LIMIT ?",
-                        args + [limit]).fetchall()
-    return rows, total
 
 
 def update(conn: sqlite3.Connection, me: sqlite3.Row, task_id: int, status: str | None,

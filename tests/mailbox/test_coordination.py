@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mail_support import axi_proc, make_agent
+from support import decode_strict
 
 from axi.mailbox import db, identity
 
@@ -72,18 +73,21 @@ def test_handoff_loop_stops_at_max_rounds(axi, pair):
     bob = pair / "bob"
     listener = start_listener(bob, script(bob, "no.sh", 'echo "not yet"\n'), "--max", "2",
                               "--timeout", "30")
-    result = axi("handoff", "@bob", "try", "--loop", "--completion-promise", "DONE",
-                 "--max-rounds", "2", "--timeout", "20")
+    code, data = axi_proc("handoff", "@bob", "try", "--loop", "--completion-promise", "DONE",
+                          "--max-rounds", "2", "--timeout", "20", cwd=pair)
     listener.wait(timeout=30)
-    assert result.data["status"] == "max_rounds" and result.data["rounds"] == 2
-    assert result.data["reply"]["text"] == "not yet"
+    assert code == 1, "a loop that never saw the promise is a failure a script can detect"
+    assert data["code"] == "LOOP_EXHAUSTED" and "'DONE' in 2 rounds" in data["error"]
+    assert data["status"] == "max_rounds" and data["rounds"] == 2
+    assert data["reply"]["text"] == "not yet" and data["task_status"] == "open"
+    assert data["help"][0] == f"`axi tasks view {data['task']}` shows the task"
 
 
 def test_listen_survives_a_failing_handler(axi, pair, monkeypatch):
     axi("send", "@bob", "please fail")
     axi("send", "@bob", "please work")
     bob = pair / "bob"
-    handler = script(bob, "h.sh", 'case "$1" in *fail*) echo boom >&2; exit 3;; esac\n'
+    handler = script(bob, "h.sh", 'case "$AXI_MESSAGE" in *fail*) echo boom >&2; exit 3;; esac\n'
                      'echo "ok: $AXI_MESSAGE from $AXI_FROM"\n')
     code, data = axi_proc("listen", "--exec", str(handler), "--max", "2", "--timeout", "20",
                           cwd=bob)
@@ -92,10 +96,42 @@ def test_listen_survives_a_failing_handler(axi, pair, monkeypatch):
     assert texts == ["ok: please work from alice", "handler failed (exit 3: boom)"]
 
 
-def test_listeners_never_answer_automatic_replies(axi, pair):
-    alice_handler = script(pair, "echo.sh", 'echo "alice auto: $1"\n')
+def test_listen_hands_the_message_on_stdin_never_as_an_argument(axi, pair):
+    """`sort --output=FILE` would write FILE if the message were an argument."""
     bob = pair / "bob"
-    bob_handler = script(bob, "echo.sh", 'echo "bob auto: $1"\n')
+    target = pair / "clobbered"
+    axi("send", "@bob", "--", f"--output={target}")
+    code, data = axi_proc("listen", "--exec", "sort", "--max", "1", "--timeout", "20", cwd=bob)
+    assert code == 0 and data["log"][0]["result"] == "replied"
+    assert not target.exists()
+    assert axi("inbox").data["messages"][0]["text"] == f"--output={target}"
+
+
+def test_listen_gives_the_handler_the_message_in_its_environment(axi, pair):
+    axi("send", "@bob", "hello there")
+    bob = pair / "bob"
+    handler = script(bob, "env.sh", 'echo "$# $AXI_MESSAGE_ID $AXI_FROM $AXI_THREAD '
+                     '$AXI_AGENT [$AXI_TASK] $AXI_MESSAGE"\n')
+    code, _ = axi_proc("listen", "--exec", str(handler), "--max", "1", "--timeout", "20",
+                       cwd=bob)
+    assert code == 0
+    assert axi("inbox").data["messages"][0]["text"] == "0 1 alice 1 bob [] hello there"
+
+
+def test_listen_names_what_its_log_leaves_out(axi, pair):
+    for n in range(7):
+        axi("send", "@bob", f"note {n}")
+    code, data = axi_proc("listen", "--exec", "cat", "--max", "7", "--timeout", "30",
+                          cwd=pair / "bob")
+    assert code == 0 and data["handled"] == 7
+    assert [e["id"] for e in data["log"]] == [3, 4, 5, 6, 7]
+    assert data["left_out"].startswith("2 earlier (messages 1, 2;")
+
+
+def test_listeners_never_answer_automatic_replies(axi, pair):
+    alice_handler = script(pair, "echo.sh", 'echo "alice auto: $(cat)"\n')
+    bob = pair / "bob"
+    bob_handler = script(bob, "echo.sh", 'echo "bob auto: $(cat)"\n')
     listeners = [start_listener(pair, alice_handler, "--max", "5", "--timeout", "2"),
                  start_listener(bob, bob_handler, "--max", "5", "--timeout", "2")]
     axi("send", "@bob", "ping")
@@ -137,6 +173,18 @@ def test_task_owner_and_creator_see_it_and_only_they_update_it(axi, pair, monkey
     assert axi("tasks", "update", task, "--status", "done").data["already"] is True
 
 
+def terminal_codes(home: Path) -> dict[str, str]:
+    """The confirmation codes `axi agents` shows a person at a real terminal."""
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "axi", "agents"], cwd=str(home),
+                          env=dict(os.environ), encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    listed = decode_strict(child.before.replace("\r\n", "\n"))
+    return {row["name"]: row["code"] for row in listed["agents"]}
+
+
 def test_two_agents_in_two_folders_end_to_end(home):
     """The README walkthrough, every step a real `axi` process speaking TOON."""
     import pexpect
@@ -144,11 +192,10 @@ def test_two_agents_in_two_folders_end_to_end(home):
     front, back = home / "work" / "frontend", home / "work" / "backend"
     front.mkdir(parents=True)
     back.mkdir(parents=True)
-    codes = {}
     for folder, name in ((front, "front"), (back, "back")):
         code, data = axi_proc("agents", "init", name, cwd=folder)
-        assert code == 0 and data["state"] == "pending"
-        codes[name] = data["code"]
+        assert code == 0 and data["state"] == "pending" and "code" not in data
+    codes = terminal_codes(home)  # only a person at a terminal sees them
     code, data = axi_proc("send", "@back", "hello", cwd=front)
     assert code == 1 and data["code"] == "PENDING"
     code, data = axi_proc("agents", "approve", "back", "--confirm", codes["back"], cwd=home)
@@ -181,3 +228,18 @@ def test_two_agents_in_two_folders_end_to_end(home):
     assert data["told"] == ["@front"]
     code, data = axi_proc(cwd=front)
     assert data["agent"] == "front" and data["mail"].startswith("2 unread")
+
+
+def test_tasks_view_shows_the_thread_the_caller_can_see(axi, pair, monkeypatch, home):
+    make_agent(home / "carol", "carol")
+    created = axi("tasks", "create", "write the docs", "--assign", "@bob")
+    task = str(created.data["created"])
+    code, _ = axi_proc("tasks", "update", task, "--status", "doing", "--note", "on it",
+                       cwd=pair / "bob")
+    assert code == 0
+    shown = axi("tasks", "view", task).data
+    assert [(m["from"], m["text"]) for m in shown["messages"]] == [
+        ("@alice", "@bob task #1 (medium): write the docs"),
+        ("@bob", "task #1 is doing: on it")]
+    code, data = axi_proc("tasks", "view", task, cwd=home / "carol")
+    assert data["messages"] == "none you sent or received"  # no one else's mail leaks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -30,12 +31,12 @@ def test_init_is_pending_until_an_operator_approves(axi, home, monkeypatch, oper
     assert (home / "a" / ".axi" / "agent.toml").is_file()
     blocked = axi("inbox")
     assert blocked.code == 1 and blocked.data["code"] == "PENDING"
-    assert "axi agents approve alice --confirm" in blocked.data["help"][0]
+    assert "axi agents approve alice --confirm <code>" in blocked.data["help"][0]
     assert axi("agents", "approve", "alice", "--confirm", "000000").data["code"] == (
         "CONFIRM_MISMATCH")
-    approved = axi("agents", "approve", "alice", "--confirm", result.data["code"])
+    approved = axi("agents", "approve", "alice", "--confirm", code_of("alice"))
     assert approved.code == 0 and approved.data == {"approved": "alice", "folder": "~/a"}
-    again = axi("agents", "approve", "alice", "--confirm", result.data["code"])
+    again = axi("agents", "approve", "alice", "--confirm", code_of("alice"))
     assert again.data["already"] is True
     assert axi("inbox").code == 0
     assert axi("agents", "init", "alice").data["already"] is True
@@ -62,6 +63,47 @@ def test_a_person_at_a_real_terminal_can_approve(home):
     child.close()
     assert child.exitstatus == 0, child.before
     assert "approved: alice" in child.before
+
+
+def test_the_code_reaches_a_terminal_never_a_pipe(home):
+    """An agent's tools read a pipe: it must never see the code that approves it."""
+    import pexpect
+
+    make_agent(home / "a", "alice", approve=False)
+    code = code_of("alice")
+    for args in (["agents"], ["agents", "init", "alice"], ["whoami"], ["inbox"], [],
+                 ["hook", "session-start"], ["agents", "--fields", "code"]):
+        done = subprocess.run([sys.executable, "-m", "axi", *args], cwd=home / "a", text=True,
+                              capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, PWD=str(home / "a")))
+        assert code not in done.stdout + done.stderr, args
+        assert "Traceback" not in done.stderr, done.stderr
+    listed = subprocess.run([sys.executable, "-m", "axi", "agents"], cwd=home, text=True,
+                            capture_output=True, timeout=60)
+    assert "run `axi agents` in a terminal" in listed.stdout
+    child = pexpect.spawn(sys.executable, ["-m", "axi", "agents"], cwd=str(home),
+                          env=dict(os.environ), encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and f"alice,pending,~/a,0,never,{code}" in child.before
+
+
+def test_agents_of_one_folder_do_not_act_for_each_other(axi, home, monkeypatch):
+    make_agent(home / "a", "alice")
+    make_agent(home / "a", "reviewer", tag="rev")
+    at(monkeypatch, home / "a")
+    refused = axi("whoami", "--as", "reviewer")
+    assert refused.code == 1 and refused.data["code"] == "TAG_MISMATCH"
+    assert "reviewer's own shell sets AXI_AGENT_TAG=rev" in refused.data["help"]
+    monkeypatch.setenv("AXI_AGENT", "reviewer")
+    assert axi("send", "@alice", "hi").data["code"] == "TAG_MISMATCH"
+    monkeypatch.delenv("AXI_AGENT")
+    monkeypatch.setenv("AXI_AGENT_TAG", "rev")
+    assert axi("whoami").data["agent"] == "reviewer"
+    assert axi("whoami", "--as", "reviewer").data["agent"] == "reviewer"
+    assert axi("inbox", "--as", "alice").data["code"] == "TAG_MISMATCH"
+    monkeypatch.delenv("AXI_AGENT_TAG")
+    assert axi("whoami").data["agent"] == "alice"
 
 
 def test_one_origin_one_name(axi, home, monkeypatch):

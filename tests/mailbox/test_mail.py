@@ -39,7 +39,17 @@ def test_send_peek_read_ack(axi, pair, monkeypatch):
     assert axi("inbox", "--unread").data["inbox"] == "0 unread messages for @bob"
     acked = axi("mail", "ack", str(sent.data["sent"]))
     assert acked.data["acked"] == [sent.data["sent"]] and "already" not in acked.data
-    assert axi("mail", "ack", str(sent.data["sent"])).data["already"] == [sent.data["sent"]]
+    again = axi("mail", "ack", str(sent.data["sent"]))
+    assert again.data == {"already": [sent.data["sent"]], "mail": "0 unread of 1"}
+
+
+def test_a_mixed_ack_lists_each_id_once(axi, pair, monkeypatch):
+    axi("send", "@bob", "one")
+    axi("send", "@bob", "two")
+    as_bob(monkeypatch, pair)
+    axi("mail", "ack", "1")
+    mixed = axi("mail", "ack", "1", "2").data
+    assert mixed["acked"] == [2] and mixed["already"] == [1]
 
 
 def test_unread_count_equals_the_unread_list(axi, pair, monkeypatch):
