@@ -50,10 +50,15 @@ def truncate(text: str | None, limit: int = DEFAULT_TRUNCATE, full: bool = False
     return f"{text[:limit]}… (truncated, {len(text)} chars total; {hint} shows all)", True
 
 
+CONTROL = dict.fromkeys([*range(32), 127, *range(128, 160)], " ")
+
+
 def one_line(text: str | None, limit: int = 80) -> str | None:
+    """One line of at most `limit` characters: whitespace and control characters collapse to
+    single spaces, so quoted text stays inside its cell."""
     if text is None:
         return None
-    flat = " ".join(text.split())
+    flat = " ".join(text.translate(CONTROL).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -159,7 +159,7 @@ def wait_result(ids: list[str], every: bool, seconds: float | None) -> dict:
 def _conclusion(row) -> dict:
     from axi.control import live
 
-    return {"id": row["id"], "status": live.status(row, asking=False),
+    return {"id": row["id"], "session": row["session"], "status": live.status(row, asking=False),
             "outcome": row["outcome"], "exit": row["exit_code"]}
 
 

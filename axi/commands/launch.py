@@ -104,7 +104,8 @@ def started(req, wait: bool, pinned: dict | None = None) -> dict:
         from axi.commands.drive import wait_result
 
         return wait_result([ids["id"]], every=True, seconds=None)
-    data = {"id": ids["id"], "run": ids["run"], "harness": req.harness,
+    data = {"id": ids["id"], "session": _session_now(ids["id"]), "run": ids["run"],
+            "harness": req.harness,
             "mode": "headless" if req.headless else "watched",
             "dir": tilde(req.directory) if req.directory else None,
             "tmux_window": ids.get("window"), "warning": ids.get("warning")}
@@ -119,6 +120,17 @@ def started(req, wait: bool, pinned: dict | None = None) -> dict:
                                 "types into it"))
     data["help"] = hints
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _session_now(launch_id: str) -> str:
+    """The session id, when known at launch (a harness that takes axi's id, or a continued
+    session); otherwise the harness mints it once it starts, and the launch id stands in."""
+    from axi.control import records
+
+    row = records.get(records.connect(), launch_id)
+    if row is not None and row["session"]:
+        return row["session"]
+    return "not known yet: the harness mints its own; the launch id works in every verb"
 
 
 @click.command("continue", cls=AxiCommand, examples=(

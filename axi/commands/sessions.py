@@ -15,7 +15,6 @@ from axi.harnesses import NAMES, get
 from axi.index.catalog import (
     check_dir,
     open_index,
-    resolve,
     scope_clause,
     short_ids,
     subagent_totals,
@@ -28,11 +27,14 @@ from axi.index.rows import (
     ctx_percent,
     keys_with_subagents,
     present,
+    status_of,
+    waiting_on,
 )
 from axi.index.rows import money as cost_text
 from axi.paths import cwd, dir_candidates, tilde
 from axi.views import clock
 
+QUESTION_TEXT = 500  # a question as `view` shows it
 STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 
@@ -89,10 +91,17 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     else:
         data["count"] = views.count_line(len(rows), total) + ("" if all_dirs else f" in {place}")
         ids = short_ids(conn, [r["id"] for r in rows])
-        data["sessions"] = present(conn, rows, fields, ids)
+        data["sessions"] = present(conn, rows, with_dir(fields, rows), ids)
         data["help"] = _list_hints(len(rows) < total, limit, flags)
     _note(data, fresh)
     return data
+
+
+def with_dir(fields: list[str], rows: list) -> list[str]:
+    """The fields, with `dir` after the defaults when the rows are in more than one folder."""
+    if "dir" in fields or len({r["dir"] for r in rows}) < 2:
+        return fields
+    return fields[:len(LIST_FIELDS)] + ["dir"] + fields[len(LIST_FIELDS):]
 
 
 def _filters(conn: sqlite3.Connection, harness: str | None, status_: str | None,
@@ -169,12 +178,25 @@ def view(session_id: str) -> dict:
     conn, fresh = open_index()
     row = resolve_session(conn, session_id)
     data = detail(conn, row)
-    data["help"] = [
-        views.hint(views.command("sessions", "read", row["id"]), "for its turns"),
-        views.hint(views.command("sessions", "resume", row["id"]), "to resume it here"),
-    ]
+    data["help"] = view_hints(row["id"], data)
     _note(data, fresh)
     return data
+
+
+def view_hints(sid: str, data: dict) -> list[str]:
+    """What to do next: answer it when it waits on you; reach a held session where it runs
+    (resuming it would start a second copy)."""
+    answer_with = data.get("answer_with") or ""
+    hints = [views.hint(answer_with, "answers it")] if answer_with.startswith("axi ") else []
+    if data.pop("held", False):
+        hints += [views.hint(views.command("sessions", "attach", sid),
+                             "shows it here (Ctrl-A d detaches)"),
+                  views.hint(views.command("sessions", "type", sid, "<text>"),
+                             "types into it")]
+    hints.append(views.hint(views.command("sessions", "read", sid), "for its turns"))
+    if not any("sessions attach" in h for h in hints):
+        hints.append(views.hint(views.command("sessions", "resume", sid), "to resume it here"))
+    return hints
 
 
 def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
@@ -187,9 +209,14 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     from axi.index.status import of_rows
 
     control = statuses([row]).get(row["id"])
-    state, name = control or (of_rows(conn, [row], clock())[row["key"]], None)
+    state = status_of(control, of_rows(conn, [row], clock())[row["key"]])
+    name = control.name if control else None
+    question, answer_with = waiting_on(control, row["id"]) if state == "needs you" else (
+        None, None)
     data = {
-        "id": row["id"], "harness": row["harness"], "status": state,
+        "id": row["id"], "launch": control.launch if control else None,
+        "harness": row["harness"], "status": state,
+        "question": views.truncate(question, QUESTION_TEXT)[0], "answer_with": answer_with,
         "ended": f"{views.iso(end[0])} ({end[1] or 'reason not given'})" if end else None,
         "title": name or row["title"], "title_source": "axi name" if name else
         row["title_source"], "dir": tilde(row["dir"]),
@@ -206,6 +233,7 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     from axi.control.overlay import launch_details
 
     data["launched"] = launch_details(row["id"])
+    data["held"] = bool(control and control.held)
     if row["skipped"]:
         data["skipped_lines"] = f"{row['skipped']} unreadable lines were skipped"
     return {k: v for k, v in data.items() if v is not None}
@@ -239,8 +267,10 @@ def resume_line(row: sqlite3.Row) -> str:
               help="Print the resume command instead of running it.")
 def resume(session_id: str, print_only: bool) -> dict | None:
     """Resume a session with its harness's own command, in the session's folder."""
+    from axi.commands.transcripts import resolve_session
+
     conn, _ = open_index(budget=1.0)
-    row = resolve(conn, session_id)
+    row = resolve_session(conn, session_id)
     if row["is_subagent"]:
         raise AxiError("sub-agent sessions cannot be resumed on their own", code="NOT_RESUMABLE",
                        help=[views.hint(views.command("sessions", "resume", row["parent_id"]),

@@ -16,6 +16,10 @@ from axi.paths import tilde
 from axi.views import clock
 
 TURN_TEXT = 500
+SEARCH_HELP = ("Full-text search of every session's prompts and replies, in all folders: words "
+               "must all appear (punctuation and hyphens are fine: main.rs, sub-agent); OR "
+               'between words matches either; "a phrase" in double quotes matches its words '
+               "in order.")
 
 
 def resolve_session(conn, session_id: str):
@@ -24,12 +28,21 @@ def resolve_session(conn, session_id: str):
     try:
         return resolve(conn, session_id)
     except NotFound:
-        from axi.control.adopt import session_of
+        from axi.control.adopt import launch_of
 
-        real = session_of(session_id)
-        if real is None or real == session_id:
+        launch = launch_of(session_id)
+        if launch is None or launch["session"] == session_id:
             raise
-        return resolve(conn, real)
+        if launch["session"] is None:
+            raise AxiError(f"launch {launch['id'][:8]} has not reported its session id yet "
+                           f"({launch['harness']} mints its own once it starts)",
+                           code="NO_SESSION_YET", help=[
+                               views.hint(views.command("sessions", "result", launch["id"]),
+                                          "shows how it stands"),
+                               views.hint(views.command("sessions", "read", launch["id"],
+                                                        flags={"--follow": True}),
+                                          "streams its turns as they come")]) from None
+        return resolve(conn, launch["session"])
 
 
 @click.command(cls=AxiCommand, examples=("axi sessions read 01a20071",
@@ -171,33 +184,48 @@ def _read_hints(ident: str, shown: list[dict], since, total: int, limit: int,
     return hints
 
 
-@click.command(cls=AxiCommand, examples=("axi sessions search 'main.rs'",
-                                         "axi sessions search parser --harness claude",
-                                         "axi sessions search 'lib.py' --dir ~/work/projC"))
+def _search_rows(conn, where: str, args: list, limit: int) -> tuple[int, list]:
+    import sqlite3
+
+    from axi.index.query import SYNTAX_HELP
+
+    sql_from = ("FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "
+                "JOIN sessions s ON s.key = t.session_key WHERE " + where)
+    try:
+        total = conn.execute(f"SELECT count(*) {sql_from}", args).fetchone()[0]
+        hits = conn.execute(
+            "SELECT s.id, s.harness, s.dir, t.role, t.ts, t.cursor, "
+            f"snippet(texts_fts, 0, '«', '»', '…', 12) AS snip {sql_from} "
+            "ORDER BY t.ts DESC LIMIT ?", args + [limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise UsageFault(f"the search index cannot read this query ({exc})",
+                         help=[SYNTAX_HELP, "example: axi sessions search parser OR lexer"]
+                         ) from exc
+    return total, hits
+
+
+@click.command(cls=AxiCommand, help=SEARCH_HELP, examples=(
+    "axi sessions search 'main.rs' parser", "axi sessions search '\"fix the parser\" OR lexer'",
+    "axi sessions search 'lib.py' --dir ~/work/projC"))
 @click.argument("query", nargs=-1, required=True)
 @click.option("--dir", "directory", metavar="D", help="Only sessions in folder D and below.")
 @click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Hits to show.")
 def search(query: tuple[str, ...], directory: str | None, harness: str | None,
            limit: int) -> dict:
-    """Full-text search over every session's prompts and replies, in all folders."""
+    from axi.index.query import to_match
+
     views.check_limit(limit)
     words = " ".join(query).split()
     if not words:
         raise UsageFault("search needs at least one word", help=["example: axi sessions search "
                                                                  "parser"])
-    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    match = to_match(" ".join(words))
     conn, fresh = open_index()
     catch_up_search(conn)
     where, args = session_filters(harness, directory)
     where, args = ["texts_fts MATCH ?", "s.is_subagent = 0", *where], [match, *args]
-    sql_from = ("FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid "
-                "JOIN sessions s ON s.key = t.session_key WHERE " + " AND ".join(where))
-    total = conn.execute(f"SELECT count(*) {sql_from}", args).fetchone()[0]
-    hits = conn.execute(
-        "SELECT s.id, s.harness, s.dir, t.role, t.ts, t.cursor, "
-        f"snippet(texts_fts, 0, '«', '»', '…', 12) AS snip {sql_from} "
-        "ORDER BY t.ts DESC LIMIT ?", args + [limit]).fetchall()
+    total, hits = _search_rows(conn, " AND ".join(where), args, limit)
     data: dict = {"query": " ".join(words)}
     if not hits:
         data["hits"] = f"0 hits for {' '.join(words)!r}" + (

@@ -19,6 +19,11 @@ GROUPS = {
     "dir": "s.dir",
 }
 
+# The session a usage row counts toward: a sub-agent's is its parent's (as in the catalog,
+# where sub-agents are part of their parent, not sessions of their own).
+SESSION = ("s.harness || ':' || CASE WHEN s.is_subagent = 1 AND s.parent_id IS NOT NULL "
+           "THEN s.parent_id ELSE s.id END")
+
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(
     "axi usage", "axi usage --by model --days 7", "axi usage --by dir --harness claude"))
@@ -65,10 +70,10 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     total = _total(groups)
     # A session with two models sits in two (group, model) rows: count sessions apart.
     joined = f"FROM usage u JOIN sessions s ON s.key = u.session_key WHERE {' AND '.join(where)}"
-    for key, count in conn.execute(f"SELECT {group}, count(DISTINCT s.key) {joined} "
+    for key, count in conn.execute(f"SELECT {group}, count(DISTINCT {SESSION}) {joined} "
                                    f"GROUP BY {group}", args):
         groups[key]["sessions"] = count
-    total["sessions"] = conn.execute(f"SELECT count(DISTINCT s.key) {joined}", args
+    total["sessions"] = conn.execute(f"SELECT count(DISTINCT {SESSION}) {joined}", args
                                      ).fetchone()[0]
     data["total"] = {"sessions": total["sessions"], **_token_fields(total["tokens"]),
                      "cost": money(*total["cost"].result())}

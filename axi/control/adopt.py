@@ -69,6 +69,12 @@ def _same_prompt(task: str, title: str) -> bool:
 def session_of(prefix: str) -> str | None:
     """The harness's own session id for a launch `axi sessions new` printed (Codex, opencode
     and pi mint their own), once adopted; None when no such launch or not adopted yet."""
+    row = launch_of(prefix)
+    return row["session"] if row is not None and row["session"] else None
+
+
+def launch_of(prefix: str) -> sqlite3.Row | None:
+    """The launch a launch id (or its prefix) names; None when axi launched no such session."""
     from axi.control import records
     from axi.errors import AxiError
     from axi.mailbox import db
@@ -76,7 +82,6 @@ def session_of(prefix: str) -> str | None:
     if not db.exists():
         return None
     try:
-        row = records.find(records.connect(), prefix)
+        return records.find(records.connect(), prefix)
     except AxiError:  # too short or ambiguous: the catalog's own error stands
         return None
-    return row["session"] if row is not None and row["session"] else None

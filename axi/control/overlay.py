@@ -10,9 +10,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
+from typing import NamedTuple
 
 
-def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, set] | None:
+class Control(NamedTuple):
+    """What the control plane says of one session axi launched."""
+
+    status: str
+    name: str | None
+    launch: str  # the launch id `axi sessions new` printed (every verb takes it)
+    question: str | None  # its oldest open `axi ask`, when it is blocked on one
+    held: bool  # a watched session whose holder is live: `attach` and `type` reach it
+
+
+def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, dict] | None:
+    """The newest launch of each session matching `where`, and their open questions."""
     from axi.mailbox import db
 
     if not db.exists():
@@ -23,16 +35,30 @@ def _launches(where: str = "", args: Iterable = ()) -> tuple[dict, set] | None:
                                 f"{where} ORDER BY created", list(args)).fetchall()
             if not rows:
                 return None
-            from axi.control.live import asking_ids
-
             latest = {r["session"]: r for r in rows}  # a continued session: its newest launch
-            return latest, asking_ids(conn, [r["id"] for r in latest.values()])
+            return latest, _questions(conn, [r["id"] for r in latest.values()])
     except sqlite3.Error:  # no control tables yet, or a mailbox being migrated
         return None
 
 
-def statuses(rows: list) -> dict[str, tuple[str, str | None]]:
-    """(status, name) for the catalog `rows` that axi launched, by session id."""
+def _questions(conn: sqlite3.Connection, launch_ids: list[str]) -> dict[str, str]:
+    """The oldest open question of each launch that has one (`live.asking_ids`, with text)."""
+    from axi.control.live import asking_ids
+
+    asking = asking_ids(conn, launch_ids)
+    if not asking:
+        return {}
+    marks = ",".join("?" for _ in asking)
+    found: dict[str, str] = {}
+    for launch, question in conn.execute(
+            f"SELECT launch, question FROM asks WHERE answered IS NULL AND launch IN ({marks}) "
+            "ORDER BY id", list(asking)):
+        found.setdefault(launch, question)
+    return found
+
+
+def statuses(rows: list) -> dict[str, Control]:
+    """The control plane's word on the catalog `rows` that axi launched, by session id."""
     ids = [r["id"] for r in rows]
     if not ids:
         return {}
@@ -41,22 +67,37 @@ def statuses(rows: list) -> dict[str, tuple[str, str | None]]:
         return {}
     from axi.control import live
 
-    latest, asking = found
+    latest, questions = found
     last = {r["id"]: r["last"] for r in rows}
-    return {sid: (live.status(row, row["id"] in asking, last.get(sid)), row["name"])
-            for sid, row in latest.items()}
+    out = {}
+    for sid, row in latest.items():
+        question = questions.get(row["id"])
+        where = live.state(row)[0]
+        out[sid] = Control(live.status(row, question is not None, last.get(sid)), row["name"],
+                           row["id"], question, row["mode"] == "watched" and where == live.LIVE)
+    return out
 
 
 def sessions_with(word: str) -> tuple[list[str], list[str]]:
-    """(launched session ids whose status is `word`, every launched session id)."""
+    """(launched session ids whose status is `word`, the launched session ids the catalog's
+    own status must not decide). For `needs you` the catalog still decides held sessions that
+    are working or idle: their hooks may report a permission prompt (`rows.status_of`)."""
     found = _launches()
     if not found:
         return [], []
     from axi.control import live
 
-    latest, asking = found
-    hits = [sid for sid, row in latest.items() if live.status(row, row["id"] in asking) == word]
-    return hits, list(latest)
+    latest, questions = found
+    hits, decided = [], []
+    for sid, row in latest.items():
+        status = live.status(row, row["id"] in questions)
+        if status == word:
+            hits.append(sid)
+        held_quiet = (row["mode"] == "watched" and status in ("working", "idle")
+                      and live.state(row)[0] == live.LIVE)
+        if not (word == "needs you" and held_quiet):
+            decided.append(sid)
+    return hits, decided
 
 
 def launch_details(session_id: str) -> dict | None:
@@ -65,7 +106,7 @@ def launch_details(session_id: str) -> dict | None:
     if not found or session_id not in found[0]:
         return None
     row = found[0][session_id]
-    data = {"launch_id": row["id"], "run": row["run"], "mode": row["mode"],
+    data = {"run": row["run"], "mode": row["mode"],
             "parent": row["parent"], "depth": row["depth"], "outcome": row["outcome"],
             "exit": row["exit_code"], "end_reason": row["end_reason"]}
     return {k: v for k, v in data.items() if v is not None}

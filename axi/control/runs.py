@@ -206,7 +206,8 @@ def _exit_outcome(row: sqlite3.Row) -> tuple[str, str | None]:
     if not accept:
         return "success", None
     ok, output = run_accept(accept, row["dir"])
-    return ("success" if ok else "gave_up"), (None if ok else f"accept check failed: {output}")
+    return ("success" if ok else "gave_up"), (None if ok else
+                                              f"accept check `{accept}` failed: {output}")
 
 
 def run_accept(command: str, cwd: str) -> tuple[bool, str]:
@@ -221,7 +222,10 @@ def run_accept(command: str, cwd: str) -> tuple[bool, str]:
     except OSError as exc:
         return False, str(exc)
     output = (done.stdout + done.stderr).strip()
-    return done.returncode == 0, output[-1500:]
+    if done.returncode == 0:
+        return True, output[-1500:]
+    tail = f"; its output ends: {output[-1500:]}" if output else " with no output"
+    return False, f"exited {done.returncode}{tail}"
 
 
 def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:

@@ -98,7 +98,9 @@ class Opencode(Harness):
                     texts.append(SearchText("assistant", ts, index, text))
         title = row["title"] if isinstance(row["title"], str) else None
         if title and not title.startswith(PLACEHOLDER_TITLE):
-            summary.title, summary.title_source = clean_prompt(title), "generated"
+            named = _titled_at_creation(conn, row["id"])
+            summary.title = clean_prompt(title)
+            summary.title_source = "name" if named else "generated"
         elif prompt:
             summary.title, summary.title_source = prompt, "prompt"
         if not summary.model and "model" in cols:
@@ -152,6 +154,23 @@ def _open(uri: str) -> sqlite3.Connection:
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _titled_at_creation(conn: sqlite3.Connection, session_id: str) -> bool:
+    """Whether the session was created with its title (`--title`, an explicit name).
+
+    opencode creates every other session under a `New session - <date>` placeholder and
+    generates the title after the first reply; its event log (the `event` table, opencode
+    1.18+) keeps the `session.created` event with the title the session started with."""
+    try:
+        found = conn.execute("SELECT data FROM event WHERE aggregate_id = ? AND type LIKE "
+                             "'session.created%' ORDER BY seq LIMIT 1", (session_id,)).fetchone()
+    except sqlite3.OperationalError:  # an older database, without the event log
+        return False
+    data = _json(found[0]) if found else None
+    info = data.get("info") if isinstance(data, dict) else None
+    first = info.get("title") if isinstance(info, dict) else None
+    return isinstance(first, str) and bool(first) and not first.startswith(PLACEHOLDER_TITLE)
 
 
 def _session_query(cols: set[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sqlite3
 import time
 
@@ -170,7 +171,12 @@ def subagent_totals(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, li
 
 
 def check_dir(path: str) -> str:
-    full = os.path.abspath(os.path.expanduser(path))
-    if not os.path.isdir(full):
-        raise UsageFault(f"--dir {path!r} is not a directory")
+    """`--dir` as the absolute folder to filter on. Sessions record their folder as text, so a
+    folder that was moved or deleted still filters; a relative one is taken from here."""
+    from axi.paths import cwd
+
+    full = os.path.normpath(os.path.join(cwd(), os.path.expanduser(path)))
+    if os.path.exists(full) and not os.path.isdir(full):
+        raise UsageFault(f"--dir {path!r} is a file, not a folder", help=[
+            f"give its folder: --dir {shlex.quote(os.path.dirname(full))}"])
     return full

@@ -11,7 +11,8 @@ from axi.views import clock
 
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]
 ALL_FIELDS = ["id", "harness", "status", "age", "title", "dir", "model", "ctx", "tokens",
-              "cost", "branch", "turns", "created", "last", "full_id"]
+              "cost", "branch", "turns", "created", "last", "full_id", "launch"]
+QUESTION_TEXT = 80  # a list row's question; `sessions view` shows more
 
 
 class CostTally:
@@ -101,10 +102,12 @@ def ctx_percent(row: sqlite3.Row) -> str | None:
 
 def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str],
             ids: dict[str, str], now: float | None = None) -> list[dict]:
-    """Rows as shown; a session axi launched takes its status from the control plane."""
+    """Rows as shown; a session axi launched takes its status from the control plane. When a
+    shown session needs you, every row gets `question` and `answer_with` (what it asks, and
+    the command that answers it)."""
     now = now or clock()
     control, words = {}, {}
-    if "status" in fields or "title" in fields:
+    if {"status", "title", "launch"} & set(fields):
         from axi.control.overlay import statuses
 
         control = statuses(rows)
@@ -112,18 +115,48 @@ def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str]
         from axi.index.status import of_rows
 
         words = of_rows(conn, rows, now)
-    return [_one(conn, row, fields, ids, now, control.get(row["id"]), words.get(row["key"]))
-            for row in rows]
+    shown = [_one(conn, row, fields, ids, now, control.get(row["id"]), words.get(row["key"]))
+             for row in rows]
+    waiting = [waiting_on(control.get(row["id"]), ids.get(row["id"], row["id"]))
+               if out.get("status") == "needs you" else (None, None)
+               for row, out in zip(rows, shown, strict=True)]
+    if any(q for q, _ in waiting):
+        for out, (question, answer_with) in zip(shown, waiting, strict=True):
+            out["question"] = views.one_line(question, QUESTION_TEXT)
+            out["answer_with"] = answer_with
+    return shown
 
 
-def _one(conn, row, fields, ids, now, control: tuple[str, str | None] | None,
-         word: str | None) -> dict:
+def status_of(control, word: str | None) -> str | None:
+    """The status shown: the control plane's for a session axi launched, except that a held
+    session its hooks report blocked on a prompt (a permission request) needs you."""
+    if control is None:
+        return word
+    if control.held and word == "needs you" and control.status in ("working", "idle"):
+        return "needs you"
+    return control.status
+
+
+def waiting_on(control, shown_id: str) -> tuple[str, str]:
+    """What a session that needs you is waiting on, and the command that answers it."""
+    if control is not None and control.question:
+        return control.question, views.command("reply", shown_id, "<answer>")
+    if control is not None and control.held:
+        return ("a prompt on its screen (such as a permission request)",
+                views.command("sessions", "attach", shown_id))
+    return ("a prompt in the terminal it runs in (such as a permission request)",
+            "answer it in that terminal")
+
+
+def _one(conn, row, fields, ids, now, control, word: str | None) -> dict:
     out: dict = {}
     for f in fields:
         if f == "status":
-            out[f] = control[0] if control else word
-        elif control and control[1] and f == "title":
-            out[f] = views.one_line(control[1], 60)
+            out[f] = status_of(control, word)
+        elif control and control.name and f == "title":
+            out[f] = views.one_line(control.name, 60)
+        elif f == "launch":
+            out[f] = control.launch if control else None
         else:
             out[f] = _field(conn, row, f, ids, now)
     return out
