@@ -14,6 +14,7 @@ import uuid
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox import db
+from axi.text import is_safe_id
 
 ENDED_OUTCOMES = ("success", "gave_up", "budget_hit", "crashed", "killed")
 
@@ -112,6 +113,9 @@ def join_run(conn: sqlite3.Connection, run: str, root: str | None, task: str | N
     A run stopped by a fence stays over (`RunOver`): a new session would trip it at once."""
     from axi.control.launch import merge_fences
 
+    if not is_safe_id(run):  # run ids go into hints other agents paste into a shell
+        raise UsageFault(f"{run!r} is not a run id: use letters, digits and ._- (at most 128)",
+                         help=["`axi runs` lists the runs"])
     row = get_run(conn, run)
     if row is not None and row["outcome"] == "budget_hit":
         raise RunOver(row)

@@ -92,3 +92,11 @@ def test_the_run_keeps_the_policy_it_started_with(control_home):
     assert records.run_policy(records.connect(), root["run"]) == {"models": {"deny": ["*opus*"]}}
     code, _ = axi_toon("sessions", "wait", joined["id"], "--timeout", "20s", cwd=control_home)
     assert code == 0
+
+
+def test_a_run_id_that_is_not_safe_to_paste_is_refused(control_home):
+    code, refused = axi_toon("sessions", "new", "claude", "x", "--run", "$(touch P)",
+                             cwd=control_home)
+    assert code == 2 and refused["code"] == "USAGE", refused
+    assert "is not a run id" in refused["error"]
+    assert records.get_run(records.connect(), "$(touch P)") is None
