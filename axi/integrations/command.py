@@ -133,12 +133,27 @@ def temporary_warning(exe: list[str]) -> str | None:
 
 
 def install_source() -> str:
-    """What `pipx install` takes for this axi: its checkout when run from one, else `axi`."""
+    """What `pipx install` takes for this axi: its checkout when run from one, else the
+    folder it was installed from (pip records it, PEP 610), else `axi`."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     checkout = os.path.dirname(package)
     if os.path.isfile(os.path.join(checkout, "pyproject.toml")):
         return checkout
-    return NAME
+    return _installed_from() or NAME
+
+
+def _installed_from() -> str | None:
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    try:
+        record = json.loads(metadata.distribution(NAME).read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError, OSError):
+        return None
+    url = urlparse(record.get("url", "") if isinstance(record, dict) else "")
+    path = unquote(url.path) if url.scheme == "file" else ""
+    return path if path and os.path.isfile(os.path.join(path, "pyproject.toml")) else None
 
 
 def parse_managed(command: object) -> tuple[str, str | None] | None:
