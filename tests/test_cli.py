@@ -171,7 +171,12 @@ def test_unknown_command_names_the_valid_ones(axi, home):
     result = axi("sesions")
     assert result.code == 2
     assert "sesions" in result.data["error"]
-    assert "sessions" in result.data["help"][0]
+    assert result.data["help"][0] == "did you mean `axi sessions`?"
+    assert result.data["help"][1].startswith("valid commands: agents, ask")
+    flag = axi("sessions", "--limt", "3")
+    assert flag.data["help"][0] == "did you mean --limit?"
+    far = axi("zzz")
+    assert far.data["help"][0].startswith("valid commands:")  # nothing close: no guess
 
 
 def test_bad_choice_names_the_valid_values(axi, home):

@@ -161,16 +161,28 @@ def usage_fault(err: click.UsageError) -> UsageFault:
     helps = []
     if isinstance(err, click.NoSuchOption):
         message = f"unknown flag {err.option_name} for `{path}`"
+        helps += _did_you_mean(err.option_name, _valid_flags(cmd))
         helps.append("valid flags: " + ", ".join(_valid_flags(cmd)))
     elif isinstance(cmd, click.Group) and "No such command" in message:
         name = message.split("'")[1] if "'" in message else message
         message = f"unknown command {name!r} for `{path}`"
+        helps += _did_you_mean(name, cmd.list_commands(ctx), path)
         helps.append("valid commands: " + ", ".join(cmd.list_commands(ctx)))
     elif isinstance(err, click.BadParameter) and isinstance(
             getattr(err.param, "type", None), click.Choice):
         helps.append("valid values: " + ", ".join(map(str, err.param.type.choices)))
     helps.append(f"run `{path} --help`")
     return UsageFault(message[:1].lower() + message[1:], help=helps)
+
+
+def _did_you_mean(typed: str, valid: list[str], path: str | None = None) -> list[str]:
+    """A hint naming the closest valid word, when one is close (a typo)."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(typed, valid, n=1, cutoff=0.75)
+    if not close:
+        return []
+    return [f"did you mean `{path} {close[0]}`?" if path else f"did you mean {close[0]}?"]
 
 
 def _valid_flags(cmd: click.Command) -> list[str]:
