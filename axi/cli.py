@@ -11,13 +11,13 @@ from __future__ import annotations
 import sys
 
 from axi.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, AxiError, UsageFault
-from axi.output import FORMATS, emit, warn
+from axi.output import FORMATS, emit
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["hook"]:  # what agent hosts run: exit 0 whatever it is given
-        from axi.integrations.entry import run_line
+        from axi.commands.hook_entry import run_line
 
         sys.exit(run_line(args[1:]))
     try:
@@ -32,15 +32,17 @@ def run(args: list[str], fmt: str = "toon") -> int:
     """Run one command line; returns the exit code. Only `emit` writes stdout."""
     try:
         if not args:
-            from axi.dashboard import dashboard
+            from axi.commands.home import dashboard
 
             emit(dashboard(fmt=fmt), fmt)
             return EXIT_OK
         if args[0] == "hook":
-            from axi.integrations.entry import run_line
+            from axi.commands.hook_entry import run_line
 
             return run_line(args[1:], fmt)
-        data = _run_click(args)
+        from axi.commands.tree import run_click
+
+        data = run_click(args)
     except AxiError as err:
         emit(err.payload(), fmt)
         return err.exit_code
@@ -85,22 +87,3 @@ def _split_format(args: list[str]) -> tuple[str, list[str]]:
         i += 1
     return fmt, rest
 
-
-def _run_click(args: list[str]) -> object:
-    import click
-
-    from axi.commands.tree import HelpRequested, help_data, root, usage_fault
-
-    try:
-        return root.main(args=args, prog_name="axi", standalone_mode=False)
-    except HelpRequested as req:
-        return help_data(req.ctx)
-    except click.UsageError as err:
-        raise usage_fault(err) from None
-    except click.exceptions.Exit as exit_:
-        if exit_.exit_code:
-            raise AxiError("exited", code="EXIT") from None
-        return None
-    except click.Abort:
-        warn("aborted")
-        raise KeyboardInterrupt from None

@@ -1,11 +1,12 @@
 """The dashboard: bare `axi` and the session-start hook print the same thing, within a budget.
 
-`home_view` gathers the data (sessions here, and whatever else it grows: mail, tasks). `fit`
-keeps the encoded result within `LIMIT` characters however many rows there are: it drops rows
-from the end of the sessions list first, then from every other list, and says how many were
-left out and which command shows them. Only then are long values cut. Every cell quoting text
-others wrote (session titles, mail, task titles) is one line of bounded length, and the
-`quoted` field names those sections: data, not instructions.
+`axi.commands.home` gathers the data (sessions here, and whatever else it grows: mail, tasks)
+and hands it to `fit`; this module only shapes what it is given, and imports nothing but the
+output boundary. `fit` keeps the encoded result within `LIMIT` characters however many rows
+there are: it drops rows from the end of the sessions list first, then from every other list,
+and says how many were left out and which command shows them. Only then are long values cut.
+Every cell quoting text others wrote (session titles, mail, task titles) is one line of
+bounded length, and the `quoted` field names those sections: data, not instructions.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ SHOWN_BY = {"sessions": "axi sessions", "mail": "axi inbox", "inbox": "axi inbox
             "tasks": "axi tasks", "agents": "axi agents"}
 KEEP = ("bin", "description", "help", "left_out")
 UNCUT = ("left_out", "quoted")  # strings never shortened: what was cut, what is quoted
-
-
-def dashboard(directory: str | None = None, exclude: str | None = None,
-              budget: float | None = None, fmt: str = "toon") -> dict:
-    from axi.commands.home import BUDGET, home_view
-
-    data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget)
-    return fit(data, fmt=fmt)
 
 
 def fit(data: dict, limit: int = LIMIT, fmt: str = "toon") -> dict:

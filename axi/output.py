@@ -10,19 +10,54 @@ from __future__ import annotations
 
 import sys
 
+from axi.shown import Shown, Table
 from axi.text import shown
 
 FORMATS = ("toon", "json")
 
 
 def encode(data: object, fmt: str = "toon") -> str:
+    """TOON gets the short forms and compact tables; JSON the exact values (`axi.shown`)."""
     if fmt == "json":
         import json
 
-        return json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(_plain(_exact(data)), ensure_ascii=False, separators=(",", ":"))
     import toon
 
-    return toon.encode(_plain(data))
+    return toon.encode(_plain(_compact(data)))
+
+
+def _exact(value: object) -> object:
+    """JSON's view of two-faced values: numbers for counts, raw numbers beside short forms."""
+    if isinstance(value, dict):
+        out: dict = {}
+        for key, item in value.items():
+            if isinstance(item, Shown):
+                out.update(item.json_items(str(key)))
+            else:
+                out[key] = _exact(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_exact(v) for v in value]
+    return value.raw if isinstance(value, Shown) and value.beside is None else value
+
+
+def _compact(value: object) -> object:
+    """TOON's view: every `Table` with a column the same in all rows states it once."""
+    if not isinstance(value, dict):
+        return value
+    out: dict = {}
+    for key, item in value.items():
+        if isinstance(item, Table) and len(item) > 1:
+            same, under, rows = compact_table(item)
+            if same:
+                out["same" if "same" not in value else f"{key}_same"] = same
+            if under:
+                out["under" if "under" not in value else f"{key}_under"] = under
+            out[key] = rows
+        else:
+            out[key] = _compact(item)
+    return out
 
 
 def emit(data: object, fmt: str = "toon", stream=None) -> None:
@@ -79,3 +114,35 @@ def _plain(value: object) -> object:
     if isinstance(value, bytes):
         return shown(value.decode("utf-8", "replace"))
     return shown(str(value))
+
+
+def compact_table(table: Table) -> tuple[dict, str | None, list[dict]]:
+    """(columns every row shares, the folder every row is under, the rows without them)."""
+    rows = list(table)
+    same = {}
+    for column in table.liftable:
+        values = {str(row.get(column)) for row in rows}
+        if column in rows[0] and rows[0][column] is not None and len(values) == 1:
+            same[column] = rows[0][column]
+    rows = [{k: v for k, v in row.items() if k not in same} for row in rows]
+    key = table.folder_key
+    under = _common_folder([row.get(key) for row in rows]) if key and key in rows[0] else None
+    if under:
+        rows = [{**row, key: _below(row[key], under)} for row in rows]
+    return same, under, rows
+
+
+def _common_folder(folders: list) -> str | None:
+    import os
+
+    if not all(isinstance(f, str) and f for f in folders):
+        return None
+    try:
+        common = os.path.commonpath(folders)
+    except ValueError:  # absolute and ~-relative mixed
+        return None
+    return common if common not in ("", "/", "~") else None
+
+
+def _below(folder: str, under: str) -> str:
+    return "." if folder == under else folder[len(under):].lstrip("/")

@@ -80,7 +80,9 @@ def tilde(path: str | None) -> str | None:
         return path
     h = home().rstrip("/")
     if h and (path == h or path.startswith(h + "/")):
-        return "~" + path[len(h):]
+        from axi.shown import Folder
+
+        return Folder("~" + path[len(h):], path)  # JSON gets the absolute path
     return path
 
 

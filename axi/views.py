@@ -6,6 +6,7 @@ import shlex
 import time
 
 from axi.errors import UsageFault
+from axi.shown import Age, Count, Size
 
 DEFAULT_TRUNCATE = 1000
 
@@ -33,8 +34,9 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def count_line(shown: int, total: int) -> str:
-    return f"{shown} of {total} total"
+def count_line(shown: int, total: int) -> Count:
+    """`N of M total` (JSON: `count` and `total` as numbers)."""
+    return Count.of(shown, total, f"{shown} of {total} total")
 
 
 def project(rows: list[dict], fields: list[str]) -> list[dict]:
@@ -103,8 +105,8 @@ def age(ts: float | None, now: float | None = None) -> str | None:
     delta = max(0, int((now or clock()) - ts))
     for size, unit in ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m")):
         if delta >= size * (2 if unit == "w" else 1):
-            return f"{delta // size}{unit}"
-    return f"{delta}s"
+            return Age(f"{delta // size}{unit}", delta)
+    return Age(f"{delta}s", delta)
 
 
 def iso(ts: float | None) -> str | None:
@@ -118,14 +120,20 @@ def tokens(n: int | None) -> int | str | None:
     if n is None or n < 1000:
         return n
     if n < 1_000_000:
-        return f"{n / 1000:.1f}k"
-    return f"{n / 1_000_000:.1f}M"
+        return Size(f"{n / 1000:.1f}k", n)
+    return Size(f"{n / 1_000_000:.1f}M", n)
 
 
 def money(cost: float | None, estimated: bool = False) -> str:
+    """US dollars, one format everywhere: 4 decimals under $1 (`$0.0123`), cents from $1
+    (`$12.34`, `$1,234.56`); a cost too small for 4 decimals is `<$0.0001`, never `$0.0000`
+    for a cost that is not zero. None is `unknown`, never `$0`."""
     if cost is None:
         return "unknown"
-    text = f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+    if 0 < cost < 0.00005:
+        text = "<$0.0001"
+    else:
+        text = f"${cost:.4f}" if round(cost, 4) < 1 else f"${cost:,.2f}"
     return f"{text} (est)" if estimated else text
 
 
@@ -140,3 +148,19 @@ def duration(seconds: float | None) -> str | None:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def parse_duration(value: str | None, flag: str = "--timeout") -> float | None:
+    """`90`, `90s`, `30m`, `2h` as seconds."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+    number = text[:-1] if scale else text
+    try:
+        seconds = float(number) * (scale or 1)
+    except ValueError:
+        seconds = -1
+    if not seconds > 0:
+        raise UsageFault(f"{flag} must be a duration such as 90s, 30m or 2h, not {value!r}")
+    return seconds

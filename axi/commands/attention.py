@@ -28,13 +28,12 @@ WAIT_ROUND = 600.0  # `wait_for` takes a bounded wait; an ask without --timeout 
               help="Give up after DUR (90s, 30m); default: wait until answered.")
 def ask(question: tuple[str, ...], default: str | None, timeout_text: str | None) -> dict:
     """Ask the session's owner a question and block until `axi reply` answers it."""
-    from axi.commands.launch import parse_duration
     from axi.control import records
 
     text = " ".join(question).strip()
     if not text:
         raise UsageFault("ask needs a question", help=['example: axi ask "which branch?"'])
-    seconds = parse_duration(timeout_text)
+    seconds = views.parse_duration(timeout_text)
     launch_id = os.environ.get("AXI_SESSION_ID")
     if not launch_id:
         raise AxiError("`axi ask` works only inside a session axi launched (AXI_SESSION_ID is "

@@ -125,14 +125,13 @@ def wait(session_ids: tuple[str, ...], any_: bool, all_: bool, timeout_text: str
     """Block until sessions conclude; exit 0 only when they concluded with success.
 
     A session concludes when it is tagged with an outcome, ends or crashes; idle never counts."""
-    from axi.commands.launch import parse_duration
     from axi.control import records
 
     if any_ and all_:
         raise UsageFault("--any and --all exclude each other")
     conn = records.connect()
     ids = [_launch(conn, s)["id"] for s in session_ids]
-    return wait_result(ids, every=not any_, seconds=parse_duration(timeout_text))
+    return wait_result(ids, every=not any_, seconds=views.parse_duration(timeout_text))
 
 
 def wait_result(ids: list[str], every: bool, seconds: float | None) -> dict:
@@ -212,7 +211,7 @@ def final_report(row) -> tuple[str | None, str | None]:
 @click.option("--run", metavar="R", help="Every session in run R (deepest first, root last).")
 def kill(session_ids: tuple[str, ...], run: str | None) -> dict:
     """Stop sessions: SIGTERM to the harness's process group, SIGKILL after 3 s."""
-    from axi.control import records, runs
+    from axi.control import cascade, records, runs
     from axi.control.waiting import await_end
 
     if not session_ids and not run:
@@ -227,7 +226,7 @@ def kill(session_ids: tuple[str, ...], run: str | None) -> dict:
         (stopped if runs.stop(row, "killed") else already).append(row)
     ended = [await_end(conn, row["id"]) for row in stopped]
     if run:
-        ended += runs.cascade_kill(conn, run, "killed")
+        ended += cascade.cascade_kill(conn, run, "killed")
         gone = {r["id"] for r in ended}
         already += [r for r in members if r["id"] not in gone]
         stopped += [r for r in members if r["id"] in gone]

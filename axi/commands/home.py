@@ -42,7 +42,9 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     else:
         data["count"] = f"{len(shown)} of {here_total} sessions in {label} ({elsewhere} elsewhere)"
         ids = short_ids(conn, [r["id"] for r in shown])
-        data["sessions"] = present(conn, shown, LIST_FIELDS, ids)
+        from axi.control.overlay import statuses
+
+        data["sessions"] = present(conn, shown, LIST_FIELDS, ids, overlay=statuses)
     note = fresh.note()
     if note:
         data["index"] = note
@@ -51,6 +53,16 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere,
                               unread=bool(mail.get("unread")), tasks=bool(mail.get("open_tasks")))
     return mark_quoted(data)
+
+
+def dashboard(directory: str | None = None, exclude: str | None = None,
+              budget: float | None = None, fmt: str = "toon") -> dict:
+    """What bare `axi` and the session-start hook print: `home_view` fitted to the dashboard's
+    character budget (`axi.dashboard.fit`)."""
+    from axi.dashboard import fit
+
+    data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget)
+    return fit(data, fmt=fmt)
 
 
 QUOTED = ("sessions", "unread", "open_tasks")  # lists whose cells hold text others wrote

@@ -1,7 +1,7 @@
 """`axi hook`: what agent hosts run at session start and end and as a session's state changes
 (installed by `axi setup hooks`).
 
-Every `axi hook ...` line runs through `axi.integrations.entry.run_line` without click, and
+Every `axi hook ...` line runs through `axi.commands.hook_entry.run_line` without click, and
 exits 0 whatever its arguments (an unknown `--host` runs as none, an unknown flag is ignored,
 both said on stderr); these commands only give `--help`, and unknown verbs their usage error."""
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
+from axi.commands.hook_entry import HOSTS, run_hook
 from axi.commands.tree import AxiCommand, AxiGroup
-from axi.integrations.entry import HOSTS, run_hook
 
 HOST_HELP = "Who runs it: claude and codex get their JSON envelope; opencode and none, TOON."
 

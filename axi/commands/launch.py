@@ -12,22 +12,6 @@ from axi.paths import tilde
 HARNESS_HELP = "claude, codex, opencode, pi, or a [[harness]] name from config.toml"
 
 
-def parse_duration(value: str | None, flag: str = "--timeout") -> float | None:
-    """`90`, `90s`, `30m`, `2h` as seconds."""
-    if value is None:
-        return None
-    text = value.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
-    number = text[:-1] if scale else text
-    try:
-        seconds = float(number) * (scale or 1)
-    except ValueError:
-        seconds = -1
-    if not seconds > 0:
-        raise UsageFault(f"{flag} must be a duration such as 90s, 30m or 2h, not {value!r}")
-    return seconds
-
-
 def fence_options(func):
     """The run's limits, shared by `new` and `continue`."""
     for decorator in reversed((
@@ -68,7 +52,7 @@ def fences(max_cost, max_tokens, max_workers, max_depth, timeout_text) -> dict:
         if value is not None and value <= 0:
             raise UsageFault(f"{flag} must be more than 0, not {value:g}")
     return {"max_cost": max_cost, "max_tokens": max_tokens, "max_workers": max_workers,
-            "max_depth": max_depth, "timeout": parse_duration(timeout_text)}
+            "max_depth": max_depth, "timeout": views.parse_duration(timeout_text)}
 
 
 @click.command(cls=AxiCommand, examples=(

@@ -17,9 +17,8 @@ from axi.index.catalog import (
     open_index,
     scope_clause,
     short_ids,
-    subagent_totals,
+    token_totals,
 )
-from axi.index.events import ending
 from axi.index.rows import (
     ALL_FIELDS,
     LIST_FIELDS,
@@ -31,10 +30,13 @@ from axi.index.rows import (
     waiting_on,
 )
 from axi.index.rows import money as cost_text
+from axi.index.status import ending
 from axi.paths import cwd, dir_candidates, tilde
+from axi.shown import Table
 from axi.views import clock
 
 QUESTION_TEXT = 500  # a question as `view` shows it
+UNIQUE = ("id", "full_id", "title", "launch", "question", "answer_with")  # never stated once
 STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 
@@ -91,7 +93,12 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     else:
         data["count"] = views.count_line(len(rows), total) + ("" if all_dirs else f" in {place}")
         ids = short_ids(conn, [r["id"] for r in rows])
-        data["sessions"] = present(conn, rows, with_dir(fields, rows), ids)
+        from axi.control.overlay import statuses
+
+        shown = with_dir(fields, rows)
+        data["sessions"] = Table(present(conn, rows, shown, ids, overlay=statuses),
+                                 liftable=tuple(f for f in shown if f not in UNIQUE),
+                                 folder_key="dir")
         data["help"] = _list_hints(len(rows) < total, limit, flags)
     _note(data, fresh)
     return data
@@ -200,11 +207,8 @@ def view_hints(sid: str, data: dict) -> list[str]:
 
 
 def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
-    kids, kid_tokens = subagent_totals(conn, row)
-    usd, kind = cost_of(conn, keys_with_subagents(conn, row))
+    everyone = keys_with_subagents(conn, row)
     end = ending(conn, row)
-    tokens = {k: (row[k] or 0) + extra for k, extra in zip(
-        ("input", "output", "cache_read", "cache_write"), kid_tokens, strict=True)}
     from axi.control.overlay import statuses
     from axi.index.status import of_rows
 
@@ -224,8 +228,7 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
         "created": views.iso(row["created"]), "last": views.iso(row["last"]),
         "age": views.age(row["last"]), "turns": row["turns"],
         "ctx": ctx_percent(row), "ctx_tokens": row["ctx_tokens"],
-        "tokens": tokens, "cost": cost_text(usd, kind),
-        "subagents": kids, "parent": row["parent_id"],
+        **own_and_total(conn, row, everyone), "parent": row["parent_id"],
         "forked_from": _forked_from(conn, row),
         "transcript": tilde(row["source"]),
         "resume": resume_line(row),
@@ -237,6 +240,17 @@ def detail(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     if row["skipped"]:
         data["skipped_lines"] = f"{row['skipped']} unreadable lines were skipped"
     return {k: v for k, v in data.items() if v is not None}
+
+
+def own_and_total(conn: sqlite3.Connection, row: sqlite3.Row, everyone: list[str]) -> dict:
+    """The session's own tokens and cost, and (when it has sub-agents) the totals with them.
+    `reasoning` is the part of `output` the harness counted apart (null: it records none)."""
+    out = {"tokens": token_totals(conn, [row["key"]]),
+           "cost": cost_text(*cost_of(conn, [row["key"]])), "subagents": len(everyone) - 1}
+    if len(everyone) > 1:
+        out["tokens_with_subagents"] = token_totals(conn, everyone)
+        out["cost_with_subagents"] = cost_text(*cost_of(conn, everyone))
+    return out
 
 
 def _forked_from(conn: sqlite3.Connection, row: sqlite3.Row) -> str | None:

@@ -13,6 +13,7 @@ from axi.harnesses import NAMES, get
 from axi.index.catalog import open_index, resolve, session_filters, short_ids
 from axi.index.store import catch_up_search
 from axi.paths import tilde
+from axi.shown import Table
 from axi.views import clock
 
 TURN_TEXT = 500
@@ -109,7 +110,6 @@ def read(ctx: click.Context, session_id: str | None, since: int | None, limit: i
 def _follow(session_id: str | None, since: int | None, follow: bool, run: str | None,
             from_now: bool, events: str | None, timeout_text: str | None, given: set) -> None:
     """Check the flags (mistakes are TOON usage errors, before any event), then stream."""
-    from axi.commands.launch import parse_duration
     from axi.control import follow as following
     from axi.control import records
 
@@ -133,7 +133,7 @@ def _follow(session_id: str | None, since: int | None, follow: bool, run: str | 
     if unknown or not kinds:
         raise UsageFault(f"unknown event kind {', '.join(unknown) or '(none)'} for --events",
                          help=["valid kinds: " + ", ".join(following.KINDS)])
-    stream = following.Follow(kinds, parse_duration(timeout_text))
+    stream = following.Follow(kinds, views.parse_duration(timeout_text))
     if run:
         members = records.members(records.connect(), run) if records.db.exists() else []
         if not members:
@@ -236,9 +236,11 @@ def search(query: tuple[str, ...], directory: str | None, harness: str | None,
     ids = short_ids(conn, list({h["id"] for h in hits}))
     now = clock()
     data["count"] = views.count_line(len(hits), total)
-    data["hits"] = [{"id": ids[h["id"]], "harness": h["harness"], "role": h["role"],
-                     "age": views.age(h["ts"], now), "dir": tilde(h["dir"]),
-                     "cursor": h["cursor"], "text": " ".join(h["snip"].split())} for h in hits]
+    data["hits"] = Table([{"id": ids[h["id"]], "harness": h["harness"], "role": h["role"],
+                           "age": views.age(h["ts"], now), "dir": tilde(h["dir"]),
+                           "cursor": h["cursor"], "text": " ".join(h["snip"].split())}
+                          for h in hits], liftable=("harness", "role", "age", "dir"),
+                         folder_key="dir")
     data["help"] = [views.hint(views.command("sessions", "read", "<id>", flags={
         "--since": "<cursor>"}), "shows the turns around a hit")]
     if fresh.note():

@@ -90,7 +90,7 @@ def root(ctx: click.Context, version: bool) -> object:
     if version:
         return {"version": __version__}
     if ctx.invoked_subcommand is None:
-        from axi.dashboard import dashboard
+        from axi.commands.home import dashboard
 
         return dashboard()
     return None
@@ -191,3 +191,24 @@ def _valid_flags(cmd: click.Command) -> list[str]:
         if isinstance(p, click.Option):
             flags += [o for o in p.opts if o.startswith("--")]
     return flags + ["--format"]
+
+
+def run_click(args: list[str]) -> object:
+    """Run one command line through the click tree; returns the command's data (help is data
+    too). Errors are raised for `axi.cli` to hand to the output boundary."""
+    from axi.errors import AxiError
+    from axi.output import warn
+
+    try:
+        return root.main(args=args, prog_name="axi", standalone_mode=False)
+    except HelpRequested as req:
+        return help_data(req.ctx)
+    except click.UsageError as err:
+        raise usage_fault(err) from None
+    except click.exceptions.Exit as exit_:
+        if exit_.exit_code:
+            raise AxiError("exited", code="EXIT") from None
+        return None
+    except click.Abort:
+        warn("aborted")
+        raise KeyboardInterrupt from None

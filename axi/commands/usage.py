@@ -35,7 +35,7 @@ SESSION = ("s.harness || ':' || CASE WHEN s.is_subagent = 1 AND s.parent_id IS N
 @click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
 @click.option("--limit", type=int, default=30, show_default=True, help="Rows to show.")
 def usage(by: str, days: int, directory: str | None, harness: str | None, limit: int) -> dict:
-    """Tokens (fresh input, output, cache read, cache write) and cost across sessions."""
+    """Tokens (input, output with its reasoning, cache read, cache write) and cost."""
     views.check_limit(limit)
     if days < 0:
         from axi.errors import UsageFault
@@ -52,7 +52,7 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     # they are; the rest is priced at the price in force at its latest hour.
     rows = conn.execute(
         f"SELECT {group} AS g, u.model, s.provider, sum(u.input), sum(u.output), "
-        "sum(u.cache_read), sum(u.cache_write), sum(u.cost), max(u.hour) "
+        "sum(u.cache_read), sum(u.cache_write), sum(u.cost), max(u.hour), sum(u.reasoning) "
         "FROM usage u JOIN sessions s ON s.key = u.session_key "
         f"WHERE {' AND '.join(where)} GROUP BY g, u.model, s.provider, u.cost IS NULL",
         args).fetchall()
@@ -66,7 +66,7 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
         return data
     ordered = sorted(groups.items(), key=lambda kv: kv[0] or "", reverse=by == "day")
     if by != "day":
-        ordered.sort(key=lambda kv: -sum(kv[1]["tokens"]))
+        ordered.sort(key=lambda kv: -sum(kv[1]["tokens"][:4]))
     total = _total(groups)
     # A session with two models sits in two (group, model) rows: count sessions apart.
     joined = f"FROM usage u JOIN sessions s ON s.key = u.session_key WHERE {' AND '.join(where)}"
@@ -99,21 +99,30 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
 
 def _aggregate(rows) -> dict:
     groups: dict = {}
-    for key, model, provider, i, o, cr, cw, recorded, hour in rows:
-        g = groups.setdefault(key, {"sessions": 0, "tokens": [0, 0, 0, 0], "cost": CostTally()})
-        g["tokens"] = [a + b for a, b in zip(g["tokens"], (i, o, cr, cw), strict=True)]
+    for key, model, provider, i, o, cr, cw, recorded, hour, reasoning in rows:
+        g = groups.setdefault(key, {"sessions": 0, "tokens": [0, 0, 0, 0, None],
+                                    "cost": CostTally()})
+        g["tokens"] = _add(g["tokens"], [i, o, cr, cw, reasoning])
         g["cost"].add(model, provider, hour, i, o, cr, cw, recorded)
     return groups
 
 
 def _total(groups: dict) -> dict:
-    total = {"sessions": 0, "tokens": [0, 0, 0, 0], "cost": CostTally()}
+    total = {"sessions": 0, "tokens": [0, 0, 0, 0, None], "cost": CostTally()}
     for g in groups.values():
-        total["tokens"] = [a + b for a, b in zip(total["tokens"], g["tokens"], strict=True)]
+        total["tokens"] = _add(total["tokens"], g["tokens"])
         total["cost"].merge(g["cost"])
     return total
 
 
-def _token_fields(tokens: list[int]) -> dict:
+def _add(sums: list, more: list) -> list:
+    """Token sums; reasoning (last) stays None until a harness that records it is added."""
+    added = [a + (b or 0) for a, b in zip(sums[:4], more[:4], strict=True)]
+    reasoning = sums[4] if more[4] is None else (sums[4] or 0) + more[4]
+    return [*added, reasoning]
+
+
+def _token_fields(tokens: list) -> dict:
     return {"input": views.tokens(tokens[0]), "output": views.tokens(tokens[1]),
-            "cache_read": views.tokens(tokens[2]), "cache_write": views.tokens(tokens[3])}
+            "reasoning": views.tokens(tokens[4]), "cache_read": views.tokens(tokens[2]),
+            "cache_write": views.tokens(tokens[3])}

@@ -16,6 +16,7 @@ import sys
 import time
 
 from axi.control import config, live, records
+from axi.control.records import merge_fences
 from axi.errors import AxiError, UsageFault
 from axi.paths import state_dir
 
@@ -72,16 +73,6 @@ def _env_number(var: str) -> float:
         raise AxiError(f"launch refused: {var}={text!r} is not a number", code="BAD_ENV",
                        help=[f"unset or fix {var}; axi sets it for sessions it launches"])
     return number
-
-
-def merge_fences(asked: dict, handed_down: dict) -> dict:
-    """The tighter of each limit: a worker cannot raise what its run allows."""
-    out = dict(handed_down)
-    for key, value in asked.items():
-        if value is None:
-            continue
-        out[key] = min(value, out[key]) if key in out else value
-    return out
 
 
 def start(req: Request, pinned: dict | None = None) -> dict:

@@ -104,6 +104,16 @@ def labels_of(row: sqlite3.Row) -> dict:
 
 # Runs -------------------------------------------------------------------------------------
 
+def merge_fences(asked: dict, handed_down: dict) -> dict:
+    """The tighter of each limit: a worker cannot raise what its run allows."""
+    out = dict(handed_down)
+    for key, value in asked.items():
+        if value is None:
+            continue
+        out[key] = min(value, out[key]) if key in out else value
+    return out
+
+
 def join_run(conn: sqlite3.Connection, run: str, root: str | None, task: str | None,
              fences: dict, defaults: dict) -> dict:
     """Create the run or join it, inside the caller's `db.write` (with the launch itself, so
@@ -111,8 +121,6 @@ def join_run(conn: sqlite3.Connection, run: str, root: str | None, task: str | N
     of which had ended opens again; returns its limits now (`defaults` fill the unset ones).
 
     A run stopped by a fence stays over (`RunOver`): a new session would trip it at once."""
-    from axi.control.launch import merge_fences
-
     if not is_safe_id(run):  # run ids go into hints other agents paste into a shell
         raise UsageFault(f"{run!r} is not a run id: use letters, digits and ._- (at most 128)",
                          help=["`axi runs` lists the runs"])

@@ -86,7 +86,9 @@ def check_fences(conn: sqlite3.Connection, run: str) -> str | None:
     if fences.get("max_tokens") and sum(sums["tokens"].values()) > fences["max_tokens"]:
         return f"max_tokens: {sum(sums['tokens'].values())} > {fences['max_tokens']}"
     if fences.get("max_cost") and (sums["cost"] or 0) > fences["max_cost"]:
-        return f"max_cost: ${sums['cost']:.4f} > ${fences['max_cost']:g}"
+        from axi.views import money
+
+        return f"max_cost: {money(sums['cost'])} > {money(fences['max_cost'])}"
     return None
 
 
@@ -111,34 +113,17 @@ def trip(conn: sqlite3.Connection, run: str, why: str, holder=None) -> None:
 
 def kill_order(launches: list[sqlite3.Row], root: str | None = None) -> list[sqlite3.Row]:
     """Deepest first and the run's root session last, so no worker outlives its driver."""
-    return sorted(launches, key=lambda r: (-r["depth"], _key(r) == root, r["created"]))
-
-
-def cascade_kill(conn: sqlite3.Connection, run: str, reason: str) -> list[sqlite3.Row]:
-    """Stop the run's sessions a level at a time: each level once the one below it has ended.
-
-    Returns the launches it stopped, as they ended."""
-    from itertools import groupby
-
-    from axi.control.waiting import await_end
-
-    root = root_key(conn, run)
-    ordered = kill_order(records.members(conn, run), root)
-    ended = []
-    for _, level in groupby(ordered, key=lambda r: (-r["depth"], _key(r) == root)):
-        stopped = [r for r in level if stop(r, reason)]
-        ended += [await_end(conn, r["id"], seconds=proc.KILL_GRACE + 6) for r in stopped]
-    return ended
+    return sorted(launches, key=lambda r: (-r["depth"], session_key(r) == root, r["created"]))
 
 
 def root_key(conn: sqlite3.Connection, run: str) -> str | None:
     """The run's root session (a launch id names one launch; `continue` makes another)."""
     record = records.get_run(conn, run)
     root = records.get(conn, record["root"]) if record and record["root"] else None
-    return _key(root) if root else None
+    return session_key(root) if root else None
 
 
-def _key(launch: sqlite3.Row) -> str:
+def session_key(launch: sqlite3.Row) -> str:
     return launch["session"] or launch["id"]
 
 
@@ -241,7 +226,7 @@ def conclude_if_done(conn: sqlite3.Connection, run: str) -> None:
 
 def run_outcome(root: str | None, launches: list[sqlite3.Row]) -> str:
     """The root session's outcome (of its latest launch), else the worst of the others."""
-    outcomes = {_key(r): r["outcome"] for r in launches}
+    outcomes = {session_key(r): r["outcome"] for r in launches}
     if outcomes.get(root) in ("success", "gave_up", "budget_hit", "crashed"):
         return outcomes[root]
     values = set(outcomes.values())

@@ -41,7 +41,8 @@ class SessionSummary:
         self.ctx_tokens, self.ctx_window, self.turn_open = ctx_tokens, ctx_window, turn_open
         self.parent_id, self.is_subagent = parent_id, is_subagent
         self.first_uuid, self.skipped_lines = first_uuid, skipped_lines
-        # "<epoch hour>|<model>" -> [input, output, cache_read, cache_write, recorded cost or None]
+        # "<epoch hour>|<model>" -> [input, output, cache_read, cache_write,
+        #                            recorded cost or None, reasoning or None] (see add_usage)
         self.usage = usage if usage is not None else {}
 
     @property
@@ -70,16 +71,27 @@ class Turn:
 
 
 def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, output: int,
-              cache_read: int, cache_write: int, cost: float | None = None) -> None:
-    """Accumulate one response's tokens into `buckets` keyed "<epoch hour>|<model>" (JSON-safe)."""
+              cache_read: int, cache_write: int, cost: float | None = None,
+              reasoning: int | None = None) -> None:
+    """Accumulate one response's tokens into `buckets` keyed "<epoch hour>|<model>" (JSON-safe).
+
+    A bucket is [input, output, cache_read, cache_write, recorded cost, reasoning]. `output`
+    includes reasoning for every harness; `reasoning` is the part of it the harness counted
+    apart (None where it records no such count). A recorded cost of 0 for tokens is not a
+    price: pi and opencode write 0 for a model they have no price for, so it stays unknown.
+    """
     key = f"{int((ts or 0) // HOUR)}|{model or 'unknown'}"
-    bucket = buckets.setdefault(key, [0, 0, 0, 0, None])
+    bucket = buckets.setdefault(key, [0, 0, 0, 0, None, None])
+    if len(bucket) < 6:
+        bucket.append(None)
     bucket[0] += input
     bucket[1] += output
     bucket[2] += cache_read
     bucket[3] += cache_write
-    if cost is not None:
+    if cost:
         bucket[4] = (bucket[4] or 0.0) + cost
+    if reasoning is not None:
+        bucket[5] = (bucket[5] or 0) + reasoning
 
 
 class LineParser:

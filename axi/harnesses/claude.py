@@ -105,7 +105,9 @@ class ClaudeParser(LineParser):
         if s["dir"] is None and isinstance(rec.get("cwd"), str):
             s["dir"] = rec["cwd"]
         branch = rec.get("gitBranch")
-        if isinstance(branch, str) and branch:
+        if isinstance(branch, str) and branch and branch != "HEAD":
+            # "HEAD" is written outside a git repository and on a detached head alike: it
+            # names no branch, so the last real branch recorded stands (else none).
             s["branch"] = branch
         if s["first_uuid"] is None and isinstance(rec.get("uuid"), str):
             s["first_uuid"] = rec["uuid"]
@@ -170,6 +172,7 @@ class ClaudeParser(LineParser):
                     for old in list(self._recent)[:RECENT_IDS]:
                         del self._recent[old]
         if any(delta):
+            # Claude Code records no thinking-token count: thinking is inside output_tokens.
             add_usage(self.s["usage"], ts, self.s["model"], *delta)
 
     def summary(self) -> SessionSummary | None:

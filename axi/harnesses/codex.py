@@ -28,7 +28,7 @@ from axi.harnesses.base import (
 from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
 
 TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
-              "output_tokens")
+              "output_tokens", "reasoning_output_tokens")
 
 
 ITEM_HEAD = 400
@@ -60,7 +60,7 @@ class CodexParser(LineParser):
             "id": None, "dir": None, "branch": None, "created": None, "last": None,
             "model": None, "provider": None, "turns": 0, "legacy_turns": 0, "title": None,
             "prompt": None, "fallback_prompt": None, "ctx": None, "window": None,
-            "open": False, "totals": [0, 0, 0, 0], "usage": {}, "skipped": 0,
+            "open": False, "totals": [0, 0, 0, 0, 0], "usage": {}, "skipped": 0,
             "parent": None, "subagent": False,
         }
         self.s.update(s)
@@ -183,13 +183,16 @@ class CodexParser(LineParser):
         if not isinstance(totals, dict):
             return
         now = [as_int(totals.get(k)) for k in TOTAL_KEYS]
-        before = self.s["totals"]
+        before = (self.s["totals"] + [0] * len(TOTAL_KEYS))[:len(TOTAL_KEYS)]
         if now[0] + now[3] <= before[0] + before[3]:
             return
         grow = [max(0, a - b) for a, b in zip(now, before, strict=True)]
         self.s["totals"] = now
         fresh_input = max(0, grow[0] - grow[1])
-        add_usage(self.s["usage"], ts, self.s["model"], fresh_input, grow[3], grow[1], grow[2])
+        # `output_tokens` already includes `reasoning_output_tokens` (the Responses API's
+        # output_tokens_details.reasoning_tokens): reasoning is an "of which", never added.
+        add_usage(self.s["usage"], ts, self.s["model"], fresh_input, grow[3], grow[1], grow[2],
+                  reasoning=min(grow[4], grow[3]))
 
     def summary(self) -> SessionSummary | None:
         s = self.s

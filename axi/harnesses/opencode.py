@@ -105,6 +105,8 @@ class Opencode(Harness):
             summary.title, summary.title_source = prompt, "prompt"
         if not summary.model and "model" in cols:
             summary.model, summary.provider = _model_column(row["model"])
+        summary.git_branch = _branch(conn, row["workspace_id"])
+        summary.ctx_window = context_window(summary.provider, summary.model)
         return summary, texts
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
@@ -174,7 +176,8 @@ def _titled_at_creation(conn: sqlite3.Connection, session_id: str) -> bool:
 
 
 def _session_query(cols: set[str]) -> str:
-    wanted = ["id", "directory", "title", "time_created", "time_updated", "parent_id", "model"]
+    wanted = ["id", "directory", "title", "time_created", "time_updated", "parent_id", "model",
+              "workspace_id"]
     select = [c if c in cols else f"NULL AS {c}" for c in wanted]
     archived = " WHERE time_archived IS NULL" if "time_archived" in cols else ""
     return f"SELECT {', '.join(select)} FROM session{archived}"
@@ -205,14 +208,60 @@ def _assistant(summary: SessionSummary, data: dict, ts: float | None) -> None:
     summary.turn_open = data.get("finish") in (None, "tool-calls")
     tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
     cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
-    counts = [as_int(tokens.get("input")), as_int(tokens.get("output")) +
-              as_int(tokens.get("reasoning")), as_int(cache.get("read")),
-              as_int(cache.get("write"))]
+    # `tokens.output` leaves reasoning out (tokens.total = input + output + reasoning + cache):
+    # output here includes it, as for every harness, and reasoning is kept as its part.
+    reasoning = as_int(tokens.get("reasoning"))
+    counts = [as_int(tokens.get("input")), as_int(tokens.get("output")) + reasoning,
+              as_int(cache.get("read")), as_int(cache.get("write"))]
     if any(counts):
         summary.ctx_tokens = counts[0] + counts[2] + counts[3]
     cost = data.get("cost")
     add_usage(summary.usage, ts, summary.model, *counts,
-              cost=float(cost) if isinstance(cost, (int, float)) else None)
+              cost=float(cost) if isinstance(cost, (int, float)) else None, reasoning=reasoning)
+
+
+def _branch(conn: sqlite3.Connection, workspace: object) -> str | None:
+    """The branch of the session's workspace (`session.workspace_id` -> `workspace.branch`)."""
+    if not isinstance(workspace, str) or not workspace:
+        return None
+    try:
+        found = conn.execute("SELECT branch FROM workspace WHERE id = ?", (workspace,)).fetchone()
+    except sqlite3.OperationalError:  # an older database, without workspaces
+        return None
+    return found[0] if found and isinstance(found[0], str) and found[0] else None
+
+
+_WINDOWS: dict[str, dict] = {}
+CONFIGS = ("opencode.json", "opencode.jsonc", "config.json")
+
+
+def context_window(provider: str | None, model: str | None) -> int | None:
+    """A model's context window from the user's opencode config (`provider.<id>.models.<id>
+    .limit.context`); None when not configured there (the price table may know it)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    folder = os.path.join(base, "opencode")
+    if folder not in _WINDOWS:
+        _WINDOWS[folder] = _configured_windows(folder)
+    return _WINDOWS[folder].get((provider, model))
+
+
+def _configured_windows(folder: str) -> dict:
+    windows: dict = {}
+    for name in CONFIGS:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                lines = [ln for ln in fh if not ln.lstrip().startswith("//")]
+        except OSError:
+            continue
+        providers = _json("".join(lines)).get("provider")
+        for pid, pdata in (providers.items() if isinstance(providers, dict) else ()):
+            models = pdata.get("models") if isinstance(pdata, dict) else None
+            for mid, mdata in (models.items() if isinstance(models, dict) else ()):
+                limit = mdata.get("limit") if isinstance(mdata, dict) else None
+                context = limit.get("context") if isinstance(limit, dict) else None
+                if as_int(context) and (pid, mid) not in windows:
+                    windows[(pid, mid)] = context
+    return windows
 
 
 def _model_column(value: object) -> tuple[str | None, str | None]:

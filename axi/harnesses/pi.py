@@ -108,7 +108,11 @@ class PiParser(LineParser):
         cost = usage.get("cost")
         total = cost.get("total") if isinstance(cost, dict) else None
         recorded = float(total) if isinstance(total, (int, float)) else None
-        add_usage(self.s["usage"], ts, self.s["model"], *counts, cost=recorded)
+        # pi's `output` includes reasoning (completion_tokens; Anthropic output_tokens). 0.73
+        # records no reasoning count; a later `usage.reasoning` is read as the part of output.
+        reasoning = usage.get("reasoning")
+        add_usage(self.s["usage"], ts, self.s["model"], *counts, cost=recorded,
+                  reasoning=reasoning if type(reasoning) is int and reasoning >= 0 else None)
 
     def summary(self) -> SessionSummary | None:
         s = self.s

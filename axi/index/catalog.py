@@ -161,13 +161,40 @@ def short_ids(conn: sqlite3.Connection, ids: list[str], minimum: int = 8) -> dic
     return out
 
 
+TOKEN_KINDS = ("input", "output", "reasoning", "cache_read", "cache_write")
+MAX_DEPTH = 16  # sub-agents of sub-agents; a parent_id cycle stops here
+
+
+def subagent_keys(conn: sqlite3.Connection, row: sqlite3.Row) -> list[str]:
+    """Every sub-agent session below `row`, at any depth (opencode and Codex sub-agents can
+    start their own), each once."""
+    found = conn.execute(
+        "WITH RECURSIVE kids(key, id, depth) AS ("
+        " SELECT key, id, 1 FROM sessions WHERE parent_id = ? AND harness = ? AND is_subagent = 1"
+        " UNION SELECT s.key, s.id, k.depth + 1 FROM sessions s JOIN kids k"
+        " ON s.parent_id = k.id AND s.harness = ? AND s.is_subagent = 1 WHERE k.depth < ?)"
+        " SELECT DISTINCT key FROM kids WHERE key != ?",
+        (row["id"], row["harness"], row["harness"], MAX_DEPTH, row["key"])).fetchall()
+    return [k[0] for k in found]
+
+
+def token_totals(conn: sqlite3.Connection, keys: list[str]) -> dict[str, int | None]:
+    """Input, output (reasoning included), reasoning, cache read and cache write summed over the
+    sessions `keys`; reasoning is None when none of them records a reasoning count."""
+    marks = ",".join("?" * len(keys))
+    sums = conn.execute(
+        f"SELECT sum(input), sum(output), sum(reasoning), sum(cache_read), sum(cache_write) "
+        f"FROM sessions WHERE key IN ({marks})", keys).fetchone() if keys else [None] * 5
+    return {k: (v if k == "reasoning" else v or 0) for k, v in zip(TOKEN_KINDS, sums,
+                                                                     strict=True)}
+
+
 def subagent_totals(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int, list[int]]:
-    """How many sub-agent sessions roll up into `row`, and their token totals."""
-    kids = conn.execute(
-        "SELECT count(*), sum(input), sum(output), sum(cache_read), sum(cache_write) "
-        "FROM sessions WHERE parent_id = ? AND harness = ? AND is_subagent = 1",
-        (row["id"], row["harness"])).fetchone()
-    return kids[0], [kids[i] or 0 for i in range(1, 5)]
+    """How many sub-agent sessions roll up into `row`, and their input, output, cache read and
+    cache write totals."""
+    keys = subagent_keys(conn, row)
+    sums = token_totals(conn, keys)
+    return len(keys), [sums[k] for k in ("input", "output", "cache_read", "cache_write")]
 
 
 def check_dir(path: str) -> str:

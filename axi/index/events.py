@@ -86,16 +86,3 @@ def lifecycles(conn: sqlite3.Connection, rows: list) -> dict[tuple[str, str], sq
                                  f"({','.join('?' * len(chunk))})", chunk):
             found[(life["harness"], life["id"])] = life
     return found
-
-
-def ending(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[float, str | None] | None:
-    """(when, why) the host reported this session ended, if that is its latest news."""
-    from axi.index.status import host_ended
-
-    try:
-        life = lifecycles(conn, [row]).get((row["harness"], row["id"]))
-    except sqlite3.Error:
-        return None
-    if life is None or not host_ended(row["last"], life["started"], life["ended"]):
-        return None
-    return life["ended"], life["reason"]

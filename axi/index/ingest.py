@@ -259,21 +259,25 @@ def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchT
                 fresh: bool = False) -> None:
     """Write one session's row, usage buckets and new search text (`fresh`: not yet stored)."""
     totals = [0, 0, 0, 0]
+    reasoning = None  # NULL: the harness records no reasoning count
     if not fresh:
         conn.execute("DELETE FROM usage WHERE session_key = ?", (s.key,))
     buckets = []
     for bucket_key, counts in s.usage.items():
         hour, _, model = bucket_key.partition("|")
-        buckets.append((s.key, int(hour), model, *counts[:4], counts[4]))
+        part = counts[5] if len(counts) > 5 else None
+        buckets.append((s.key, int(hour), model, *counts[:4], counts[4], part))
         totals = [t + c for t, c in zip(totals, counts[:4], strict=True)]
-    conn.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", buckets)
+        if part is not None:
+            reasoning = (reasoning or 0) + part
+    conn.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", buckets)
     conn.execute(
         "INSERT OR REPLACE INTO sessions VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (s.key, s.harness, s.id, s.source, s.dir, s.title, s.title_source, s.model, s.provider,
-         None if s.git_branch == "HEAD" else s.git_branch, s.created, s.last, s.turns,
+         s.git_branch, s.created, s.last, s.turns,
          *totals, s.ctx_tokens, s.ctx_window, int(s.turn_open), s.parent_id,
-         int(s.is_subagent), s.first_uuid, s.skipped_lines),
+         int(s.is_subagent), s.first_uuid, s.skipped_lines, reasoning),
     )
     if texts:
         conn.executemany("INSERT INTO texts (session_key, role, ts, cursor, text) "

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 from axi import views
-from axi.index.catalog import subagent_totals
+from axi.index.catalog import subagent_keys, token_totals
 from axi.paths import tilde
 from axi.views import clock
 
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]
 ALL_FIELDS = ["id", "harness", "status", "age", "title", "dir", "model", "ctx", "tokens",
-              "cost", "branch", "turns", "created", "last", "full_id", "launch"]
+              "reasoning", "cost", "tokens_with_subagents", "cost_with_subagents", "branch",
+              "turns", "created", "last", "full_id", "launch"]
 QUESTION_TEXT = 80  # a list row's question; `sessions view` shows more
 
 
@@ -81,7 +82,7 @@ def estimate(model: str, provider: str | None, hour: int, i: int, o: int, cr: in
 
 def money(usd: float | None, kind: str) -> str:
     if kind == "none":
-        return "$0"
+        return views.money(0.0)
     if kind == "unknown":
         return "unknown (no price for the model)"
     text = views.money(usd)
@@ -101,16 +102,16 @@ def ctx_percent(row: sqlite3.Row) -> str | None:
 
 
 def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str],
-            ids: dict[str, str], now: float | None = None) -> list[dict]:
-    """Rows as shown; a session axi launched takes its status from the control plane. When a
-    shown session needs you, every row gets `question` and `answer_with` (what it asks, and
-    the command that answers it)."""
+            ids: dict[str, str], now: float | None = None, overlay=None) -> list[dict]:
+    """Rows as shown; a session axi launched takes its status from the control plane: the
+    command layer passes its word in as `overlay` (rows -> {session id: Control}, as
+    `axi.control.overlay.statuses`; the index sits below the control plane and never imports
+    it). When a shown session needs you, every row gets `question` and `answer_with` (what it
+    asks, and the command that answers it)."""
     now = now or clock()
     control, words = {}, {}
-    if {"status", "title", "launch"} & set(fields):
-        from axi.control.overlay import statuses
-
-        control = statuses(rows)
+    if overlay is not None and {"status", "title", "launch"} & set(fields):
+        control = overlay(rows)
     if "status" in fields:
         from axi.index.status import of_rows
 
@@ -175,12 +176,15 @@ def _field(conn, row, name, ids, now):
         return tilde(row["dir"])
     if name == "ctx":
         return ctx_percent(row)
-    if name == "tokens":
-        _, kids = subagent_totals(conn, row)
-        return views.tokens(sum(row[k] or 0 for k in ("input", "output", "cache_read",
-                                                      "cache_write")) + sum(kids))
-    if name == "cost":
-        return money(*cost_of(conn, keys_with_subagents(conn, row)))
+    if name in ("tokens", "tokens_with_subagents"):
+        keys = keys_with_subagents(conn, row) if name != "tokens" else [row["key"]]
+        sums = token_totals(conn, keys)
+        return views.tokens(sum(v or 0 for k, v in sums.items() if k != "reasoning"))
+    if name == "reasoning":
+        return views.tokens(row["reasoning"])
+    if name in ("cost", "cost_with_subagents"):
+        keys = keys_with_subagents(conn, row) if name != "cost" else [row["key"]]
+        return money(*cost_of(conn, keys))
     if name == "branch":
         return row["git_branch"]
     if name in ("created", "last"):
@@ -189,6 +193,5 @@ def _field(conn, row, name, ids, now):
 
 
 def keys_with_subagents(conn: sqlite3.Connection, row: sqlite3.Row) -> list[str]:
-    kids = conn.execute("SELECT key FROM sessions WHERE parent_id = ? AND harness = ? "
-                        "AND is_subagent = 1", (row["id"], row["harness"])).fetchall()
-    return [row["key"]] + [k[0] for k in kids]
+    """The session and every sub-agent below it (at any depth)."""
+    return [row["key"], *subagent_keys(conn, row)]

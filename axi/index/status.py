@@ -68,6 +68,19 @@ def of_rows(conn: sqlite3.Connection, rows: list, now: float) -> dict[str, str]:
     return {r["key"]: of_row(r, lives.get((r["harness"], r["id"])), now) for r in rows}
 
 
+def ending(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[float, str | None] | None:
+    """(when, why) the host reported this session ended, if that is its latest news."""
+    from axi.index.events import lifecycles
+
+    try:
+        life = lifecycles(conn, [row]).get((row["harness"], row["id"]))
+    except sqlite3.Error:
+        return None
+    if life is None or not host_ended(row["last"], life["started"], life["ended"]):
+        return None
+    return life["ended"], life["reason"]
+
+
 def matching(conn: sqlite3.Connection, wanted: str, now: float) -> tuple[str, list]:
     """A WHERE part (on the `sessions` table) for sessions whose word is `wanted`.
 

@@ -18,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "9"  # 9: opencode titles given at creation are names
+SCHEMA_VERSION = "10"  # 10: reasoning tokens kept apart; opencode branch and window
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     title TEXT, title_source TEXT, model TEXT, provider TEXT, git_branch TEXT,
     created REAL, last REAL, turns INTEGER, input INTEGER, output INTEGER,
     cache_read INTEGER, cache_write INTEGER, ctx_tokens INTEGER, ctx_window INTEGER,
-    turn_open INTEGER, parent_id TEXT, is_subagent INTEGER, first_uuid TEXT, skipped INTEGER
+    turn_open INTEGER, parent_id TEXT, is_subagent INTEGER, first_uuid TEXT, skipped INTEGER,
+    reasoning INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_id ON sessions(id);
 -- Covers the folder-scoped counts and newest-first lists the dashboard runs on every start.
@@ -44,7 +45,7 @@ CREATE INDEX IF NOT EXISTS sessions_parent ON sessions(parent_id);
 CREATE TABLE IF NOT EXISTS usage (
     session_key TEXT NOT NULL, hour INTEGER NOT NULL, model TEXT NOT NULL,
     input INTEGER, output INTEGER, cache_read INTEGER, cache_write INTEGER, cost REAL,
-    PRIMARY KEY (session_key, hour, model)
+    reasoning INTEGER, PRIMARY KEY (session_key, hour, model)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS texts (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT, session_key TEXT NOT NULL, role TEXT, ts REAL,

@@ -31,6 +31,8 @@ def vet(summary: SessionSummary) -> list[str]:
         value = getattr(summary, name)
         if value is not None:
             setattr(summary, name, _text(value, CAPS.get(name)))
+    if summary.git_branch == "HEAD":  # git's word for "no branch": detached, or not a repo
+        summary.git_branch = None
     for name in ("created", "last"):
         setattr(summary, name, _number(getattr(summary, name)))
     for name in ("ctx_tokens", "ctx_window"):
@@ -84,7 +86,9 @@ def _usage(buckets: object) -> dict:
         numbers = [c if _is_int(c) and 0 <= c < 2**62 else 0 for c in counts[:4]]
         cost = counts[4] if isinstance(counts[4], (int, float)) and not isinstance(
             counts[4], bool) and counts[4] == counts[4] else None
-        kept[f"{hour}|{whole(model)[:200]}"] = [*numbers, cost]
+        reasoning = counts[5] if len(counts) > 5 and _is_int(counts[5]) and (
+            0 <= counts[5] <= numbers[1]) else None  # a part of output, never more
+        kept[f"{hour}|{whole(model)[:200]}"] = [*numbers, cost, reasoning]
     return kept
 
 

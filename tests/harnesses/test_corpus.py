@@ -129,3 +129,28 @@ def test_estimated_and_unknown_costs(indexed):
     assert kind == "estimate"
     assert usd == pytest.approx((23 * 3 + 53 * 15 + 19253 * 0.3 + 9604 * 3.75) / 1e6)
     assert cost_of(indexed, ["nobody:none"]) == (None, "none")
+
+
+def test_reasoning_is_the_recorded_part_of_output(indexed):
+    """Codex 3a03: total_token_usage {output_tokens 109, reasoning_output_tokens 12};
+    opencode e23f: tokens {output 4, reasoning 10}, so output 4 + 10. The others of those two
+    harnesses record 0; Claude Code and pi record no reasoning count at all (NULL)."""
+    rows = {r["id"]: r for r in indexed.execute("SELECT * FROM sessions")}
+    codex, opencode = rows["01a20071-3a03-7ae3-9edd-855908e4b9cf"], rows[
+        "ses_dff8e23f4ffehqjsAzqxTKhG8p"]
+    assert (codex["output"], codex["reasoning"]) == (109, 12)
+    assert (opencode["output"], opencode["reasoning"]) == (4 + 10, 10)
+    for sid, row in rows.items():
+        if sid not in (codex["id"], opencode["id"]):
+            assert row["reasoning"] == (0 if row["harness"] in ("codex", "opencode") else None)
+
+
+def test_opencode_ctx_uses_the_configured_window(indexed):
+    """opencode.json gives fake-model limit.context 128000; ses_dff8e23f's one assistant
+    message read input 2560 + cache read 5119 + cache write 0."""
+    from axi.index.rows import ctx_percent
+
+    row = indexed.execute("SELECT * FROM sessions WHERE id = 'ses_dff8e23f4ffehqjsAzqxTKhG8p'"
+                          ).fetchone()
+    assert (row["ctx_tokens"], row["ctx_window"]) == (2560 + 5119, 128000)
+    assert ctx_percent(row) == f"{round(100 * 7679 / 128000)}%"

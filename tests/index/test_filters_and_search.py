@@ -17,7 +17,9 @@ def test_dir_filters_on_a_folder_that_no_longer_exists(axi, corpus_home):
     assert listed.data["count"].endswith("in /home/dev/work/projB")
     assert {r["id"] for r in listed.data["sessions"]} >= {"d1c9ea04", "ses_dff8e15f"}
     found = axi("sessions", "search", "main.rs", "--dir", f"{GONE}/projB")
-    assert found.code == 0 and {h["dir"] for h in found.data["hits"]} == {f"{GONE}/projB"}
+    # Every hit is in projB: TOON states the folder once, for all of them.
+    assert found.code == 0 and found.data["same"]["dir"] == f"{GONE}/projB"
+    assert all("dir" not in h for h in found.data["hits"])
     assert axi("usage", "--dir", f"{GONE}/projB", "--days", "0").code == 0
 
 
@@ -40,7 +42,10 @@ def test_dir_naming_a_file_is_refused_with_a_help_line(axi, corpus_home):
 def test_rows_from_several_folders_show_their_dir(axi, corpus_home):
     spread = axi("sessions", "--dir", GONE, "--limit", "50")
     dirs = {r["dir"] for r in spread.data["sessions"]}
-    assert dirs == {f"{GONE}/projA", f"{GONE}/projB", f"{GONE}/projC"}
+    assert spread.data["under"] == GONE and dirs == {"projA", "projB", "projC"}
+    exact = axi("sessions", "--dir", GONE, "--limit", "50", "--format", "json")
+    assert {r["dir"] for r in exact.data["sessions"]} == {
+        f"{GONE}/projA", f"{GONE}/projB", f"{GONE}/projC"}
     one = axi("sessions", "--dir", f"{GONE}/projA")
     assert "dir" not in one.data["sessions"][0]
 

@@ -70,7 +70,7 @@ def test_ten_sessions_and_five_mails_fit_in_400_tokens():
 
 
 def test_the_real_dashboard_fits(axi, corpus_home):
-    from axi.dashboard import dashboard
+    from axi.commands.home import dashboard
 
     data = dashboard("/home/dev/work/projB")
     assert len(encode(data)) <= LIMIT

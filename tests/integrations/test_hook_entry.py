@@ -143,7 +143,7 @@ def test_a_terminal_is_never_read(monkeypatch):
 
 
 def test_the_host_flag_is_read_leniently():
-    from axi.integrations.entry import parse_host
+    from axi.commands.hook_entry import parse_host
 
     for args, host in ((["--host", "claude"], "claude"), (["--host=codex"], "codex"),
                        ([], "none"), (["--host", "opencode"], "opencode")):

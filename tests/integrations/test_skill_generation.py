@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from axi.integrations import skill
+from axi.commands import skill
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,13 +2,15 @@
 at session end, and as a session's state changes.
 
 The host passes JSON on stdin (`session_id`, `cwd`, `source` or `reason`, `hook_event_name`),
-read and bounded by `payload.py`. Start: record it, then print the dashboard for `cwd`, leaving
-the starting session out, in the shape the host hands to the model (Claude Code and Codex:
-`hookSpecificOutput.additionalContext`; OpenCode's plugin and a person: plain TOON). End:
-record how it ended. State: record the word the event means (`states.py`) and print nothing for
-a host: Claude Code and Codex add UserPromptSubmit's stdout to the model's context, and a
-PermissionRequest's output would be an approval decision. It runs on every prompt, so it
-imports only what the record needs.
+read and bounded by `axi/integrations/payload.py`. Start: record it, then print the dashboard
+for `cwd`, leaving the starting session out, in the shape the host hands to the model (Claude
+Code and Codex: `hookSpecificOutput.additionalContext`; OpenCode's plugin and a person: plain
+TOON). End: record how it ended. State: record the word the event means
+(`axi/integrations/states.py`) and print nothing for a host: Claude Code and Codex add
+UserPromptSubmit's stdout to the model's context, and a PermissionRequest's output would be an
+approval decision. It runs on every prompt, so it imports only what the record needs. It is a
+command (it runs the dashboard and the click tree's help), so it lives here, not with the
+hook installers in `axi/integrations/`; `axi.cli` calls it without loading click.
 
 Every `axi hook ...` exits 0 whatever its arguments and stdin: an unknown host runs as `none`,
 an unknown flag is ignored, a refused payload field is left out, and each such problem is one
@@ -81,12 +83,12 @@ def parse_host(rest: list[str], problems: list[str]) -> str:
 
 
 def _by_click(args: list[str], fmt: str) -> int:
-    from axi.cli import _run_click
+    from axi.commands.tree import run_click
     from axi.errors import AxiError
     from axi.output import emit
 
     try:
-        data = _run_click(["hook", *args])
+        data = run_click(["hook", *args])
     except AxiError as err:
         data = err.payload()
     except Exception as exc:
@@ -153,7 +155,8 @@ def run_state(host: str, fmt: str, problems: list[str]) -> None:
 def start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]) -> dict:
     """The dashboard for `cwd`; for the hook's own folder when `cwd` is not a folder and the
     catalog has no session there either (a deleted folder's sessions are still shown)."""
-    from axi.dashboard import dashboard, fit
+    from axi.commands.home import dashboard
+    from axi.dashboard import fit
 
     try:
         data = dashboard(cwd, exclude=sid, budget=BUDGET, fmt=fmt)
