@@ -49,11 +49,11 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
     with scan_lock(wait=budget if budget is not None else 120) as held:
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
-        report = scan(conn, deadline=deadline, scope=scope)
         with contextlib.suppress(OSError, sqlite3.Error):
             from axi.index.events import sync
 
-            sync(conn)
+            sync(conn)  # first: the sessions the hooks just reported are checked by the scan
+        report = scan(conn, deadline=deadline, scope=scope)
     if report.sweep_due or not report.complete:
         sweep_in_background()
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)

@@ -19,6 +19,8 @@ from axi.index.store import get_meta, write
 from axi.index.vet import vet, vet_texts
 
 HOT_WINDOW = 24 * 3600
+HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
+ACTIVE_WINDOW = 600.0  # a session its hooks reported this recently is always checked
 SWEEP_EVERY = 30.0
 
 
@@ -43,11 +45,12 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
 
     A full sweep stats every transcript. Between sweeps, a quick refresh stats only the
-    directories (any created or removed file changes one) and the files written in the last
-    day (the live ones) or belonging to sessions in `scope` (the folder a command looks at);
-    it falls back to a sweep when a directory changed. Any other file older than a day that
-    grows again is caught by the next sweep, which the caller runs in the background once the
-    last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
+    directories (any created or removed file changes one) and a bounded set of files
+    (`_hot_files`: the most recently written, those the hooks just named, the newest in
+    `scope`), so its cost does not grow with how many files were written today; it falls back
+    to a sweep when a directory changed. Any other file that grows again is caught by the next
+    sweep, which the caller runs in the background once the last one is `SWEEP_EVERY` seconds
+    old (`report.sweep_due`).
     """
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
@@ -129,15 +132,24 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
 
 def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | None
                ) -> list[sqlite3.Row]:
-    """Files written since `since`, plus those of the sessions in `scope` (a WHERE clause on
-    sessions): an old session resumed in this folder shows up here before the next sweep."""
+    """The files a quick refresh stats, a bounded number whatever the hot set: the HOT_BUDGET
+    written most recently (of those written since `since`), those of every session its hooks
+    reported in the last ACTIVE_WINDOW seconds (the journal names a live or resumed session,
+    however old its file), and the HOT_BUDGET newest sessions in `scope` (a WHERE clause on
+    sessions: the folder a command looks at). Anything else that changed waits for the
+    background sweep, due every SWEEP_EVERY seconds."""
     columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset, f.session_key"
-    sql, args = f"SELECT {columns} FROM files f WHERE f.mtime_ns > ?", [since]
+    parts = [f"SELECT * FROM (SELECT {columns} FROM files f WHERE f.mtime_ns > ? "
+             "ORDER BY f.mtime_ns DESC LIMIT ?)",
+             f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT harness || ':' || "
+             "id FROM lifecycle WHERE max(coalesce(started, 0), coalesce(state_at, 0), "
+             "coalesce(ended, 0)) > ?)"]
+    args: list = [since, HOT_BUDGET, time.time() - ACTIVE_WINDOW]
     if scope is not None:
-        sql += (f" UNION SELECT {columns} FROM files f JOIN sessions s ON s.key = f.session_key"
-                f" WHERE {scope[0]}")
-        args += scope[1]
-    return conn.execute(sql, args).fetchall()
+        parts.append(f"SELECT * FROM (SELECT {columns} FROM sessions s JOIN files f ON "
+                     f"f.session_key = s.key WHERE {scope[0]} ORDER BY s.last DESC LIMIT ?)")
+        args += [*scope[1], HOT_BUDGET]
+    return conn.execute(" UNION ".join(parts), args).fetchall()
 
 
 def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -> Job | None:

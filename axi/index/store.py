@@ -18,7 +18,7 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "10"  # 10: reasoning tokens kept apart; opencode branch and window
+SCHEMA_VERSION = "11"  # 11: files by session (the bounded quick refresh)
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE INDEX IF NOT EXISTS files_mtime ON files(mtime_ns);
+CREATE INDEX IF NOT EXISTS files_session ON files(session_key);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, harness TEXT NOT NULL, id TEXT NOT NULL, source TEXT, dir TEXT,
     title TEXT, title_source TEXT, model TEXT, provider TEXT, git_branch TEXT,

@@ -218,3 +218,56 @@ def test_an_old_session_resumed_here_is_seen_before_the_next_sweep(corpus_home):
     here = scope_clause([row(conn)["dir"]])
     assert refresh(conn, scope=here).parsed_files == 1
     assert row(conn)["output"] == before + 5
+
+
+def _all_hot(home: Path, count: int) -> list[Path]:
+    """The corpus's Claude transcripts, each made written within the last day (newest first,
+    ten minutes apart)."""
+    import time
+
+    files = sorted((home / ".claude/projects").glob("*/*.jsonl"))[:count]
+    now = time.time()
+    for age, path in enumerate(files, 1):
+        os.utime(path, (now - 600 * age, now - 600 * age))
+    return files
+
+
+def test_a_quick_refresh_stats_a_bounded_set_and_the_hooks_name_the_rest(
+        corpus_home, monkeypatch):
+    import time
+
+    from axi.index import events, journal, scan
+
+    monkeypatch.setattr(scan, "HOT_BUDGET", 2)
+    files = _all_hot(corpus_home, 5)
+    conn = store.connect()
+    refresh(conn)  # the sweep: every file known, with its mtime
+    refresh(conn)  # a quick refresh from here on
+    oldest = files[-1]
+    ident = oldest.stem
+    before = row(conn, ident)
+    with open(oldest, "a") as fh:
+        fh.write(assistant_line("msg_late", "late answer", 9).replace(SESSION, ident))
+    quick = refresh(conn)
+    assert quick.parsed_files == 0  # not among the 2 written most recently: left for the sweep
+    assert row(conn, ident)["output"] == before["output"]
+    journal.record("state", "claude", ident, str(corpus_home), time.time(), "working")
+    events.sync(conn)
+    named = refresh(conn)
+    assert named.parsed_files == 1 and row(conn, ident)["output"] == before["output"] + 9
+
+
+def test_the_sweep_catches_what_the_bounded_refresh_left(corpus_home, monkeypatch):
+    from axi.index import scan
+
+    monkeypatch.setattr(scan, "HOT_BUDGET", 2)
+    files = _all_hot(corpus_home, 5)
+    conn = store.connect()
+    refresh(conn)
+    ident = files[-1].stem
+    before = row(conn, ident)
+    with open(files[-1], "a") as fh:
+        fh.write(assistant_line("msg_late", "late answer", 9).replace(SESSION, ident))
+    assert refresh(conn).parsed_files == 0
+    assert refresh(conn, full=True).parsed_files == 1
+    assert row(conn, ident)["output"] == before["output"] + 9
