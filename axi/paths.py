@@ -15,16 +15,29 @@ def state_dir() -> str:
     It is private: 0700, every file in it 0600. The first call in a process checks that with
     one stat (and the marker), and tightens the whole tree when it finds it wider."""
     override = os.environ.get("AXI_HOME")
-    if override:
-        path = os.path.expanduser(override)
-    else:
-        from platformdirs import user_state_dir
-
-        path = user_state_dir("axi", appauthor=False)
+    path = os.path.expanduser(override) if override else xdg_dir("state")
     if path not in _CHECKED:
         _make_private(path)
         _CHECKED.add(path)
     return path
+
+
+XDG = {"state": ("XDG_STATE_HOME", "~/.local/state"), "config": ("XDG_CONFIG_HOME", "~/.config")}
+
+
+def xdg_dir(kind: str) -> str:
+    """platformdirs' user `kind` dir for axi. On Linux that is the XDG Base Directory rule,
+    applied here without importing platformdirs (about 9 ms of every command's start);
+    tests/test_paths.py checks both give the same answer."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        var, default = XDG[kind]
+        base = os.environ.get(var, "").strip()
+        return os.path.join(base if os.path.isabs(base) else os.path.expanduser(default), "axi")
+    import platformdirs
+
+    return getattr(platformdirs, f"user_{kind}_dir")("axi", appauthor=False)
 
 
 def _make_private(path: str) -> None:

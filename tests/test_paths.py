@@ -83,3 +83,19 @@ def test_the_journal_is_never_written_through_a_planted_link(corpus_home, tmp_pa
     done = axi("hook", "session-start", "--host", "claude", stdin=start)
     assert done.returncode == 0
     assert target.read_text() == "keep me\n"
+
+
+def test_the_xdg_rule_gives_what_platformdirs_gives(monkeypatch, tmp_path):
+    import platformdirs
+
+    from axi.paths import xdg_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for value in (None, "", str(tmp_path / "xdg"), "relative/not/used"):
+        for kind, var in (("state", "XDG_STATE_HOME"), ("config", "XDG_CONFIG_HOME")):
+            if value is None:
+                monkeypatch.delenv(var, raising=False)
+            else:
+                monkeypatch.setenv(var, value)
+            want = getattr(platformdirs, f"user_{kind}_dir")("axi", appauthor=False)
+            assert xdg_dir(kind) == want, (kind, value)

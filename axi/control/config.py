@@ -31,9 +31,9 @@ def config_path() -> str:
         return os.path.expanduser(explicit)
     if os.environ.get("AXI_HOME"):
         return os.path.join(os.path.expanduser(os.environ["AXI_HOME"]), "config.toml")
-    from platformdirs import user_config_dir
+    from axi.paths import xdg_dir
 
-    return os.path.join(user_config_dir("axi", appauthor=False), "config.toml")
+    return os.path.join(xdg_dir("config"), "config.toml")
 
 
 def load() -> dict:
