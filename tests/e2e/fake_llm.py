@@ -1,54 +1,230 @@
-"""A loopback stand-in for the model APIs the agent CLIs call, for the end-to-end tests.
+"""A loopback stand-in for the model APIs the agent CLIs call: the e2e tests' fake model, and
+the one the recorded stores (tests/corpus, tests/heldout) are made with.
 
-It answers every request with `ok from the fake model: <the prompt>` (the last text the user
-typed, cut to 60 characters; the bare phrase when there is none), in the wire shape each CLI
-expects: Anthropic Messages (Claude Code), OpenAI Responses (Codex) and Chat Completions
-(opencode, pi), streamed as server-sent events when asked. Every request body is appended to
+It serves, streamed as server-sent events when asked and as one JSON body otherwise:
+Anthropic Messages (`/v1/messages`: Claude Code, pi's anthropic provider), OpenAI Responses
+(`/v1/responses`: Codex) and Chat Completions (`/v1/chat/completions`: opencode, pi), plus
+`/v1/messages/count_tokens` and `GET /v1/models`. Every request body is appended to
 `<log dir>/requests.jsonl`, so a test can look for what reached the model.
-Run: `python fake_llm.py --log-dir DIR [--port N]`; it prints `port <n>` once listening.
+
+What it answers is decided by the last turn of the conversation only:
+
+* the last message is a tool's result: `<prefix>: tool said: <the result's first characters>`;
+* else the last text the user typed (skipping injected `<system-reminder>`-style blocks) is the
+  prompt, and these trigger words in it change the answer:
+  `THINK`    a reasoning block first (Anthropic `thinking` with a signature, a Responses
+             `reasoning` item with a summary, chat completions `reasoning_content`);
+  `SUBAGENT` a call of the offered `Agent`/`Task` tool (Claude Code's sub-agent), after a line
+             of text;
+  `TOOLCALL` a call of the offered shell tool (`Bash`, `bash`, `exec_command`, ...) running
+             `ls`, after a line of text (none on the Responses API, as Codex's models do);
+  a trigger whose tool is not offered is ignored, and the answer is `<prefix>: <prompt>`.
+
+Two styles (`--style`):
+  `e2e` (default)  prefix `ok from the fake model`, prompt cut to 60 characters, flat usage
+                   (10 tokens in, 5 out);
+  `corpus`         prefix `ok`, prompt cut to 40 characters, and usage worked out from the size
+                   of the request body (`usage()` below), so every recorded figure is fixed by
+                   what the CLI sent.
+
+Run: `python fake_llm.py --log-dir DIR [--port N] [--style corpus]`; it prints `port <n>` on
+stdout once listening.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
 import os
 import sys
 import threading
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-REPLY = "ok from the fake model"
 _ids = itertools.count(1)
 _log_lock = threading.Lock()
 
+REASONING = "Thinking it over: a short fixed reply will do here."
+SIGNATURE = "ZmFrZS1tb2RlbC1zaWduYXR1cmU="  # base64 of "fake-model-signature"
+SHELL_TOOLS = ("Bash", "bash", "exec_command", "shell_command", "shell")
+AGENT_TOOLS = ("Agent", "Task")
+SUBAGENT_TASK = {"description": "Inspect project files",
+                 "prompt": "Look at the current directory and report what it contains."}
 
-def prompt_of(body: dict) -> str:
-    """The last text of the last user message, skipping injected `<system-reminder>`-style
-    blocks (Claude Code, Codex) and non-user roles (Claude's trailing `system` message)."""
-    items = body.get("messages") or body.get("input") or []
-    if isinstance(items, str):
-        return items
-    for message in reversed(items):
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        parts = [content] if isinstance(content, str) else [
-            c.get("text") for c in content or [] if isinstance(c, dict)]
-        texts = [t for t in parts if isinstance(t, str) and t.strip()
-                 and not t.lstrip().startswith("<")]
-        if texts:
-            return texts[-1]
+
+@dataclass(frozen=True)
+class Style:
+    prefix: str
+    width: int
+    sized: bool  # usage from the request size (else flat)
+
+
+STYLES = {"e2e": Style("ok from the fake model", 60, False), "corpus": Style("ok", 40, True)}
+STYLE = STYLES["e2e"]
+
+
+# ---------------------------------------------------------------------------- the last turn
+
+
+@dataclass
+class Turn:
+    prompt: str = ""  # the last text the user typed
+    tool_output: str | None = None  # set when the conversation ends with a tool's result
+    tools: dict[str, dict] = field(default_factory=dict)  # offered tool -> its properties
+
+
+def texts(content: object) -> list[str]:
+    """The text pieces of a message's content, whatever its shape."""
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, dict):
+        content = [content]
+    out = []
+    for piece in content if isinstance(content, list) else []:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif isinstance(piece, dict) and isinstance(piece.get("text"), str):
+            out.append(piece["text"])
+    return out
+
+
+def typed(content: object) -> str:
+    """The last piece the user typed: injected blocks (`<system-reminder>`,
+    `<environment_context>`, ...) start with `<` and are skipped."""
+    kept = [t for t in texts(content) if t.strip() and not t.lstrip().startswith("<")]
+    return kept[-1] if kept else ""
+
+
+def last_user_prompt(messages: list) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = typed(message.get("content"))
+            if text:
+                return text
     return ""
 
 
-def reply_for(body: dict) -> str:
-    prompt = " ".join(prompt_of(body).split())[:60]
-    return f"{REPLY}: {prompt}" if prompt else REPLY
+def properties(schema: object) -> dict:
+    return (schema or {}).get("properties") or {} if isinstance(schema, dict) else {}
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{next(_ids):06d}"
+def anthropic_turn(body: dict) -> Turn:
+    tools = {t["name"]: properties(t.get("input_schema")) for t in body.get("tools") or []
+             if isinstance(t, dict) and t.get("name")}
+    # Claude Code may end the list with `system` messages: only the conversation counts
+    talk = [m for m in body.get("messages") or []
+            if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+    if talk and talk[-1]["role"] == "user" and isinstance(talk[-1].get("content"), list):
+        results = [c for c in talk[-1]["content"]
+                   if isinstance(c, dict) and c.get("type") == "tool_result"]
+        if results:
+            return Turn(tool_output=" ".join(texts(results[-1].get("content"))), tools=tools)
+    return Turn(prompt=last_user_prompt(talk), tools=tools)
+
+
+def responses_turn(body: dict) -> Turn:
+    tools = {t["name"]: properties(t.get("parameters")) for t in body.get("tools") or []
+             if isinstance(t, dict) and t.get("type") == "function" and t.get("name")}
+    items = body.get("input") or []
+    if isinstance(items, str):
+        return Turn(prompt=items, tools=tools)
+    last = items[-1] if items and isinstance(items[-1], dict) else {}
+    if str(last.get("type", "")).endswith("_call_output"):
+        output = last.get("output")
+        if isinstance(output, dict):
+            output = output.get("content", json.dumps(output))
+        return Turn(tool_output=output if isinstance(output, str) else " ".join(texts(output)),
+                    tools=tools)
+    return Turn(prompt=last_user_prompt(items), tools=tools)
+
+
+def chat_turn(body: dict) -> Turn:
+    tools = {}
+    for t in body.get("tools") or []:
+        fn = t.get("function") if isinstance(t, dict) else None
+        if isinstance(fn, dict) and fn.get("name"):
+            tools[fn["name"]] = properties(fn.get("parameters"))
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    if messages and messages[-1].get("role") == "tool":
+        return Turn(tool_output=" ".join(texts(messages[-1].get("content"))), tools=tools)
+    return Turn(prompt=last_user_prompt(messages), tools=tools)
+
+
+# ---------------------------------------------------------------------------- the answer
+
+
+@dataclass
+class Answer:
+    text: str  # the visible text (before the call, when there is one)
+    thinking: str | None = None
+    call: tuple[str, dict] | None = None  # (tool name, its input)
+
+
+def echo(what: str) -> str:
+    cut = " ".join(what.split())[:STYLE.width]
+    return f"{STYLE.prefix}: {cut}" if cut else STYLE.prefix
+
+
+def shell_input(props: dict) -> dict:
+    """`ls` in the shape the offered shell tool takes: `cmd` or `command`, a string or an
+    argv list, plus a `description` when the tool has one (Claude's and opencode's do)."""
+    key = "cmd" if "cmd" in props else "command"
+    args: dict = {key: ["ls"] if (props.get(key) or {}).get("type") == "array" else "ls"}
+    if "description" in props:
+        args["description"] = "List the files in this folder"
+    return args
+
+
+def answer(turn: Turn) -> Answer:
+    if turn.tool_output is not None:
+        return Answer(echo(f"tool said: {turn.tool_output}"))
+    prompt = turn.prompt
+    thinking = REASONING if "THINK" in prompt else None
+    agent = next((n for n in AGENT_TOOLS if n in turn.tools), None)
+    shell = next((n for n in SHELL_TOOLS if n in turn.tools), None)
+    if "SUBAGENT" in prompt and agent:
+        return Answer("I'll delegate this to a sub-agent.", thinking, (agent, dict(SUBAGENT_TASK)))
+    if "TOOLCALL" in prompt and shell:
+        return Answer("I'll list the files.", thinking, (shell, shell_input(turn.tools[shell])))
+    return Answer(echo(prompt), thinking)
+
+
+@dataclass
+class Usage:
+    prompt: int  # every input token of the request
+    cached: int  # of which read from the cache
+    written: int  # of which written to the cache (Anthropic only)
+    output: int  # visible output tokens
+    reasoning: int  # reasoning tokens, on top of `output`
+
+    @property
+    def fresh(self) -> int:
+        return self.prompt - self.cached - self.written
+
+
+def usage(raw: bytes, reply: Answer, caches_writes: bool) -> Usage:
+    """Flat in the e2e style. In the corpus style: a token per 4 bytes of the request body
+    (at least 20); two thirds of it (after a small fresh part, 2 + prompt % 17) read from the
+    cache and, on the Anthropic API, the rest written to it; output a token per 4 characters of
+    the visible answer (its JSON, for a call) plus 3; reasoning a token per 4 characters."""
+    if not STYLE.sized:
+        return Usage(10, 0, 0, 5, 0)
+    prompt = max(20, len(raw) // 4)
+    fresh = 2 + prompt % 17
+    cached = (prompt - fresh) * 2 // 3
+    written = prompt - fresh - cached if caches_writes else 0
+    shown = len(reply.text) + (len(json.dumps(reply.call[1])) if reply.call else 0)
+    return Usage(prompt, cached, written, 3 + shown // 4,
+                 len(reply.thinking) // 4 if reply.thinking else 0)
+
+
+# ---------------------------------------------------------------------------- wire formats
+
+
+def new_id(prefix: str, sep: str = "_") -> str:
+    return f"{prefix}{sep}{next(_ids):06d}"
 
 
 def sse(event: str | None, data: object) -> bytes:
@@ -57,68 +233,149 @@ def sse(event: str | None, data: object) -> bytes:
     return f"{head}data: {body}\n\n".encode()
 
 
-def anthropic(body: dict) -> tuple[dict, list[bytes]]:
-    model, text = body.get("model", "fake"), reply_for(body)
-    usage = {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 0,
-             "cache_creation_input_tokens": 0}
-    message = {"id": new_id("msg"), "type": "message", "role": "assistant", "model": model,
-               "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-               "stop_sequence": None, "usage": usage}
-    events = [
-        sse("message_start", {"type": "message_start", "message": {
-            **message, "content": [], "stop_reason": None, "usage": {**usage,
-                                                                       "output_tokens": 1}}}),
-        sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                    "content_block": {"type": "text", "text": ""}}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "text_delta", "text": text}}),
-        sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+def pieces(text: str, size: int = 16) -> list[str]:
+    """A text cut into a few deltas, as a model streams it."""
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def anthropic(body: dict, raw: bytes) -> tuple[dict, list[bytes]]:
+    reply = answer(anthropic_turn(body))
+    used = usage(raw, reply, caches_writes=True)
+    blocks: list[dict] = []
+    if reply.thinking:
+        blocks.append({"type": "thinking", "thinking": reply.thinking, "signature": SIGNATURE})
+    blocks.append({"type": "text", "text": reply.text})
+    if reply.call:
+        blocks.append({"type": "tool_use", "id": new_id("toolu_fake"), "name": reply.call[0],
+                       "input": reply.call[1]})
+    stop = "tool_use" if reply.call else "end_turn"
+    totals = {"input_tokens": used.fresh, "cache_creation_input_tokens": used.written,
+              "cache_read_input_tokens": used.cached,
+              "output_tokens": used.output + used.reasoning}
+    message = {"id": new_id("msg_fake"), "type": "message", "role": "assistant",
+               "model": body.get("model", "fake-model"), "content": blocks,
+               "stop_reason": stop, "stop_sequence": None,
+               "usage": {**totals, "service_tier": "standard"}}
+    events = [sse("message_start", {"type": "message_start", "message": {
+        **message, "content": [], "stop_reason": None,
+        "usage": {**message["usage"], "output_tokens": 1}}})]
+    for index, block in enumerate(blocks):
+        def delta(kind: str, index: int = index, **fields: object) -> bytes:
+            return sse("content_block_delta", {"type": "content_block_delta", "index": index,
+                                               "delta": {"type": kind, **fields}})
+
+        if block["type"] == "thinking":
+            start = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [delta("thinking_delta", thinking=p) for p in pieces(block["thinking"])]
+            deltas.append(delta("signature_delta", signature=block["signature"]))
+        elif block["type"] == "text":
+            start = {"type": "text", "text": ""}
+            deltas = [delta("text_delta", text=p) for p in pieces(block["text"])]
+        else:
+            start = {**block, "input": {}}
+            deltas = [delta("input_json_delta", partial_json=p)
+                      for p in pieces(json.dumps(block["input"]), 24)]
+        events.append(sse("content_block_start", {"type": "content_block_start",
+                                                  "index": index, "content_block": start}))
+        events.extend(deltas)
+        events.append(sse("content_block_stop", {"type": "content_block_stop", "index": index}))
+    events += [
         sse("message_delta", {"type": "message_delta",
-                              "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                              "usage": {"output_tokens": 5}}),
+                              "delta": {"stop_reason": stop, "stop_sequence": None},
+                              "usage": totals}),
         sse("message_stop", {"type": "message_stop"}),
     ]
     return message, events
 
 
-def responses(body: dict) -> tuple[dict, list[bytes]]:
-    rid, mid, text = new_id("resp"), new_id("msg"), reply_for(body)
-    item = {"id": mid, "type": "message", "role": "assistant", "status": "completed",
-            "content": [{"type": "output_text", "text": text, "annotations": []}]}
-    usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
-             "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0},
-             "total_tokens": 15}
-    shell = {"id": rid, "object": "response", "model": body.get("model", "fake"),
-             "status": "in_progress", "output": [], "usage": None}
-    done = {**shell, "status": "completed", "output": [item], "usage": usage}
+def responses(body: dict, raw: bytes) -> tuple[dict, list[bytes]]:
+    reply = answer(responses_turn(body))
+    used = usage(raw, reply, caches_writes=False)
+    output: list[dict] = []
+    if reply.thinking:
+        output.append({"id": new_id("rs_fake"), "type": "reasoning", "encrypted_content": None,
+                       "summary": [{"type": "summary_text", "text": reply.thinking}]})
+    if reply.call:  # a call alone, no text before it
+        output.append({"id": new_id("fc_fake"), "type": "function_call", "status": "completed",
+                       "call_id": new_id("call_fake"), "name": reply.call[0],
+                       "arguments": json.dumps(reply.call[1])})
+    else:
+        output.append({"id": new_id("msg_fake"), "type": "message", "role": "assistant",
+                       "status": "completed", "content": [
+                           {"type": "output_text", "text": reply.text, "annotations": []}]})
+    out_tokens = used.output + used.reasoning
+    totals = {"input_tokens": used.prompt, "input_tokens_details": {"cached_tokens": used.cached},
+              "output_tokens": out_tokens,
+              "output_tokens_details": {"reasoning_tokens": used.reasoning},
+              "total_tokens": used.prompt + out_tokens}
+    shell = {"id": new_id("resp_fake"), "object": "response", "created_at": 0,
+             "model": body.get("model", "fake-model"), "status": "in_progress", "output": [],
+             "usage": None, "error": None, "incomplete_details": None}
+    done = {**shell, "status": "completed", "output": output, "usage": totals}
     seq = itertools.count()
 
     def ev(kind: str, **fields: object) -> bytes:
         return sse(kind, {"type": kind, "sequence_number": next(seq), **fields})
 
-    part = {"type": "output_text", "text": "", "annotations": []}
-    where = {"item_id": mid, "output_index": 0, "content_index": 0}
-    events = [
-        ev("response.created", response=shell),
-        ev("response.output_item.added", output_index=0,
-           item={**item, "status": "in_progress", "content": []}),
-        ev("response.content_part.added", **where, part=part),
-        ev("response.output_text.delta", **where, delta=text),
-        ev("response.output_text.done", **where, text=text),
-        ev("response.content_part.done", **where, part=item["content"][0]),
-        ev("response.output_item.done", output_index=0, item=item),
-        ev("response.completed", response=done),
-    ]
+    events = [ev("response.created", response=shell), ev("response.in_progress", response=shell)]
+    for n, item in enumerate(output):
+        at = {"item_id": item["id"], "output_index": n}
+        if item["type"] == "reasoning":
+            summary = item["summary"][0]
+            events += [
+                ev("response.output_item.added", output_index=n, item={**item, "summary": []}),
+                ev("response.reasoning_summary_part.added", **at, summary_index=0,
+                   part={"type": "summary_text", "text": ""}),
+                *[ev("response.reasoning_summary_text.delta", **at, summary_index=0, delta=p)
+                  for p in pieces(summary["text"])],
+                ev("response.reasoning_summary_text.done", **at, summary_index=0,
+                   text=summary["text"]),
+                ev("response.reasoning_summary_part.done", **at, summary_index=0, part=summary),
+            ]
+        elif item["type"] == "function_call":
+            events += [
+                ev("response.output_item.added", output_index=n,
+                   item={**item, "status": "in_progress", "arguments": ""}),
+                *[ev("response.function_call_arguments.delta", **at, delta=p)
+                  for p in pieces(item["arguments"], 24)],
+                ev("response.function_call_arguments.done", **at, arguments=item["arguments"]),
+            ]
+        else:
+            part = item["content"][0]
+            at["content_index"] = 0
+            events += [
+                ev("response.output_item.added", output_index=n,
+                   item={**item, "status": "in_progress", "content": []}),
+                ev("response.content_part.added", **at, part={**part, "text": ""}),
+                *[ev("response.output_text.delta", **at, delta=p) for p in pieces(part["text"])],
+                ev("response.output_text.done", **at, text=part["text"]),
+                ev("response.content_part.done", **at, part=part),
+            ]
+        events.append(ev("response.output_item.done", output_index=n, item=item))
+    events.append(ev("response.completed", response=done))
     return done, events
 
 
-def chat(body: dict) -> tuple[dict, list[bytes]]:
-    cid, model, text = new_id("chatcmpl"), body.get("model", "fake"), reply_for(body)
-    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+def chat(body: dict, raw: bytes) -> tuple[dict, list[bytes]]:
+    reply = answer(chat_turn(body))
+    used = usage(raw, reply, caches_writes=False)
+    cid, model = new_id("chatcmpl-fake", ""), body.get("model", "fake-model")
+    finish = "tool_calls" if reply.call else "stop"
+    calls = [{"id": new_id("call_fake"), "type": "function", "function": {
+        "name": reply.call[0], "arguments": json.dumps(reply.call[1])}}] if reply.call else []
+    out_tokens = used.output + used.reasoning
+    totals = {"prompt_tokens": used.prompt, "completion_tokens": out_tokens,
+              "total_tokens": used.prompt + out_tokens,
+              "prompt_tokens_details": {"cached_tokens": used.cached},
+              "completion_tokens_details": {"reasoning_tokens": used.reasoning}}
+    message: dict = {"role": "assistant", "content": reply.text}
+    if reply.thinking:
+        message["reasoning_content"] = reply.thinking
+    if calls:
+        message["tool_calls"] = calls
     whole = {"id": cid, "object": "chat.completion", "created": 0, "model": model,
-             "choices": [{"index": 0, "finish_reason": "stop",
-                          "message": {"role": "assistant", "content": text}}],
-             "usage": usage}
+             "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+             "usage": totals}
 
     def chunk(delta: dict | None, finish: str | None = None, **extra: object) -> bytes:
         choices = [] if delta is None else [{"index": 0, "delta": delta,
@@ -126,8 +383,16 @@ def chat(body: dict) -> tuple[dict, list[bytes]]:
         return sse(None, {"id": cid, "object": "chat.completion.chunk", "created": 0,
                           "model": model, "choices": choices, **extra})
 
-    events = [chunk({"role": "assistant", "content": ""}), chunk({"content": text}),
-              chunk({}, "stop"), chunk(None, usage=usage), sse(None, "[DONE]")]
+    events = [chunk({"role": "assistant", "content": ""})]
+    events += [chunk({"reasoning_content": p}) for p in pieces(reply.thinking or "") if p]
+    events += [chunk({"content": p}) for p in pieces(reply.text)]
+    for n, call in enumerate(calls):
+        events.append(chunk({"tool_calls": [{"index": n, "id": call["id"], "type": "function",
+                                             "function": {"name": call["function"]["name"],
+                                                          "arguments": ""}}]}))
+        events += [chunk({"tool_calls": [{"index": n, "function": {"arguments": p}}]})
+                   for p in pieces(call["function"]["arguments"], 24)]
+    events += [chunk({}, finish), chunk(None, usage=totals), sse(None, "[DONE]")]
     return whole, events
 
 
@@ -156,7 +421,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0].endswith("/models"):
+        if self.path.split("?")[0].rstrip("/").endswith("/models"):
             names = ["fake-model", "gpt-5-codex", "claude-sonnet-4-5"]
             self._send(200, {"object": "list", "data": [
                 {"id": n, "object": "model", "type": "model", "owned_by": "fake",
@@ -167,21 +432,25 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if self.headers.get("Content-Encoding", "").lower() == "gzip":
+            raw = gzip.decompress(raw)
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {"unparsed": raw.decode("utf-8", "replace")}
+        if not isinstance(body, dict):
+            body = {"unparsed": body}
         path = self.path.split("?")[0]
         with _log_lock, open(os.path.join(self.log_dir, "requests.jsonl"), "a") as log:
             log.write(json.dumps({"path": path, "body": body}) + "\n")
         if path.endswith("/count_tokens"):
-            self._send(200, {"input_tokens": 10})
+            self._send(200, {"input_tokens": max(20, len(raw) // 4) if STYLE.sized else 10})
             return
         route = next((fn for suffix, fn in ROUTES.items() if path.endswith(suffix)), None)
         if route is None:
             self._send(404, {"error": {"message": f"no route {path}", "type": "not_found"}})
             return
-        whole, events = route(body)
+        whole, events = route(body, raw)
         if not body.get("stream"):
             self._send(200, whole)
             return
@@ -197,10 +466,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
+    global STYLE
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log-dir", required=True)
+    parser.add_argument("--style", choices=sorted(STYLES), default="e2e")
     args = parser.parse_args()
+    STYLE = STYLES[args.style]
     os.makedirs(args.log_dir, exist_ok=True)
     Handler.log_dir = args.log_dir
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -18,31 +18,39 @@ HELDOUT = Path(__file__).resolve().parent.parent / "heldout"
 G, D, P = (f"/tmp/axi-heldout/home/work/{name}" for name in ("projG", "projD", "projP"))
 BRANCH = "heldout/sub-agents"
 
-# Claude parent 5c957976: message msg_fake8e0e… is written twice (text, tool_use) with the same
-# usage {input 4, cache_creation 6385, cache_read 12778, output 71}: counted once. Then
-# msg_fake9b6f… {input 30, cache_creation 6417, cache_read 12894, output 30}.
-PARENT = {"input": 4 + 30, "output": 71 + 30, "reasoning": None, "cache_read": 12778 + 12894,
-          "cache_write": 6385 + 6417}
-# Its sub-agent agent-aec46069c1504c522: msg_fakee911… {38, 3760, 7596, 23}.
-AGENT = {"input": 38, "output": 23, "reasoning": None, "cache_read": 7596, "cache_write": 3760}
-# The fork 4f6480f8 copies msg_fake3106… (07:50:29, before its first enqueue at 07:50:30.765):
-# only its own msg_fake2254… {34, 6341, 12748, 19} counts.
-FORK = {"input": 34, "output": 19, "reasoning": None, "cache_read": 12748, "cache_write": 6341}
-FORKED = {"input": 36, "output": 19, "reasoning": None, "cache_read": 12725, "cache_write": 6327}
-DETACHED = {"input": 36, "output": 20, "reasoning": None, "cache_read": 12774,
-            "cache_write": 6352}
-# Codex: thread_token_usage {input 10119, cached_input 6746, output 109, reasoning_output 12}.
-# input includes cached input; output includes reasoning (the Responses API's output_tokens).
-CODEX = {"input": 10119 - 6746, "output": 109, "reasoning": 12, "cache_read": 6746,
+# Claude parent 9f4f93eb: message msg_fake_000002 is written twice (text, tool_use) with the
+# same usage {input 10, cache_creation 6386, cache_read 12771, output 39}: counted once. Then
+# msg_fake_000004 {input 5, cache_creation 6443, cache_read 12884, output 14}.
+PARENT = {"input": 10 + 5, "output": 39 + 14, "reasoning": None, "cache_read": 12771 + 12884,
+          "cache_write": 6386 + 6443}
+# Its sub-agent agent-a65e326420b25327b: msg_fake_000003 {6, 3796, 7592, 14}.
+AGENT = {"input": 6, "output": 14, "reasoning": None, "cache_read": 7592, "cache_write": 3796}
+# The fork 2eba2c61 copies msg_fake_000005 (08:06:18.841, before its first enqueue at
+# 08:06:20.562): only its own msg_fake_000006 {17, 6369, 12737, 10} counts.
+FORK = {"input": 17, "output": 10, "reasoning": None, "cache_read": 12737, "cache_write": 6369}
+# The fork's parent 0d7e1c2a: msg_fake_000005 {16, 6358, 12714, 10}.
+FORKED = {"input": 16, "output": 10, "reasoning": None, "cache_read": 12714, "cache_write": 6358}
+# The detached head 85d4eac1: msg_fake_000007 {5, 6386, 12771, 11}.
+DETACHED = {"input": 5, "output": 11, "reasoning": None, "cache_read": 12771,
+            "cache_write": 6386}
+# Codex: token_count total_token_usage {input 10119, cached_input 6742, output 24,
+# reasoning_output 12}. input includes cached input; output includes reasoning (the Responses
+# API's output_tokens).
+CODEX = {"input": 10119 - 6742, "output": 24, "reasoning": 12, "cache_read": 6742,
          "cache_write": 0}
-# opencode: tokens {input 2560, output 4, reasoning 10, cache {read 5120, write 0}}, and
-# total 7694 = 2560 + 4 + 10 + 5120: its output leaves reasoning out, so it is added.
-OPENCODE = {"input": 2560, "output": 4 + 10, "reasoning": 10, "cache_read": 5120,
+# opencode: tokens {input 2570, output 12, reasoning 12, cache {read 5121, write 0}}, and
+# total 7715 = 2570 + 12 + 12 + 5121: its output leaves reasoning out, so it is added.
+OPENCODE = {"input": 2570, "output": 12 + 12, "reasoning": 12, "cache_read": 5121,
             "cache_write": 0}
-# pi: usage {input 9, output 53, cacheRead 941, cacheWrite 462, cost.total 0.0028368} and
-# {467, 15, 934, 0, cost.total 0.0005904}; pi records no reasoning count.
-PI_THINK = {"input": 9, "output": 53, "reasoning": None, "cache_read": 941, "cache_write": 462}
-PI_CHAT = {"input": 467, "output": 15, "reasoning": None, "cache_read": 934, "cache_write": 0}
+# pi: usage {input 3, output 24, cacheRead 939, cacheWrite 470, cost.total 0.0024132} and
+# {473, 25, 928, 0, cost.total 0.0006158}; pi records no reasoning count.
+PI_THINK = {"input": 3, "output": 24, "reasoning": None, "cache_read": 939, "cache_write": 470}
+PI_CHAT = {"input": 473, "output": 25, "reasoning": None, "cache_read": 928, "cache_write": 0}
+# Session ids (Codex's and pi's are UUIDv7s of the same minute: 8 characters are not enough).
+PARENT_ID, AGENT_ID = "9f4f93eb-b4ec-4e29-91ab-b2c8dba6b719", "agent-a65e326420b25327b"
+FIRST, FORK_ID, DETACHED_ID = "0d7e1c2a-5b8f-4c3e-9a61-2f4b8d9e0a11", "2eba2c61", "85d4eac1"
+CODEX_ID, OPENCODE_ID = "01a2453d-7044", "ses_dbac2820"
+PI_THINK_ID, PI_CHAT_ID = "01a2453d-95c1", "01a2453d-9f55"
 
 # Prices per million tokens in the bundled genai-prices snapshot (December 2026).
 OPUS = (5, 25, 0.5, 6.25)  # claude-opus-4-8: in, out, cache read, cache write; 1M window
@@ -74,47 +82,47 @@ def view(axi, sid: str) -> dict:
 
 
 def test_claude_parent_shows_its_own_usage_and_the_total_with_its_sub_agent(axi, heldout_home):
-    data = view(axi, "5c957976")
+    data = view(axi, PARENT_ID[:8])
     assert data["tokens"] == PARENT
     assert data["cost"] == money(est(PARENT, OPUS)) + " (est)"
     assert data["subagents"] == 1
     total = {k: PARENT[k] + AGENT[k] for k in ("input", "output", "cache_read", "cache_write")}
     assert data["tokens_with_subagents"] == {**total, "reasoning": None}
     assert data["cost_with_subagents"] == money(est(total, OPUS)) + " (est)"
-    # the last response's request: input 30 + cache_read 12894 + cache_creation 6417
-    assert data["ctx_tokens"] == 30 + 12894 + 6417
-    assert data["ctx"] == f"{round(100 * (30 + 12894 + 6417) / 1_000_000)}%"
+    # the last response's request: input 5 + cache_read 12884 + cache_creation 6443
+    assert data["ctx_tokens"] == 5 + 12884 + 6443
+    assert data["ctx"] == f"{round(100 * (5 + 12884 + 6443) / 1_000_000)}%"
     assert (data["model"], data["branch"]) == ("claude-opus-4-8", BRANCH)
     assert (data["title"], data["dir"]) == ("SUBAGENT please inspect this project", G)
 
 
 def test_sub_agent_alone(axi, heldout_home):
-    data = view(axi, "agent-aec46069c1504c522")
+    data = view(axi, AGENT_ID)
     assert data["tokens"] == AGENT and data["subagents"] == 0
     assert "tokens_with_subagents" not in data
-    assert data["parent"] == "5c957976-1959-491b-9f41-20d27df79058"
+    assert data["parent"] == PARENT_ID
     assert data["title"] == "Look at the current directory and report what it contains."
 
 
 def test_fork_counts_only_its_new_response(axi, heldout_home):
-    data = view(axi, "4f6480f8")
+    data = view(axi, FORK_ID)
     assert data["tokens"] == FORK
     assert data["cost"] == money(est(FORK, OPUS)) + " (est)"
-    assert data["forked_from"] == "0d7e1c2a-5b8f-4c3e-9a61-2f4b8d9e0a11"
+    assert data["forked_from"] == FIRST
     assert data["title"] == "Describe the notes briefly"
-    assert data["ctx_tokens"] == 34 + 12748 + 6341
-    assert view(axi, "0d7e1c2a")["tokens"] == FORKED
+    assert data["ctx_tokens"] == 17 + 12737 + 6369
+    assert view(axi, FIRST[:8])["tokens"] == FORKED
 
 
 def test_head_is_no_branch(axi, heldout_home):
     """Claude writes gitBranch "HEAD" in a plain folder and on a detached head alike."""
-    assert "branch" not in view(axi, "0d7e1c2a")  # plain folder
-    detached = view(axi, "d110bb25")
+    assert "branch" not in view(axi, FIRST[:8])  # plain folder
+    detached = view(axi, DETACHED_ID)
     assert "branch" not in detached and detached["tokens"] == DETACHED
 
 
 def test_codex_reasoning_is_part_of_output(axi, heldout_home):
-    data = view(axi, "01a2452e")
+    data = view(axi, CODEX_ID)
     assert data["tokens"] == CODEX
     assert data["cost"] == money(est(CODEX, GPT5)) + " (est)"
     # last_token_usage.input_tokens 10119 of model_context_window 258400
@@ -124,26 +132,27 @@ def test_codex_reasoning_is_part_of_output(axi, heldout_home):
 
 
 def test_opencode_reasoning_ctx_and_unpriced_cost(axi, heldout_home):
-    data = view(axi, "ses_dbad100e")
+    data = view(axi, OPENCODE_ID)
     assert data["tokens"] == OPENCODE
     # opencode recorded cost 0 for a model with no price: unknown, never $0
     assert data["cost"].startswith("unknown")
-    # input 2560 + cache read 5120 of the configured limit.context 128000
-    assert (data["ctx_tokens"], data["ctx"]) == (7680, f"{round(100 * 7680 / 128000)}%")
+    # input 2570 + cache read 5121 of the configured limit.context 128000
+    assert (data["ctx_tokens"], data["ctx"]) == (7691, f"{round(100 * 7691 / 128000)}%")
     assert (data["model"], data["title"]) == ("fake-model",
                                               "ok: THINK about what this project holds")
+    assert data["dir"] == G
     assert "branch" not in data  # no workspace
 
 
 def test_pi_thinking_and_recorded_cost(axi, heldout_home):
-    think = view(axi, "01a2452f-11bf")
-    assert think["tokens"] == PI_THINK and think["cost"] == money(0.0028368)
-    # 9 + 941 + 462 of models.json contextWindow 200000
-    assert think["ctx"] == f"{round(100 * (9 + 941 + 462) / 200000)}%"
+    think = view(axi, PI_THINK_ID)
+    assert think["tokens"] == PI_THINK and think["cost"] == money(0.0024132)
+    # 3 + 939 + 470 of models.json contextWindow 200000
+    assert think["ctx"] == f"{round(100 * (3 + 939 + 470) / 200000)}%"
     assert (think["model"], think["dir"]) == ("claude-fake-sonnet", G)
-    chat = view(axi, "01a2452f-1a8d")
-    assert chat["tokens"] == PI_CHAT and chat["cost"] == money(0.0005904)
-    assert chat["ctx"] == f"{round(100 * (467 + 934) / 128000)}%"
+    chat = view(axi, PI_CHAT_ID)
+    assert chat["tokens"] == PI_CHAT and chat["cost"] == money(0.0006158)
+    assert chat["ctx"] == f"{round(100 * (473 + 928) / 128000)}%"
     assert chat["title"] == "THINK briefly about chat completions"
 
 
@@ -161,25 +170,31 @@ def test_usage_counts_each_token_once_however_grouped(axi, heldout_home, monkeyp
     for kind in ("input", "output", "cache_read", "cache_write"):
         by_hand = sum(t[kind] for t in EVERY)
         assert sum(r[kind] for r in rows) == total[kind] == by_hand, kind
-    assert sum(r["reasoning"] or 0 for r in rows) == total["reasoning"] == 12 + 10
+    assert sum(r["reasoning"] or 0 for r in rows) == total["reasoning"] == 12 + 12
     # the sub-agent is part of its parent: 8 sessions, not 9
     assert total["sessions"] == 8
     if by == "harness":
         assert {r["harness"]: r["reasoning"] for r in rows} == {
-            "claude": None, "codex": 12, "opencode": 10, "pi": None}
+            "claude": None, "codex": 12, "opencode": 12, "pi": None}
 
 
 def test_list_fields_own_and_with_sub_agents(axi, heldout_home):
     result = axi("sessions", "--all", "--fields",
                  "tokens,reasoning,cost,tokens_with_subagents,cost_with_subagents,branch")
-    rows = {r["id"][:8]: r for r in result.data["sessions"]}
-    parent = rows["5c957976"]
+    sessions = result.data["sessions"]
+
+    def row(sid: str) -> dict:
+        """The listed session whose (shortest unique) id `sid` starts with."""
+        [found] = [r for r in sessions if sid.startswith(r["id"])]
+        return found
+
+    parent = row(PARENT_ID)
     own = sum(v for k, v in PARENT.items() if k != "reasoning")
     both = own + sum(v for k, v in AGENT.items() if k != "reasoning")
     assert (parent["tokens"], parent["tokens_with_subagents"]) == (
         f"{own / 1000:.1f}k", f"{both / 1000:.1f}k")
     assert parent["branch"] == BRANCH and parent["reasoning"] is None
-    assert rows["01a2452e"]["reasoning"] == 12 and rows["ses_dbad"]["reasoning"] == 10
+    assert row(CODEX_ID)["reasoning"] == 12 and row(OPENCODE_ID)["reasoning"] == 12
 
 
 def test_opencode_branch_comes_from_its_workspace(heldout_home):
