@@ -150,12 +150,21 @@ def pending_question(directory: Path, question: str = "which database?") -> str:
     """
     from axi.control import records
 
+    launch_id = launch_record(directory)
+    records.ask(records.connect(), launch_id, question, "question")
+    return launch_id
+
+
+def launch_record(directory: Path, harness: str = "claude", mode: str = "watched",
+                  adopted: bool = True) -> str:
+    """A launch record with no process behind it (`adopted`: its session id is known)."""
+    from axi.control import records
+
     conn = records.connect()
     launch_id = records.new_id()
     with records.db.write(conn):
         records.insert_launch(conn, {
-            "id": launch_id, "session": launch_id, "harness": "claude", "mode": "watched",
-            "run": records.run_id(), "depth": 1, "dir": str(directory), "spec": "{}",
-            "labels": NO_PROCESS, "created": time.time()})
-    records.ask(conn, launch_id, question, "question")
+            "id": launch_id, "session": launch_id if adopted else None, "harness": harness,
+            "mode": mode, "run": records.run_id(), "depth": 1, "dir": str(directory),
+            "spec": "{}", "labels": NO_PROCESS, "created": time.time()})
     return launch_id

@@ -110,19 +110,9 @@ def test_new_says_when_the_session_id_is_not_known_yet(control_home):
 
 
 def test_a_launch_not_yet_adopted_says_so_by_its_launch_id(control_home):
-    import time
+    from control_support import launch_record
 
-    from control_support import NO_PROCESS
-
-    from axi.control import records
-
-    conn = records.connect()
-    launch = records.new_id()
-    with records.db.write(conn):
-        records.insert_launch(conn, {
-            "id": launch, "session": None, "harness": "codex", "mode": "headless",
-            "run": records.run_id(), "depth": 1, "dir": str(control_home), "spec": "{}",
-            "labels": NO_PROCESS, "created": time.time()})
+    launch = launch_record(control_home, "codex", "headless", adopted=False)
     early = axi_json("sessions", "view", launch[:8], cwd=control_home)
     assert early["code"] == "NO_SESSION_YET" and "codex" in early["error"]
     assert any(f"axi sessions result {launch}" in h for h in early["help"])
