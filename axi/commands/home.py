@@ -7,7 +7,7 @@ import os
 import sys
 
 from axi import DESCRIPTION, views
-from axi.index.catalog import open_index, scope_clause, short_ids
+from axi.index.catalog import newest, open_index, scope_clause, short_ids
 from axi.index.rows import LIST_FIELDS, present
 from axi.mailbox.summary import for_folder
 from axi.paths import cwd, dir_candidates, tilde
@@ -29,9 +29,7 @@ def home_view(directory: str | None = None, exclude: str | None = None,
                          live_args).fetchone()[0]
     here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",
                               live_args + args).fetchone()[0]
-    shown = conn.execute(f"SELECT * FROM sessions WHERE {live} AND {where} "
-                         "ORDER BY last DESC LIMIT ?",
-                         live_args + args + [HOME_LIMIT]).fetchall()
+    shown = newest(conn, f"{live} AND {where}", live_args + args, HOME_LIMIT)
     elsewhere = total - here_total
     label = tilde(here)
     if not total:

@@ -14,6 +14,7 @@ from axi.errors import AxiError
 from axi.harnesses import NAMES, get
 from axi.index.catalog import (
     check_dir,
+    newest,
     open_index,
     scope_clause,
     short_ids,
@@ -78,8 +79,7 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     base = " AND ".join(filters) or "1"
     total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
                          args + scope_args).fetchone()[0]
-    rows = conn.execute(f"SELECT * FROM sessions WHERE {base} AND {scoped} "
-                        "ORDER BY last DESC LIMIT ?", args + scope_args + [limit]).fetchall()
+    rows = newest(conn, f"{base} AND {scoped}", args + scope_args, limit)
     flags = {"--all": all_dirs, "--dir": directory, "--harness": harness, "--status": status_,
              "--fields": fields_spec, "--subagents": subagents}
     data: dict = {}

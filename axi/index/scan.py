@@ -41,7 +41,8 @@ class ScanReport:
 
 def refresh(conn: sqlite3.Connection, deadline: float | None = None,
             harnesses: list[Harness] | None = None, full: bool = False,
-            scope: tuple[str, list] | None = None) -> ScanReport:
+            scope: tuple[str, list] | None = None, plan: SweepPlan | None = None
+            ) -> ScanReport:
     """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
 
     A full sweep stats every transcript. Between sweeps, a quick refresh stats only the
@@ -55,7 +56,7 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
     if full or harnesses or swept is None or get_meta(conn, "complete") != "1":
-        report = _sweep(conn, deadline, harnesses or all_harnesses())
+        report = _sweep(conn, deadline, harnesses or all_harnesses(), plan)
     else:
         report = _quick(conn, deadline, scope)
         report.sweep_due = time.time() - float(swept) > SWEEP_EVERY
@@ -63,42 +64,59 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     return report
 
 
-def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Harness]
-           ) -> ScanReport:
+class SweepPlan:
+    """What a sweep found by statting every transcript: the files to read, those gone, the
+    directories' mtimes. Made without the scan lock (it only reads), so a background sweep
+    holds the lock only while it writes, not while it stats a machine's worth of files."""
+
+    def __init__(self, harnesses: list[Harness]):
+        self.harnesses = harnesses
+        self.jobs: list[Job] = []
+        self.gone: list[str] = []
+        self.dirs: list = []
+        self.warnings: list[str] = []
+
+
+def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
     from axi.harnesses import base
 
-    report = ScanReport()
+    plan = SweepPlan(harnesses)
     known = {r["path"]: r for r in conn.execute(
         "SELECT path, harness, size, mtime_ns, inode, offset, session_key FROM files")}
-    jobs: list[Job] = []
     seen: set[str] = set()
-    databases = [h for h in harnesses if h.kind == "db"]
-    base.DIR_LOG = dirs = []
+    base.DIR_LOG = plan.dirs
     try:
-        for harness in harnesses:
-            if harness.kind == "db":
-                continue
+        for harness in (h for h in harnesses if h.kind != "db"):
             try:
                 for path, st in harness.discover():
                     seen.add(path)
                     job = _job(harness.name, path, st, known.get(path))
                     if job is not None:
-                        jobs.append(job)
+                        plan.jobs.append(job)
             except OSError as exc:
-                report.warnings.append(f"{harness.name}: {exc}")
+                plan.warnings.append(f"{harness.name}: {exc}")
     finally:
         base.DIR_LOG = None
-    gone = [p for p, r in known.items() if p not in seen and r["harness"] != "opencode"]
-    forget(conn, gone)
-    report.removed += len(gone)
-    _run(conn, jobs, deadline, report, meanwhile=lambda: [
+    plan.gone = [p for p, r in known.items() if p not in seen and r["harness"] != "opencode"]
+    return plan
+
+
+def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Harness],
+           plan: SweepPlan | None = None) -> ScanReport:
+    plan = plan or plan_sweep(conn, harnesses)
+    report = ScanReport()
+    report.warnings += plan.warnings
+    databases = [h for h in plan.harnesses if h.kind == "db"]
+    forget(conn, plan.gone)
+    report.removed += len(plan.gone)
+    _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
         _refresh_db(conn, harness, report) for harness in databases])
     complete = "1" if report.complete else "0"
     with write(conn):
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('swept_at', ?)", (str(time.time()),))
         conn.execute("DELETE FROM dirs")
-        conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", dirs)
+        conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", plan.dirs)
     return report
 
 

@@ -132,3 +132,26 @@ def test_search_help_documents_the_syntax(axi):
     text = axi("sessions", "search", "--help").data
     flat = str(text)
     assert "OR" in flat and "phrase" in flat
+
+
+def _session_in(home, folder: str, n: int) -> None:
+    import json as _json
+
+    ident = f"bbbbbbbb-0000-4000-8000-00000000000{n}"
+    line = {"type": "user", "sessionId": ident, "cwd": folder, "uuid": f"u{n}",
+            "timestamp": f"2026-11-21T23:0{n}:00.000Z",
+            "message": {"role": "user", "content": f"prompt {n}"}}
+    path = home / ".claude/projects/-w" / f"{ident}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_json.dumps(line) + "\n")
+
+
+def test_a_folder_scope_takes_the_folder_and_below_never_a_sibling(axi, home):
+    """The scope is a range on the recorded folder: `a-b`, `a.b` and `a0` sort beside `a/…`
+    but are not below it, and GLOB's special characters in a name are plain text."""
+    for n, folder in enumerate(["/w/a[1]", "/w/a[1]/sub", "/w/a[1]-b", "/w/a[1].b",
+                                "/w/a[1]0", "/w/a1"], 1):
+        _session_in(home, folder, n)
+    listed = axi("sessions", "--dir", "/w/a[1]", "--limit", "50", "--format", "json").data
+    assert sorted(r["dir"] for r in listed["sessions"]) == ["/w/a[1]", "/w/a[1]/sub"]
+    assert listed["total"] == 2

@@ -271,3 +271,21 @@ def test_the_sweep_catches_what_the_bounded_refresh_left(corpus_home, monkeypatc
     assert refresh(conn).parsed_files == 0
     assert refresh(conn, full=True).parsed_files == 1
     assert row(conn, ident)["output"] == before["output"] + 9
+
+
+def test_a_sweep_planned_before_another_process_indexed_counts_each_byte_once(corpus_home):
+    """The background sweep stats without the lock; what another process indexes meanwhile
+    is not counted again when the sweep stores its (now stale) plan."""
+    from axi.harnesses import all_harnesses
+    from axi.index.scan import plan_sweep
+
+    conn = store.connect()
+    refresh(conn)
+    before = row(conn)
+    with open(transcript(corpus_home), "a") as fh:
+        fh.write(assistant_line("msg_raced", "raced answer", 11))
+    plan = plan_sweep(conn, all_harnesses())
+    assert [j.path for j in plan.jobs] == [str(transcript(corpus_home))]
+    refresh(store.connect(), full=True)  # another process, in between
+    refresh(conn, full=True, plan=plan)
+    assert row(conn)["output"] == before["output"] + 11
