@@ -72,6 +72,7 @@ class SweepPlan:
     def __init__(self, harnesses: list[Harness]):
         self.harnesses = harnesses
         self.jobs: list[Job] = []
+        self.touched: list[tuple[int, str]] = []  # (new mtime, path): nothing else changed
         self.gone: list[str] = []
         self.dirs: list = []
         self.warnings: list[str] = []
@@ -90,7 +91,11 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
             try:
                 for path, st in harness.discover():
                     seen.add(path)
-                    job = _job(harness.name, path, st, known.get(path))
+                    row = known.get(path)
+                    if _only_touched(row, st):
+                        plan.touched.append((st.st_mtime_ns, path))
+                        continue
+                    job = _job(harness.name, path, st, row)
                     if job is not None:
                         plan.jobs.append(job)
             except OSError as exc:
@@ -109,6 +114,7 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     databases = [h for h in plan.harnesses if h.kind == "db"]
     forget(conn, plan.gone)
     report.removed += len(plan.gone)
+    store_touched(conn, plan.touched)
     _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
         _refresh_db(conn, harness, report) for harness in databases])
     complete = "1" if report.complete else "0"
@@ -131,17 +137,21 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
             return _sweep(conn, deadline, all_harnesses())
     report = ScanReport()
     since = int((time.time() - HOT_WINDOW) * 1e9)
-    jobs, gone = [], []
+    jobs, gone, touched = [], [], []
     for row in _hot_files(conn, since, scope):
         try:
             st = os.stat(row["path"])
         except OSError:
             gone.append(row["path"])
             continue
+        if _only_touched(row, st):
+            touched.append((st.st_mtime_ns, row["path"]))
+            continue
         job = _job(row["harness"], row["path"], st, row)
         if job is not None:
             jobs.append(job)
     forget(conn, gone)
+    store_touched(conn, touched)
     report.removed += len(gone)
     _run(conn, jobs, deadline, report,
          meanwhile=lambda: _refresh_db(conn, get("opencode"), report))
@@ -168,6 +178,21 @@ def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | N
                      f"f.session_key = s.key WHERE {scope[0]} ORDER BY s.last DESC LIMIT ?)")
         args += [*scope[1], HOT_BUDGET]
     return conn.execute(" UNION ".join(parts), args).fetchall()
+
+
+def _only_touched(row: sqlite3.Row | None, st: os.stat_result) -> bool:
+    """Only the mtime moved (a restored home folder, `touch`): same file, same size, read to
+    its end. Transcripts are append-only, so there is nothing to read: the new mtime is
+    recorded without opening the file."""
+    return (row is not None and row["mtime_ns"] != st.st_mtime_ns
+            and row["inode"] == st.st_ino and row["size"] == st.st_size
+            and row["offset"] == st.st_size)
+
+
+def store_touched(conn: sqlite3.Connection, touched: list[tuple[int, str]]) -> None:
+    if touched:
+        with write(conn):
+            conn.executemany("UPDATE files SET mtime_ns = ? WHERE path = ?", touched)
 
 
 def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -> Job | None:

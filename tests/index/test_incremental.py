@@ -289,3 +289,20 @@ def test_a_sweep_planned_before_another_process_indexed_counts_each_byte_once(co
     refresh(store.connect(), full=True)  # another process, in between
     refresh(conn, full=True, plan=plan)
     assert row(conn)["output"] == before["output"] + 11
+
+
+def test_a_file_whose_mtime_alone_moved_is_recorded_without_being_read(corpus_home):
+    """A restored home folder or a `touch`: thousands of transcripts with new mtimes and the
+    same bytes cost one UPDATE each, not a read."""
+    import time
+
+    conn = store.connect()
+    refresh(conn)
+    path = transcript(corpus_home)
+    later = time.time() - 60
+    os.utime(path, (later, later))
+    report = refresh(conn, full=True)
+    assert (report.parsed_files, report.parsed_bytes) == (0, 0)
+    recorded = conn.execute("SELECT mtime_ns FROM files WHERE path = ?", (str(path),)).fetchone()
+    assert recorded[0] == path.stat().st_mtime_ns
+    assert refresh(conn, full=True).parsed_files == 0
