@@ -13,10 +13,19 @@ from axi.paths import private_open, state_dir
 POLL = 0.02
 
 
-@contextlib.contextmanager
-def scan_lock(wait: float) -> Iterator[bool]:
+def scan_lock(wait: float):
     """Yields True while holding the scan lock, False if it stayed busy for `wait` seconds."""
-    path = os.path.join(state_dir(), "scan.lock")
+    return file_lock("scan.lock", wait)
+
+
+def sweep_lock():
+    """Held by the one background sweep running (it stats without the scan lock)."""
+    return file_lock("sweep.lock", 0)
+
+
+@contextlib.contextmanager
+def file_lock(name: str, wait: float) -> Iterator[bool]:
+    path = os.path.join(state_dir(), name)
     fd = private_open(path, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + max(0.0, wait)

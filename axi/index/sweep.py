@@ -1,6 +1,7 @@
 """`python -m axi.index.sweep`: a full index sweep, run detached by commands that answered
 from a stale or unfinished index. It stats every transcript first, without the scan lock, then
-takes the lock only to store what changed; it exits at once when another process holds it."""
+takes the lock only to store what changed. One runs at a time (`sweep.lock`); it gives up when
+another process holds the scan lock."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import contextlib
 def main() -> None:
     from axi.harnesses import all_harnesses
     from axi.index import store
-    from axi.index.lock import scan_lock
+    from axi.index.lock import scan_lock, sweep_lock
     from axi.index.scan import plan_sweep, refresh
 
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception), sweep_lock() as alone:
+        if not alone:
+            return  # another sweep is on it
         conn = store.connect()
-        plan = plan_sweep(conn, all_harnesses())  # the stats, without holding the lock
+        plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
         with scan_lock(wait=0) as held:
             if held:
                 refresh(conn, full=True, plan=plan)

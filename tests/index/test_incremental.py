@@ -306,3 +306,21 @@ def test_a_file_whose_mtime_alone_moved_is_recorded_without_being_read(corpus_ho
     recorded = conn.execute("SELECT mtime_ns FROM files WHERE path = ?", (str(path),)).fetchone()
     assert recorded[0] == path.stat().st_mtime_ns
     assert refresh(conn, full=True).parsed_files == 0
+
+
+def test_one_background_sweep_at_a_time(corpus_home):
+    """A sweep stats every transcript before it takes the scan lock: a second one started
+    meanwhile leaves at once instead of statting them all again."""
+    from axi.index.lock import sweep_lock
+    from axi.index.store import get_meta
+
+    conn = store.connect()
+    refresh(conn)
+    swept = get_meta(conn, "swept_at")
+    sweep = [sys.executable, "-m", "axi.index.sweep"]
+    with sweep_lock() as alone:
+        assert alone
+        subprocess.run(sweep, timeout=60, check=True)
+    assert get_meta(conn, "swept_at") == swept
+    subprocess.run(sweep, timeout=60, check=True)
+    assert float(get_meta(conn, "swept_at")) > float(swept)
