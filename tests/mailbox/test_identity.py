@@ -175,3 +175,11 @@ def test_revoked_agents_are_refused_everywhere(axi, home, monkeypatch, operator)
     listed = axi("agents").data["agents"]
     assert [(a["name"], a["state"]) for a in listed] == [("alice", "approved"),
                                                          ("bob", "revoked")]
+
+
+def test_the_host_in_an_origin_is_the_socket_host_name():
+    import socket
+
+    from axi.mailbox.identity import _host
+
+    assert _host() == socket.gethostname()
