@@ -144,14 +144,20 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def catch_up_search(conn: sqlite3.Connection) -> int:
-    """Add text stored since the last search to the full-text index; returns rows added."""
+def catch_up_search(conn: sqlite3.Connection, batch: int | None = None) -> int:
+    """Add text stored since the last search to the full-text index; returns rows added.
+
+    With `batch`, one short write per `batch` rows (the background sweep's way: other
+    writers get their turn between batches); without, one write for all of it."""
     top = conn.execute("SELECT coalesce(max(rowid), 0) FROM texts").fetchone()[0]
-    if top <= int(get_meta(conn, "fts_upto") or 0):
-        return 0
-    with write(conn):
-        upto = int(get_meta(conn, "fts_upto") or 0)  # another search may have done it
-        added = conn.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts "
-                             "WHERE rowid > ? AND rowid <= ?", (upto, top)).rowcount
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('fts_upto', ?)", (str(top),))
-    return max(added, 0)
+    added = 0
+    while top > int(get_meta(conn, "fts_upto") or 0):
+        with write(conn):
+            upto = int(get_meta(conn, "fts_upto") or 0)  # another search may have done it
+            end = top if batch is None else min(top, upto + batch)
+            added += max(conn.execute(
+                "INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts "
+                "WHERE rowid > ? AND rowid <= ?", (upto, end)).rowcount, 0)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('fts_upto', ?)",
+                         (str(max(upto, end)),))
+    return added

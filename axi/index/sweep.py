@@ -1,11 +1,13 @@
 """`python -m axi.index.sweep`: a full index sweep, run detached by commands that answered
 from a stale or unfinished index. It stats every transcript first, without the scan lock, then
 takes the lock only to store what changed. One runs at a time (`sweep.lock`); it gives up when
-another process holds the scan lock."""
+another process holds the scan lock. Last, it brings the full-text index up to date."""
 
 from __future__ import annotations
 
 import contextlib
+
+SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 
 
 def main() -> None:
@@ -22,6 +24,9 @@ def main() -> None:
         with scan_lock(wait=0) as held:
             if held:
                 refresh(conn, full=True, plan=plan)
+        # Then the full-text index catches up, so a first search after a cold index does not
+        # pay for it; in batches, so a hook's or a list's own writes never wait long.
+        store.catch_up_search(conn, batch=SEARCH_BATCH)
 
 
 if __name__ == "__main__":

@@ -324,3 +324,27 @@ def test_one_background_sweep_at_a_time(corpus_home):
     assert get_meta(conn, "swept_at") == swept
     subprocess.run(sweep, timeout=60, check=True)
     assert float(get_meta(conn, "swept_at")) > float(swept)
+
+
+def test_the_background_sweep_brings_search_up_to_date(corpus_home):
+    """A first search after a cold index finds its text already indexed."""
+    from axi.index.store import catch_up_search, get_meta
+
+    conn = store.connect()
+    refresh(conn)
+    assert int(get_meta(conn, "fts_upto") or 0) == 0  # indexing never tokenises
+    subprocess.run([sys.executable, "-m", "axi.index.sweep"], timeout=60, check=True)
+    top = conn.execute("SELECT max(rowid) FROM texts").fetchone()[0]
+    assert int(get_meta(conn, "fts_upto")) == top
+    assert catch_up_search(conn) == 0
+
+
+def test_search_catches_up_in_batches_to_the_same_index(corpus_home):
+    from axi.index.store import catch_up_search
+
+    conn = store.connect()
+    refresh(conn)
+    rows = conn.execute("SELECT count(*) FROM texts").fetchone()[0]
+    assert catch_up_search(conn, batch=7) == rows
+    hits = conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH 'hello'")
+    assert hits.fetchone()[0] > 0
