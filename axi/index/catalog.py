@@ -56,9 +56,12 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
         report = scan(conn, deadline=deadline, scope=scope)
     if report.sweep_due or not report.complete:
         sweep_in_background()
+    elif report.parsed_bytes > SEARCH_AFTER_BYTES:  # a cold index: search catches up now
+        sweep_in_background("--search")
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
 
 
+SEARCH_AFTER_BYTES = 64 << 20  # read this much in one refresh and search catches up at once
 SWEEPERS: list[int] = []  # pids a long-lived caller (the holder) reaps with `reap_sweepers`
 
 
@@ -70,11 +73,12 @@ def reap_sweepers() -> None:
         SWEEPERS.remove(pid)
 
 
-def sweep_in_background() -> None:
-    """Finish or refresh the index in a detached process; this call does not wait for it."""
+def sweep_in_background(*args: str) -> None:
+    """Finish or refresh the index in a detached process (`--search`: only bring the
+    full-text index up to date); this call does not wait for it."""
     import sys
 
-    argv = [sys.executable, "-m", "axi.index.sweep"]
+    argv = [sys.executable, "-m", "axi.index.sweep", *args]
     with contextlib.suppress(OSError):
         if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
             quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]

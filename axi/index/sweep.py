@@ -1,7 +1,9 @@
-"""`python -m axi.index.sweep`: a full index sweep, run detached by commands that answered
-from a stale or unfinished index. It stats every transcript first, without the scan lock, then
-takes the lock only to store what changed. One runs at a time (`sweep.lock`); it gives up when
-another process holds the scan lock. Last, it brings the full-text index up to date."""
+"""`python -m axi.index.sweep [--search]`: a full index sweep, run detached by commands that
+answered from a stale or unfinished index. It stats every transcript first, without the scan
+lock, then takes the lock only to store what changed. One runs at a time (`sweep.lock`); it
+gives up when another process holds the scan lock. Last, it brings the full-text index up to
+date (all it does with `--search`, which a command starts right after reading a lot: a cold
+index)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import contextlib
 SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     from axi.harnesses import all_harnesses
     from axi.index import store
     from axi.index.lock import scan_lock, sweep_lock
@@ -20,14 +22,17 @@ def main() -> None:
         if not alone:
             return  # another sweep is on it
         conn = store.connect()
-        plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
-        with scan_lock(wait=0) as held:
-            if held:
-                refresh(conn, full=True, plan=plan)
+        if "--search" not in argv:
+            plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
+            with scan_lock(wait=0) as held:
+                if held:
+                    refresh(conn, full=True, plan=plan)
         # Then the full-text index catches up, so a first search after a cold index does not
         # pay for it; in batches, so a hook's or a list's own writes never wait long.
         store.catch_up_search(conn, batch=SEARCH_BATCH)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

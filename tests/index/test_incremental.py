@@ -348,3 +348,15 @@ def test_search_catches_up_in_batches_to_the_same_index(corpus_home):
     assert catch_up_search(conn, batch=7) == rows
     hits = conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH 'hello'")
     assert hits.fetchone()[0] > 0
+
+
+def test_a_search_only_sweep_touches_nothing_but_search(corpus_home):
+    from axi.index.store import get_meta
+
+    conn = store.connect()
+    refresh(conn)
+    swept = get_meta(conn, "swept_at")
+    subprocess.run([sys.executable, "-m", "axi.index.sweep", "--search"], timeout=60, check=True)
+    assert get_meta(conn, "swept_at") == swept
+    top = conn.execute("SELECT max(rowid) FROM texts").fetchone()[0]
+    assert int(get_meta(conn, "fts_upto")) == top
