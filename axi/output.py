@@ -33,7 +33,10 @@ def _exact(value: object) -> object:
         out: dict = {}
         for key, item in value.items():
             if isinstance(item, Shown):
-                out.update(item.json_items(str(key)))
+                for name, raw in item.json_items(str(key)):
+                    # a sibling never replaces a key of the data itself (usage has `total`)
+                    clash = name != key and name in value
+                    out[f"{key}_{name}" if clash else name] = raw
             else:
                 out[key] = _exact(item)
         return out

@@ -53,3 +53,8 @@ def test_json_folders_are_absolute(monkeypatch, tmp_path):
     shown = tilde(str(tmp_path / "work"))
     assert shown == "~/work"
     assert json.loads(encode({"dir": shown}, "json")) == {"dir": str(tmp_path / "work")}
+
+
+def test_a_count_never_replaces_a_key_of_the_data():
+    data = json.loads(encode({"count": count_line(2, 4), "total": {"sessions": 9}}, "json"))
+    assert data == {"count": 2, "count_total": 4, "total": {"sessions": 9}}
