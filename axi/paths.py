@@ -77,12 +77,6 @@ def private_open(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
 
 
-def private_dir(path: str) -> str:
-    """A folder of axi's own (made 0700 when missing)."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
-
-
 def home() -> str:
     return os.path.expanduser("~")
 

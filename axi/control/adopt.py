@@ -66,13 +66,6 @@ def _same_prompt(task: str, title: str) -> bool:
     return n >= 8 and task[:n] == title[:n] or (task == title and n > 0)
 
 
-def session_of(prefix: str) -> str | None:
-    """The harness's own session id for a launch `axi sessions new` printed (Codex, opencode
-    and pi mint their own), once adopted; None when no such launch or not adopted yet."""
-    row = launch_of(prefix)
-    return row["session"] if row is not None and row["session"] else None
-
-
 def launch_of(prefix: str) -> sqlite3.Row | None:
     """The launch a launch id (or its prefix) names; None when axi launched no such session."""
     from axi.control import records

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 
 from axi.control import proc
 
@@ -63,8 +64,8 @@ def _confirmed(pid: int, launch_id: str, state: str) -> sqlite3.Row | None:
     if not os.path.isfile(path):
         return None
     try:
-        conn = db.connect_readonly(path)
-        row = conn.execute("SELECT * FROM launches WHERE id = ?", (launch_id,)).fetchone()
+        with closing(db.connect_readonly(path)) as conn:
+            row = conn.execute("SELECT * FROM launches WHERE id = ?", (launch_id,)).fetchone()
     except sqlite3.Error:
         return None
     if row is None or row["ended"] is not None or row["holder_pid"] != pid:

@@ -17,16 +17,23 @@ KILL_GRACE = 3.0  # seconds between SIGTERM and SIGKILL (Claude Code traps SIGTE
 
 def token(pid: int) -> str | None:
     """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat)."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return _ps_token(pid)
+    if len(fields) > 19 and fields[0] != b"Z":
+        return fields[19].decode()
+    return None
+
+
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """/proc/<pid>/stat from field 3 (state) on; None where it cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             raw = fh.read()
     except OSError:
-        return _ps_token(pid)
+        return None
     # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    fields = raw[raw.rfind(b")") + 2:].split()
-    if len(fields) > 19 and fields[0] != b"Z":
-        return fields[19].decode()
-    return None
+    return raw[raw.rfind(b")") + 2:].split()
 
 
 def _ps_token(pid: int) -> str | None:
@@ -97,11 +104,10 @@ def stop_group(pgid: int, grace: float = KILL_GRACE) -> str:
 
 def parent_of(pid: int) -> int | None:
     """The parent pid from /proc (field 4 of stat); None where there is no procfs."""
+    fields = _stat_fields(pid)
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            raw = fh.read()
-        return int(raw[raw.rfind(b")") + 2:].split()[1])
-    except (OSError, ValueError, IndexError):
+        return int(fields[1]) if fields else None
+    except (ValueError, IndexError):
         return None
 
 

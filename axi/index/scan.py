@@ -91,13 +91,8 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
             try:
                 for path, st in harness.discover():
                     seen.add(path)
-                    row = known.get(path)
-                    if _only_touched(row, st):
-                        plan.touched.append((st.st_mtime_ns, path))
-                        continue
-                    job = _job(harness.name, path, st, row)
-                    if job is not None:
-                        plan.jobs.append(job)
+                    _sort_change(harness.name, path, st, known.get(path), plan.jobs,
+                                 plan.touched)
             except OSError as exc:
                 plan.warnings.append(f"{harness.name}: {exc}")
     finally:
@@ -114,7 +109,7 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     databases = [h for h in plan.harnesses if h.kind == "db"]
     forget(conn, plan.gone)
     report.removed += len(plan.gone)
-    store_touched(conn, plan.touched)
+    _store_touched(conn, plan.touched)
     _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
         _refresh_db(conn, harness, report) for harness in databases])
     complete = "1" if report.complete else "0"
@@ -144,14 +139,9 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
         except OSError:
             gone.append(row["path"])
             continue
-        if _only_touched(row, st):
-            touched.append((st.st_mtime_ns, row["path"]))
-            continue
-        job = _job(row["harness"], row["path"], st, row)
-        if job is not None:
-            jobs.append(job)
+        _sort_change(row["harness"], row["path"], st, row, jobs, touched)
     forget(conn, gone)
-    store_touched(conn, touched)
+    _store_touched(conn, touched)
     report.removed += len(gone)
     _run(conn, jobs, deadline, report,
          meanwhile=lambda: _refresh_db(conn, get("opencode"), report))
@@ -180,6 +170,18 @@ def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | N
     return conn.execute(" UNION ".join(parts), args).fetchall()
 
 
+def _sort_change(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None,
+                 jobs: list[Job], touched: list[tuple[int, str]]) -> None:
+    """Put a statted file where it belongs: a job to read, a new mtime to record, or
+    nothing (unchanged)."""
+    if _only_touched(row, st):
+        touched.append((st.st_mtime_ns, path))
+        return
+    job = _job(harness, path, st, row)
+    if job is not None:
+        jobs.append(job)
+
+
 def _only_touched(row: sqlite3.Row | None, st: os.stat_result) -> bool:
     """Only the mtime moved (a restored home folder, `touch`): same file, same size, read to
     its end. Transcripts are append-only, so there is nothing to read: the new mtime is
@@ -189,7 +191,7 @@ def _only_touched(row: sqlite3.Row | None, st: os.stat_result) -> bool:
             and row["offset"] == st.st_size)
 
 
-def store_touched(conn: sqlite3.Connection, touched: list[tuple[int, str]]) -> None:
+def _store_touched(conn: sqlite3.Connection, touched: list[tuple[int, str]]) -> None:
     if touched:
         with write(conn):
             conn.executemany("UPDATE files SET mtime_ns = ? WHERE path = ?", touched)

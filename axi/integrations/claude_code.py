@@ -9,7 +9,6 @@ from axi.integrations import created, hookjson
 from axi.integrations.base import START_TIMEOUT, Change, State, claude_dir
 from axi.integrations.command import hook_argv, program, runnable, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, write_atomic
-from axi.paths import tilde
 
 HOST = "claude"
 LABEL = "Claude Code"
@@ -62,23 +61,13 @@ def uninstall(scope: str, project: str) -> list[Change]:
             return [change]
         if not (doc == {} and created.remove_if_created(path)):
             write_atomic(path, dump_json(doc, text))
-        change.changed, change.action = True, ", ".join(edit.actions + gone(path) + swept(path))
+        notes = edit.actions + created.gone(path) + created.swept(path)
+        change.changed, change.action = True, ", ".join(notes)
     except Unreadable as exc:
         change.error, change.action = exc.reason, "left untouched"
     except OSError as exc:
         change.error, change.action = str(exc), "not written"
     return [change]
-
-
-def gone(*paths: str) -> list[str]:
-    """`axi setup uninstall`'s note for each file it removed whole: axi had created it and
-    nothing else was left in it (created.py)."""
-    return [f"removed {tilde(p)}" for p in paths if not os.path.lexists(p)]
-
-
-def swept(*paths: str) -> list[str]:
-    """Its note for each empty folder axi had created above `paths`, removed now."""
-    return [f"removed empty {tilde(f)}/" for f in created.sweep(list(paths))]
 
 
 def status(scope: str, project: str, exe: list[str] | None = None) -> list[State]:

@@ -19,7 +19,7 @@ import re
 
 from axi.integrations import codex_tidy, created, hookjson
 from axi.integrations.base import START_TIMEOUT, Change, State, codex_dir
-from axi.integrations.claude_code import gone, json_state, swept
+from axi.integrations.claude_code import json_state
 from axi.integrations.command import EVENTS, hook_argv, shell_line
 from axi.integrations.files import Unreadable, dump_json, read_json, read_toml, write_atomic
 from axi.paths import tilde
@@ -226,9 +226,10 @@ def uninstall(scope: str, project: str) -> list[Change]:
         notes += tidied
         if notes:
             _write_config(cfg, config, trim=bool(tidied))
-            cfg_change.changed, cfg_change.action = True, "; ".join(notes + gone(cfg))
+            cfg_change.changed, cfg_change.action = True, "; ".join(notes + created.gone(cfg))
         hooks_change.changed = True
-        hooks_change.action = ", ".join(edit.actions + gone(path) + swept(path, cfg))
+        hooks_change.action = ", ".join(
+            edit.actions + created.gone(path) + created.swept(path, cfg))
     except OSError as exc:
         hooks_change.error, hooks_change.action = str(exc), "not written"
     return [hooks_change, cfg_change] if cfg_change.changed else [hooks_change]

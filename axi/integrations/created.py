@@ -16,6 +16,7 @@ import json
 import os
 
 from axi.integrations.files import read_text, remove, write_atomic
+from axi.paths import tilde
 
 FILE = "setup-created.json"
 
@@ -115,3 +116,14 @@ def sweep(paths: list[str]) -> list[str]:
             removed.append(folder)
     forget([f"dir:{f}" for f in removed])
     return removed
+
+
+def gone(*paths: str) -> list[str]:
+    """`axi setup uninstall`'s note for each file it removed whole: axi had created it and
+    nothing else was left in it."""
+    return [f"removed {tilde(p)}" for p in paths if not os.path.lexists(p)]
+
+
+def swept(*paths: str) -> list[str]:
+    """Its note for each empty folder axi had created above `paths`, removed now."""
+    return [f"removed empty {tilde(f)}/" for f in sweep(list(paths))]

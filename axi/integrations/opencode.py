@@ -9,7 +9,6 @@ import re
 
 from axi.integrations import created
 from axi.integrations.base import START_TIMEOUT, Change, State, opencode_config_dir
-from axi.integrations.claude_code import swept
 from axi.integrations.command import STATE, hook_argv, runnable, shell_line, verb_argv
 from axi.integrations.files import Unreadable, read_text, remove
 from axi.integrations.templates import template
@@ -67,7 +66,7 @@ def uninstall(scope: str, project: str) -> list[Change]:
         remove(path)
         created.forget([created.file(path)])
         change.changed = True
-        change.action = ", ".join(["removed plugin", *swept(path)])
+        change.action = ", ".join(["removed plugin", *created.swept(path)])
     except Unreadable as exc:
         change.action = "left untouched (not axi's)"
         change.error = None if "not written by axi" in exc.reason else exc.reason
