@@ -11,8 +11,6 @@ bounded length, and the `quoted` field names those sections: data, not instructi
 
 from __future__ import annotations
 
-import re
-
 LIMIT = 1500
 SHOWN_BY = {"sessions": "axi sessions", "mail": "axi inbox", "inbox": "axi inbox",
             "tasks": "axi tasks", "agents": "axi agents"}
@@ -85,4 +83,10 @@ def _note(data: dict, dropped: dict[str, int]) -> None:
     if hints is not None:
         data["help"] = hints
     if "sessions" in dropped and isinstance(data.get("count"), str):
-        data["count"] = re.sub(r"^\d+ of", f"{len(data['sessions'])} of", data["count"])
+        data["count"] = _recount(data["count"], len(data["sessions"]))
+
+
+def _recount(count: str, shown: int) -> str:
+    """`20 of 57 in this folder` with the number of rows actually kept."""
+    head, of, rest = count.partition(" of")
+    return f"{shown} of{rest}" if of and head.isdigit() else count

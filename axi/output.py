@@ -1,7 +1,7 @@
 """The one output boundary: every byte axi writes to stdout passes through `emit`.
 
 Commands return plain data (dicts, lists, strings, numbers). This module encodes it as TOON
-(python-toon) or, with `--format json`, as compact JSON, and writes it with one trailing newline.
+(`axi.toon`) or, with `--format json`, as compact JSON, and writes it with one trailing newline.
 Diagnostics go to stderr through `warn`. Two streams also pass through here: NDJSON events
 (`event`) and, while a terminal is attached to a held session, its screen (`terminal`).
 """
@@ -22,7 +22,7 @@ def encode(data: object, fmt: str = "toon") -> str:
         import json
 
         return json.dumps(_plain(_exact(data)), ensure_ascii=False, separators=(",", ":"))
-    import toon
+    from axi import toon
 
     return toon.encode(_plain(_compact(data)))
 
@@ -103,7 +103,7 @@ def warn(message: str) -> None:
 
 
 def _plain(value: object) -> object:
-    """Turn values python-toon would coerce silently (Enum -> null, bytes) into explicit ones,
+    """Turn values an encoder would coerce silently (Enum -> null, bytes) into explicit ones,
     and every string into one that is safe to print (`axi.text.shown`): no text from a
     transcript or a mail can break the encoder or hide itself from the reader."""
     if isinstance(value, str):

@@ -16,23 +16,27 @@ and zero-width characters. Three rules, each applied at one boundary:
 
 from __future__ import annotations
 
-import re
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_INVISIBLE = re.compile("[\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
-                        "\u2066-\u2069\ufeff]")
-_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f"
-                      "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]")
-_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\Z")
 REPLACEMENT = "\ufffd"
+# What `shown` does, as one translate table (no regular expressions: this module is on the
+# hook's start-up path): controls become U+FFFD, invisible formatting is dropped.
+_CONTROLS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_INVISIBLE = [0x061C, 0x180E, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+              *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]
+_SHOWN = {**{c: REPLACEMENT for c in _CONTROLS}, **{c: None for c in _INVISIBLE}}
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ID_CHARS = frozenset(_ALNUM + "._-")
+_SHELL_SAFE = frozenset(_ALNUM + "_@%+=:,./-")
 
 
 def whole(text: str) -> str:
     """`text` without lone surrogates (it is returned as is when it has none)."""
-    if text.isascii() or not _SURROGATE.search(text):
+    if text.isascii():
         return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def whole_tree(value: object) -> object:
@@ -48,16 +52,15 @@ def whole_tree(value: object) -> object:
 
 def shown(text: str) -> str:
     """`text` as the output boundary prints it (see the module's rules)."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # false for every control, format and surrogate code point
         return text
-    if not _UNSHOWN.search(text):
-        return text
-    text = whole(text)
-    return _CONTROL.sub(REPLACEMENT, _INVISIBLE.sub("", text))
+    return whole(text).translate(_SHOWN)
 
 
 def is_safe_id(value: object) -> bool:
-    return isinstance(value, str) and _SAFE_ID.match(value) is not None
+    """`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`: nothing a shell or a path would read twice."""
+    return (isinstance(value, str) and 0 < len(value) <= 128 and value[0] not in ".-"
+            and all(char in _ID_CHARS for char in value))
 
 
 def safe_id(value: str) -> str:
@@ -69,3 +72,11 @@ def safe_id(value: str) -> str:
 
     digest = hashlib.sha256(whole(value).encode("utf-8", "replace")).hexdigest()
     return f"x-{digest[:16]}"
+
+
+def shell_word(value: str) -> str:
+    """`value` as one shell word: as is when every character is safe, else single-quoted
+    (what `shlex.quote` gives, without the regular expressions it imports)."""
+    if value and all(char in _SHELL_SAFE for char in value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"

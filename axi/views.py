@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 
 from axi.errors import UsageFault
 from axi.shown import Age, Count, Size
+from axi.text import shell_word
 
 DEFAULT_TRUNCATE = 1000
 
@@ -78,7 +78,7 @@ def command(*words: str, flags: dict[str, object] | None = None) -> str:
 
 
 def _word(word: str) -> str:
-    return word if word.startswith("<") and word.endswith(">") else shlex.quote(word)
+    return word if word.startswith("<") and word.endswith(">") else shell_word(word)
 
 
 def hint(cmd: str, why: str | None = None) -> str:

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("harnesses",),                 # store adapters
     ("output", "views"),            # the output boundary; list helpers
     ("errors", "text", "paths", "pricing"),  # small helpers
-    ("shown", "axi"),               # leaves: values with two faces; the version
+    ("shown", "toon", "axi"),       # leaves: two-faced values; TOON text; the version
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

@@ -25,8 +25,12 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     conn, fresh = open_index(budget, scope=(where, args))
     live, live_args = ("is_subagent = 0 AND id != ?", [exclude]) if exclude else (
         "is_subagent = 0", [])
-    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live}",
-                         live_args).fetchone()[0]
+    # counted on the index, then less the excluded one (found by id: `+` keeps the planner off
+    # the is_subagent index, which would read every row, as `id != ?` would)
+    total = conn.execute("SELECT count(*) FROM sessions WHERE is_subagent = 0").fetchone()[0]
+    if exclude:
+        total -= conn.execute("SELECT count(*) FROM sessions WHERE id = ? AND +is_subagent = 0",
+                              [exclude]).fetchone()[0]
     here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",
                               live_args + args).fetchone()[0]
     shown = newest(conn, f"{live} AND {where}", live_args + args, HOME_LIMIT)

@@ -34,6 +34,7 @@ from axi.index.rows import money as cost_text
 from axi.index.status import ending
 from axi.paths import cwd, dir_candidates, tilde
 from axi.shown import Table
+from axi.text import shell_word
 from axi.views import clock
 
 QUESTION_TEXT = 500  # a question as `view` shows it
@@ -268,10 +269,9 @@ def resume_argv(row: sqlite3.Row) -> list[str]:
 
 
 def resume_line(row: sqlite3.Row) -> str:
-    import shlex
 
-    argv = " ".join(shlex.quote(a) for a in resume_argv(row))
-    return f"cd {shlex.quote(row['dir'])} && {argv}" if row["dir"] else argv
+    argv = " ".join(shell_word(a) for a in resume_argv(row))
+    return f"cd {shell_word(row['dir'])} && {argv}" if row["dir"] else argv
 
 
 @sessions.command(cls=AxiCommand, examples=("axi sessions resume 01a20071 --print",

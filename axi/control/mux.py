@@ -9,10 +9,11 @@ tmux session named `axi`. Detaching (Ctrl-A d) closes the window; the session ke
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
+
+from axi.text import shell_word
 
 SESSION = "axi"
 
@@ -26,7 +27,7 @@ def open_window(launch_id: str, name: str | None) -> str | None:
     tmux = shutil.which("tmux")
     if not tmux:
         return None
-    attach = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "axi", "sessions",
+    attach = " ".join(shell_word(a) for a in (sys.executable, "-m", "axi", "sessions",
                                                "attach", launch_id))
     title = f"axi:{(name or launch_id[:8])[:20]}"
     if os.environ.get("TMUX"):

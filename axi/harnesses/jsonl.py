@@ -2,16 +2,16 @@
 
 Lines are decoded with the standard library's `json` until `bulk()` switches to orjson, which
 is 2-3 times faster per line but costs ~17 ms to import (it imports dataclasses, uuid and
-json itself): worth it for a cold index, not for the few new lines a hook reads.
+json itself): worth it for a cold index, not for the few new lines a hook reads. Even `json`
+is imported on first use: a warm call with nothing new to read never needs it.
 """
 
 from __future__ import annotations
 
-import json
-
 from axi.text import whole_tree
 
-_loads = json.loads
+_loads = None  # json.loads once a line is decoded, or orjson.loads after `bulk()`
+_fast = False  # orjson: it refuses lone surrogates itself, so nothing needs checking after
 # A JSON escape of a UTF-16 surrogate half: orjson refuses lone ones (the line then takes the
 # fallback below); the standard library accepts them, so its results are checked for them.
 _SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
@@ -27,10 +27,16 @@ WRAPPER_PREFIXES = (
 
 def bulk() -> None:
     """Decode with orjson from now on in this process (a lot is about to be read)."""
-    global _loads
+    global _loads, _fast
     import orjson
 
-    _loads = orjson.loads
+    _loads, _fast = orjson.loads, True
+
+
+def _stdlib_loads():
+    import json
+
+    return json.loads
 
 
 def decode(line: bytes | str) -> dict | None:
@@ -38,15 +44,18 @@ def decode(line: bytes | str) -> dict | None:
 
     Every string in the result is whole (no lone surrogates), so it can be stored and shown.
     """
+    global _loads
+    if _loads is None:
+        _loads = _stdlib_loads()
     try:
         value = _loads(line)
-        if _loads is json.loads and _has_surrogate_escape(line):
+        if not _fast and _has_surrogate_escape(line):
             value = whole_tree(value)
     except (ValueError, RecursionError):
         # Invalid UTF-8 or a lone surrogate fails the whole line in orjson; keep the rest.
         try:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            value = whole_tree(json.loads(text))
+            value = whole_tree(_stdlib_loads()(text))
         except (ValueError, RecursionError):
             return None
     return value if isinstance(value, dict) else None
@@ -60,6 +69,8 @@ def _has_surrogate_escape(line: bytes | str) -> bool:
 
 def dumps(value: object) -> str:
     """Compact JSON text, for parser state and a tool call's arguments."""
+    import json
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sqlite3
 import time
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
+from axi.text import shell_word
 
 
 class Freshness:
@@ -221,5 +221,5 @@ def check_dir(path: str) -> str:
     full = os.path.normpath(os.path.join(cwd(), os.path.expanduser(path)))
     if os.path.exists(full) and not os.path.isdir(full):
         raise UsageFault(f"--dir {path!r} is a file, not a folder", help=[
-            f"give its folder: --dir {shlex.quote(os.path.dirname(full))}"])
+            f"give its folder: --dir {shell_word(os.path.dirname(full))}"])
     return full

@@ -9,7 +9,6 @@ word with its time. `axi/index/status.py` decides what the catalog shows from th
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 
@@ -47,6 +46,8 @@ def sync(conn: sqlite3.Connection) -> None:
 
 
 def _parse(line: bytes) -> dict | None:
+    import json
+
     with contextlib.suppress(ValueError, UnicodeDecodeError):
         row = json.loads(line)
         if isinstance(row, dict) and row.get("event") in KINDS and row.get("id"):

@@ -1,13 +1,12 @@
 """`sessions.jsonl`: the hooks' record of session starts, ends and states, one JSON line each.
 
 Appended with O_APPEND in one write under PIPE_BUF, so concurrent hooks never interleave.
-The state hook writes here on every prompt, so this module imports nothing heavier than `json`
-(`events.py` copies the file into the index).
+The state hook writes here on every prompt, so this module imports nothing heavier than `json`,
+and that only when it writes (`events.py` copies the file into the index).
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 from axi.paths import private_open, state_dir
@@ -29,6 +28,8 @@ def record(event: str, host: str | None, session_id: str, cwd: str | None, ts: f
         return False
     entry = {"ts": round(ts, 3), "event": event, "harness": harness, "id": session_id[:200],
              "cwd": (cwd or "")[:1000], "why": (why or "")[:200]}
+    import json
+
     line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
     if len(line) > MAX_LINE:
         return False

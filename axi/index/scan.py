@@ -22,6 +22,7 @@ HOT_WINDOW = 24 * 3600
 HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
 ACTIVE_WINDOW = 600.0  # a session its hooks reported this recently is always checked
 SWEEP_EVERY = 30.0
+DIR_BUDGET = 64  # directories a quick refresh stats: the newest, then a slice that rotates
 
 
 class ScanReport:
@@ -45,13 +46,13 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
             ) -> ScanReport:
     """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
 
-    A full sweep stats every transcript. Between sweeps, a quick refresh stats only the
-    directories (any created or removed file changes one) and a bounded set of files
-    (`_hot_files`: the most recently written, those the hooks just named, the newest in
-    `scope`), so its cost does not grow with how many files were written today; it falls back
-    to a sweep when a directory changed. Any other file that grows again is caught by the next
-    sweep, which the caller runs in the background once the last one is `SWEEP_EVERY` seconds
-    old (`report.sweep_due`).
+    A full sweep stats every transcript. Between sweeps, a quick refresh stats a bounded set
+    of files (`_hot_files`: the most recently written, those the hooks just named, the newest
+    in `scope`) and of directories (`_dirs_moved`: any created or removed file changes one),
+    so its cost grows neither with how many files were written today nor with how many
+    folders a machine has; it falls back to a sweep when a directory changed. Any other file
+    that grows again is caught by the next sweep, which the caller runs in the background
+    once the last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
     """
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
@@ -123,17 +124,12 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
 
 def _quick(conn: sqlite3.Connection, deadline: float | None,
            scope: tuple[str, list] | None = None) -> ScanReport:
-    for path, mtime_ns in conn.execute("SELECT path, mtime_ns FROM dirs").fetchall():
-        try:
-            now = os.stat(path).st_mtime_ns
-        except OSError:
-            now = 0
-        if now != mtime_ns:
-            return _sweep(conn, deadline, all_harnesses())
+    hot, folders = _hot_files(conn, int((time.time() - HOT_WINDOW) * 1e9), scope)
+    if _dirs_moved(conn, folders):
+        return _sweep(conn, deadline, all_harnesses())
     report = ScanReport()
-    since = int((time.time() - HOT_WINDOW) * 1e9)
     jobs, gone, touched = [], [], []
-    for row in _hot_files(conn, since, scope):
+    for row in hot:
         try:
             st = os.stat(row["path"])
         except OSError:
@@ -148,26 +144,60 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
     return report
 
 
+def _dirs_moved(conn: sqlite3.Connection, parents: set[str]) -> bool:
+    """Whether a directory a new or removed transcript would change has moved since the last
+    sweep. Checked: `parents` (the folders of the sessions hooks named or a command looks at:
+    a new session lands beside its siblings), the DIR_BUDGET most recently changed (today's
+    Codex folder, a new project under Claude's `projects/`), and a slice of the rest that
+    moves on every second. What the
+    slice has not reached yet, the background sweep (every SWEEP_EVERY seconds) finds."""
+    total = conn.execute("SELECT count(*) FROM dirs").fetchone()[0]
+    offset = int(time.time()) * DIR_BUDGET % total if total > 2 * DIR_BUDGET else 0
+    rows = conn.execute(
+        "SELECT path, mtime_ns FROM (SELECT * FROM dirs ORDER BY mtime_ns DESC LIMIT ?) "
+        "UNION SELECT path, mtime_ns FROM (SELECT * FROM dirs LIMIT ? OFFSET ?)",
+        (DIR_BUDGET, DIR_BUDGET, offset)).fetchall()
+    marks = ",".join("?" * len(parents))
+    if parents:
+        rows += conn.execute(f"SELECT path, mtime_ns FROM dirs WHERE path IN ({marks})",
+                             list(parents)).fetchall()
+    for path, mtime_ns in rows:
+        try:
+            now = os.stat(path).st_mtime_ns
+        except OSError:
+            now = 0
+        if now != mtime_ns:
+            return True
+    return False
+
+
 def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | None
-               ) -> list[sqlite3.Row]:
+               ) -> tuple[list[sqlite3.Row], set[str]]:
     """The files a quick refresh stats, a bounded number whatever the hot set: the HOT_BUDGET
     written most recently (of those written since `since`), those of every session its hooks
     reported in the last ACTIVE_WINDOW seconds (the journal names a live or resumed session,
     however old its file), and the HOT_BUDGET newest sessions in `scope` (a WHERE clause on
     sessions: the folder a command looks at). Anything else that changed waits for the
-    background sweep, due every SWEEP_EVERY seconds."""
-    columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset, f.session_key"
-    parts = [f"SELECT * FROM (SELECT {columns} FROM files f WHERE f.mtime_ns > ? "
-             "ORDER BY f.mtime_ns DESC LIMIT ?)",
-             f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT harness || ':' || "
-             "id FROM lifecycle WHERE max(coalesce(started, 0), coalesce(state_at, 0), "
-             "coalesce(ended, 0)) > ?)"]
-    args: list = [since, HOT_BUDGET, time.time() - ACTIVE_WINDOW]
+    background sweep, due every SWEEP_EVERY seconds. Also returns the folders of the sessions
+    named by hooks or in scope: where their new siblings would appear."""
+    # Not `state` nor anything stored after it: rows hold the parser's state (~1.4 KB), and
+    # reading past it costs the dashboard its overflow pages.
+    columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset"
+    named = conn.execute(
+        f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT harness || ':' || id "
+        "FROM lifecycle WHERE max(coalesce(started, 0), coalesce(state_at, 0), "
+        "coalesce(ended, 0)) > ?)", (time.time() - ACTIVE_WINDOW,)).fetchall()
     if scope is not None:
-        parts.append(f"SELECT * FROM (SELECT {columns} FROM sessions s JOIN files f ON "
-                     f"f.session_key = s.key WHERE {scope[0]} ORDER BY s.last DESC LIMIT ?)")
-        args += [*scope[1], HOT_BUDGET]
-    return conn.execute(" UNION ".join(parts), args).fetchall()
+        # picked on the (is_subagent, dir, last) index first: a join ordered by `last` would
+        # walk every session newest first to find a folder's few
+        named += conn.execute(
+            f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT key FROM sessions "
+            "WHERE rowid IN (SELECT rowid FROM sessions WHERE is_subagent IN (0, 1) AND "
+            f"{scope[0]} ORDER BY last DESC LIMIT ?))", [*scope[1], HOT_BUDGET]).fetchall()
+    newest = conn.execute(f"SELECT {columns} FROM files f WHERE f.mtime_ns > ? "
+                          "ORDER BY f.mtime_ns DESC LIMIT ?", (since, HOT_BUDGET)).fetchall()
+    rows = {row["path"]: row for row in newest + named}
+    return list(rows.values()), {os.path.dirname(row["path"]) for row in named}
 
 
 def _sort_change(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None,

@@ -23,6 +23,8 @@ import shlex
 import sys
 import tempfile
 
+from axi.text import shell_word
+
 NAME = "axi"
 STATE = "state"
 # Every host event axi may hold a handler for, and the `axi hook` verb that handler runs.
@@ -63,7 +65,7 @@ def verb_argv(verb: str, host: str, exe: list[str] | None = None) -> list[str]:
 
 
 def shell_line(argv: list[str]) -> str:
-    return " ".join(shlex.quote(a) for a in argv)
+    return " ".join(shell_word(a) for a in argv)
 
 
 def choose(exe: list[str], path: str | None = None) -> list[str]:
@@ -126,7 +128,7 @@ def temporary_warning(exe: list[str]) -> str | None:
     prog = choose(exe)[0]
     if not os.path.isabs(prog) or not (in_temp(prog) or in_temp(os.path.realpath(prog))):
         return None
-    source = shlex.quote(install_source())
+    source = shell_word(install_source())
     return (f"the hooks run {prog}, in a temporary folder: they stop working once it is "
             f"deleted. Install axi for good with `pipx install {source}` (or `uv tool install "
             f"{source}`), then run `axi setup hooks` again from that install")
