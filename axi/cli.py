@@ -1,9 +1,10 @@
 """Entry point: argument parsing, help, and translation of every outcome into TOON.
 
 Bare `axi` (the dashboard) and `axi hook ...` (what agent hosts run at every session start and
-end) take a fast path that never imports click. Everything else goes through the click tree,
-whose commands return data; this module hands that data, or the error, to the output boundary
-and picks the exit code.
+end) take a fast path that never imports click; so do plain lines of the hottest verbs
+(`axi.commands.fast`). Everything else goes through the click tree, whose commands return
+data; this module hands that data, or the error, to the output boundary and picks the exit
+code.
 """
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ def run(args: list[str], fmt: str = "toon") -> int:
             from axi.commands.hook_entry import run_line
 
             return run_line(args[1:], fmt)
-        from axi.commands.tree import run_click
+        from axi.commands import fast
 
-        data = run_click(args)
+        taken, data = fast.run(args)
+        if not taken:
+            from axi.commands.tree import run_click
+
+            data = run_click(args)
     except AxiError as err:
         emit(err.payload(), fmt)
         return err.exit_code

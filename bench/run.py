@@ -404,9 +404,11 @@ def ensure_ccusage() -> tuple[str | None, str | None]:
         err = npm_install(["ccusage", f"@ccusage/ccusage-linux-{npm_arch()}"])
         if err:
             return None, err
-    return (
-        (str(native), None) if native.exists() else (None, "ccusage binary missing after install")
-    )
+    if not native.exists():
+        return None, "ccusage binary missing after install"
+    # npm unpacks it without its execute bit when it is installed by name, not as a dependency
+    native.chmod(native.stat().st_mode | 0o111)
+    return str(native), None
 
 
 def ensure_tokscale() -> tuple[str | None, str | None]:

@@ -7,8 +7,7 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.caller import as_option
-from axi.commands.tree import AxiCommand, AxiGroup
+from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import AxiError
 from axi.mailbox import db, identity
 from axi.paths import cwd, tilde

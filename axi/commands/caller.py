@@ -1,11 +1,9 @@
-"""What the mail, task and coordination commands share: `--as`, the caller's identity, and how
-a message is shown in a list."""
+"""What the mail, task and coordination commands share: the caller's identity and how a message
+is shown in a list (the `--as` option itself is in `tree.py`, with click)."""
 
 from __future__ import annotations
 
 import sqlite3
-
-import click
 
 from axi import views
 from axi.mailbox import db, identity, mail
@@ -13,13 +11,6 @@ from axi.mailbox import db, identity, mail
 MAIL_FIELDS = ["id", "from", "age", "state", "text"]
 ALL_MAIL_FIELDS = MAIL_FIELDS + ["to", "thread", "reply_to", "kind", "task", "ack", "created"]
 TEXT_IN_LIST = 200
-
-
-def as_option(fn):
-    return click.option("--as", "as_name", metavar="NAME",
-                        help="Act as this agent (else AXI_AGENT, else this folder's pointer "
-                             "file). It must belong to this folder and carry this shell's "
-                             "AXI_AGENT_TAG.")(fn)
 
 
 def caller(as_name: str | None, listening_for: float | None = None

@@ -9,8 +9,8 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.caller import as_option, caller, reply_hint, warm_output
-from axi.commands.tree import AxiCommand
+from axi.commands.caller import caller, reply_hint, warm_output
+from axi.commands.tree import AxiCommand, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import coordination as coord
 from axi.mailbox import identity

@@ -9,37 +9,29 @@ import sqlite3
 import click
 
 from axi import views
+from axi.commands.session_list import STATUSES, index_note, list_view
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import AxiError
 from axi.harnesses import NAMES, get
 from axi.index.catalog import (
-    check_dir,
-    newest,
     open_index,
-    scope_clause,
-    short_ids,
     token_totals,
 )
 from axi.index.rows import (
     ALL_FIELDS,
-    LIST_FIELDS,
     cost_of,
     ctx_percent,
     keys_with_subagents,
-    present,
     status_of,
     waiting_on,
 )
 from axi.index.rows import money as cost_text
 from axi.index.status import ending
-from axi.paths import cwd, dir_candidates, tilde
-from axi.shown import Table
+from axi.paths import tilde
 from axi.text import shell_word
 from axi.views import clock
 
 QUESTION_TEXT = 500  # a question as `view` shows it
-UNIQUE = ("id", "full_id", "title", "launch", "question", "answer_with")  # never stated once
-STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 
 CONTROL = {"new": "launch:new", "continue": "launch:continue_", "restart": "launch:restart",
@@ -68,114 +60,6 @@ def sessions(ctx: click.Context, all_dirs: bool, directory: str | None, harness:
     return list_view(all_dirs, directory, harness, status, fields, limit, subagents)
 
 
-def list_view(all_dirs: bool, directory: str | None, harness: str | None, status_: str | None,
-              fields_spec: str | None, limit: int, subagents: bool) -> dict:
-    views.check_limit(limit)
-    default = LIST_FIELDS + (["dir"] if all_dirs else [])
-    fields = views.parse_fields(fields_spec, default, ALL_FIELDS, "axi sessions")
-    here = check_dir(directory) if directory else cwd()
-    scoped, scope_args = ("1", []) if all_dirs else scope_clause(dir_candidates(here))
-    conn, fresh = open_index(scope=None if all_dirs else (scoped, scope_args))
-    filters, args = _filters(conn, harness, status_, subagents)
-    base = " AND ".join(filters) or "1"
-    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
-                         args + scope_args).fetchone()[0]
-    rows = newest(conn, f"{base} AND {scoped}", args + scope_args, limit)
-    flags = {"--all": all_dirs, "--dir": directory, "--harness": harness, "--status": status_,
-             "--fields": fields_spec, "--subagents": subagents}
-    data: dict = {}
-    place = "all folders" if all_dirs else tilde(here)
-    if not rows:
-        elsewhere = 0 if all_dirs else conn.execute(
-            f"SELECT count(*) FROM sessions WHERE {base}", args).fetchone()[0]
-        what = f"{_kind(harness, status_)} in {place}"
-        data["sessions"] = f"0 {what}" + ("" if all_dirs else f" ({elsewhere} elsewhere)")
-        data["help"] = _empty_hints(all_dirs, elsewhere, flags)
-    else:
-        data["count"] = views.count_line(len(rows), total) + ("" if all_dirs else f" in {place}")
-        ids = short_ids(conn, [r["id"] for r in rows])
-        from axi.control.overlay import statuses
-
-        shown = with_dir(fields, rows)
-        data["sessions"] = Table(present(conn, rows, shown, ids, overlay=statuses),
-                                 liftable=tuple(f for f in shown if f not in UNIQUE),
-                                 folder_key="dir")
-        data["help"] = _list_hints(len(rows) < total, limit, flags)
-    _note(data, fresh)
-    return data
-
-
-def with_dir(fields: list[str], rows: list) -> list[str]:
-    """The fields, with `dir` after the defaults when the rows are in more than one folder."""
-    if "dir" in fields or len({r["dir"] for r in rows}) < 2:
-        return fields
-    return fields[:len(LIST_FIELDS)] + ["dir"] + fields[len(LIST_FIELDS):]
-
-
-def _filters(conn: sqlite3.Connection, harness: str | None, status_: str | None,
-             subagents: bool) -> tuple[list[str], list]:
-    filters: list[str] = [] if subagents else ["is_subagent = 0"]
-    args: list = []
-    if harness:
-        filters.append("harness = ?")
-        args.append(harness)
-    if status_:
-        return _status_filter(conn, filters, args, status_)
-    return filters, args
-
-
-def _status_filter(conn: sqlite3.Connection, filters: list[str], args: list, status_: str
-                   ) -> tuple[list[str], list]:
-    """The catalog's status (`axi/index/status.py`) in SQL; sessions axi launched answer for
-    themselves."""
-    from axi.control.overlay import sessions_with
-    from axi.index.status import matching
-
-    word = status_.replace("-", " ")
-    hits, launched = sessions_with(word)
-    derived, derived_args = matching(conn, word, clock())
-    if launched:
-        marks = ",".join("?" * len(launched))
-        hit_marks = ",".join("?" * len(hits)) or "NULL"
-        filters.append(f"((({derived}) AND id NOT IN ({marks})) OR id IN ({hit_marks}))")
-        args += derived_args + launched + hits
-    else:
-        filters.append(derived)
-        args += derived_args
-    return filters, args
-
-
-def _kind(harness: str | None, status_: str | None) -> str:
-    words = [w for w in (status_, harness) if w]
-    return " ".join(words + ["sessions"])
-
-
-def _list_hints(more: bool, limit: int, flags: dict) -> list[str]:
-    hints = [views.hint(views.command("sessions", "view", "<id>"), "for every field"),
-             views.hint(views.command("sessions", "read", "<id>"), "for its turns")]
-    if more:
-        hints.append(views.hint(views.command("sessions", flags={**flags, "--limit": limit * 5}),
-                                "for more rows"))
-    return hints
-
-
-def _empty_hints(all_dirs: bool, elsewhere: int, flags: dict) -> list[str]:
-    if not all_dirs and elsewhere:
-        return [views.hint(views.command("sessions", flags={**flags, "--all": True,
-                                                            "--dir": None}),
-                           "for every folder")]
-    return [views.hint(views.command("sessions", "search", "<words>"),
-                       "to find a session by what was said")]
-
-
-def _note(data: dict, fresh) -> None:
-    note = fresh.note()
-    if note:
-        data["index"] = note
-    if fresh.warnings:
-        data["warnings"] = list(fresh.warnings)[:5]
-
-
 @sessions.command(cls=AxiCommand, examples=("axi sessions view 01a20071",
                                              "axi sessions view ses_dff8 --format json"))
 @click.argument("session_id", metavar="ID")
@@ -187,7 +71,7 @@ def view(session_id: str) -> dict:
     row = resolve_session(conn, session_id)
     data = detail(conn, row)
     data["help"] = view_hints(row["id"], data)
-    _note(data, fresh)
+    index_note(data, fresh)
     return data
 
 

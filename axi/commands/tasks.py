@@ -7,8 +7,8 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.caller import as_option, caller, mail_row
-from axi.commands.tree import AxiCommand, AxiGroup
+from axi.commands.caller import caller, mail_row
+from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import UsageFault
 from axi.mailbox import mail
 from axi.mailbox import tasks as ledger

@@ -212,3 +212,11 @@ def run_click(args: list[str]) -> object:
     except click.Abort:
         warn("aborted")
         raise KeyboardInterrupt from None
+
+
+def as_option(fn):
+    """`--as NAME`, for every command that acts as an agent identity."""
+    return click.option("--as", "as_name", metavar="NAME",
+                        help="Act as this agent (else AXI_AGENT, else this folder's pointer "
+                             "file). It must belong to this folder and carry this shell's "
+                             "AXI_AGENT_TAG.")(fn)

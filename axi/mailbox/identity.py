@@ -111,12 +111,10 @@ def find_pointer(start: str, tag: str = "") -> tuple[str, str] | None:
 
 
 def read_pointer(path: str) -> str:
-    import tomllib
-
     try:
         with open(path, "rb") as fh:
-            name = tomllib.load(fh).get("name")
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            name = _pointer_name(fh.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:  # invalid UTF-8 and TOML errors are ValueErrors
         raise AxiError(f"the agent pointer file {tilde(path)} is unreadable: {exc}",
                        code="POINTER_INVALID", help=["fix or delete it, then run "
                                                      "`axi agents init <name>` here"]) from None
@@ -124,6 +122,26 @@ def read_pointer(path: str) -> str:
         raise AxiError(f"the agent pointer file {tilde(path)} names no valid agent",
                        code="POINTER_INVALID", help=["run `axi agents init <name>` here"])
     return name
+
+
+def _pointer_name(text: str) -> object:
+    """The `name` a pointer file gives. The file axi writes (comments, `name = "…"`, `tag =
+    "…"`) is read line by line; anything else goes to tomllib, whose import costs every mail
+    command ~10 ms."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = (part.strip() for part in line.partition("="))
+        if (equals and key in ("name", "tag") and key not in found and len(value) >= 2
+                and value[0] == value[-1] == '"' and not any(c in value[1:-1] for c in '"\\')):
+            found[key] = value[1:-1]
+            continue
+        import tomllib
+
+        return tomllib.loads(text).get("name")
+    return found.get("name")
 
 
 def write_pointer(folder: str, name: str, tag: str = "") -> str:

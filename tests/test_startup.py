@@ -1,0 +1,54 @@
+"""What the paths every agent session pays for import: bare `axi` and the session-start hook
+run at every start, so they stay clear of click, python-toon and the stdlib's heavier modules.
+
+Each probe runs in a fresh interpreter on a warm index of the recorded stores (the first run
+builds it), then lists what of a watched set got imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+WATCHED = ("click", "toon", "textual", "typing", "dataclasses", "inspect", "shutil", "re",
+           "json", "shlex", "multiprocessing", "tomllib", "orjson", "platformdirs", "axi.remote")
+
+# argv[0] is the installed `axi` script, as when an agent host runs it (else the dashboard
+# looks for axi on PATH to name its own path)
+PROBE = """
+import sys
+before = set(sys.modules)  # what the interpreter had (an editable install's finder imports re)
+import io, os
+sys.argv[0] = os.path.join(os.path.dirname(sys.executable), "axi")
+sys.stdin = io.StringIO(os.environ.pop("PROBE_STDIN"))
+from axi.cli import run
+run(sys.argv[1:], "toon")
+watched = {WATCHED!r}
+loaded = {m if m in watched else m.split(".")[0] for m in set(sys.modules) - before}
+print("LOADED", " ".join(sorted(loaded & set(watched))), file=sys.stderr)
+""".replace("{WATCHED!r}", repr(WATCHED))
+
+
+def imported(args: list[str], cwd, stdin: str = "") -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd, env={**os.environ, "PROBE_STDIN": stdin})
+    line = [x for x in done.stderr.splitlines() if x.startswith("LOADED")]
+    assert line, done.stderr[-2000:]
+    return line[-1].split()[1:]
+
+
+def test_bare_axi_imports_nothing_heavy(corpus_home):
+    imported([], corpus_home)  # builds the index; the warm run is the one that counts
+    assert imported([], corpus_home) == []
+
+
+def test_the_session_start_hook_needs_only_json(corpus_home):
+    payload = json.dumps({"session_id": "probe", "cwd": str(corpus_home),
+                          "hook_event_name": "SessionStart", "source": "startup"})
+    args = ["hook", "session-start", "--host", "claude"]
+    imported(args, corpus_home, payload)
+    # json reads the payload and writes the journal line (it imports `re`, which an editable
+    # install's finder has loaded already, so `re` may or may not be new here)
+    assert [m for m in imported(args, corpus_home, payload) if m != "re"] == ["json"]
