@@ -11,15 +11,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from axi.errors import UsageFault
 
 POLL = 0.02  # seconds between data_version checks
 HEARTBEAT = 3.0  # seconds between "still listening" marks on the waiting identity
 MAX_WAIT = 3600.0
-
-T = TypeVar("T")
 
 
 def check_seconds(value: float | None, flag: str = "--wait") -> float | None:
@@ -38,8 +35,8 @@ def data_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA data_version").fetchone()[0]
 
 
-def wait_for(conn: sqlite3.Connection, check: Callable[[], T | None], seconds: float,
-             heartbeat: Callable[[], None] | None = None) -> T | None:
+def wait_for(conn: sqlite3.Connection, check: Callable[[], object], seconds: float,
+             heartbeat: Callable[[], None] | None = None) -> object:
     """Run `check` now and after every commit by another process, until it returns something
     or `seconds` pass. Returns what `check` returned, or None on timeout."""
     deadline = time.monotonic() + seconds
