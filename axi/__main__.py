@@ -1,3 +1,4 @@
 from axi.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned index worker imports this module again as __mp_main__
+    main()

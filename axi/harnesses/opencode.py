@@ -48,12 +48,13 @@ class Opencode(Harness):
                 parts += [0, 0]
         return parts
 
-    def changed_sessions(self, known: dict[str, float]
-                         ) -> tuple[list[tuple[SessionSummary, list[SearchText]]], set[str],
-                                    list[str]]:
-        """Sessions whose update time differs from `known`, the ids present now (as the index
-        keys them: safe ids), and a warning for each session that could not be read."""
-        changed, present, warnings = [], set(), []
+    def changed_sessions(self, known: dict[str, float], present: set[str],
+                         warnings: list[str]
+                         ) -> Iterator[tuple[SessionSummary, list[SearchText]]]:
+        """Yield the sessions whose update time differs from `known`, one at a time (a cold
+        index of 25,000 held at once cost 57 MB). Meanwhile `present` gets the ids present now
+        (as the index keys them: safe ids) and `warnings` one line for each session that could
+        not be read; both are complete once the iterator is."""
         with connect(self.db_path()) as conn:
             cols = columns(conn, "session")
             for row in conn.execute(_session_query(cols)).fetchall():
@@ -64,12 +65,13 @@ class Opencode(Harness):
                 if known.get(key) == updated:
                     continue
                 try:
-                    changed.append(self._load(conn, row, cols))
+                    loaded = self._load(conn, row, cols)
                 except (sqlite3.Error, ValueError, TypeError, AttributeError,
                         RecursionError) as exc:
                     warnings.append(f"opencode session {key}: unreadable "
                                     f"({type(exc).__name__}); skipped")
-        return changed, present, warnings
+                    continue
+                yield loaded
 
     def _load(self, conn: sqlite3.Connection, row: sqlite3.Row, cols: set[str]
               ) -> tuple[SessionSummary, list[SearchText]]:

@@ -29,6 +29,8 @@ BLANK = (b"", b" ", b"\t", b"\r")  # a line starting so may be blank; others are
 class Job:
     """A file to read from byte `start` (with the parser `state` saved at that offset)."""
 
+    __slots__ = ("harness", "path", "size", "mtime_ns", "inode", "start", "state")
+
     def __init__(self, harness: str, path: str, size: int, mtime_ns: int, inode: int,
                  start: int, state: dict | None):
         self.harness, self.path, self.size = harness, path, size
@@ -101,14 +103,15 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     left for later because `deadline` passed. `meanwhile` runs here while workers parse."""
     work = chunks(jobs)
     new_bytes = sum(j.size - j.start for j in jobs)
-    if new_bytes > BULK_BYTES:  # before forking, so the workers have it too
+    bulk = new_bytes > BULK_BYTES
+    if bulk:  # here for the parent; workers are told to do the same
         jsonl.bulk()
         _fewer_collections()
     parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
     if parallel and deadline is None:
         # Nothing to show early: biggest chunks first, so both workers finish together.
         work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
-    results = _in_workers(work) if parallel else (store_chunk(conn, c) for c in work)
+    results = _in_workers(work, bulk) if parallel else (store_chunk(conn, c) for c in work)
     if meanwhile:
         meanwhile()
     total, done = Stored(), 0
@@ -169,9 +172,12 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
 _WORKER: dict = {}
 
 
-def _worker_start(lock) -> None:
+def _worker_start(lock, bulk: bool) -> None:
     from axi.index.store import connect
 
+    if bulk:
+        jsonl.bulk()
+        _fewer_collections()
     _WORKER["conn"] = connect()
     _WORKER["lock"] = lock
 
@@ -180,13 +186,14 @@ def _worker_chunk(chunk: list[Job]) -> tuple[Stored, int]:
     return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"])
 
 
-def _in_workers(work: list[list[Job]]):
+def _in_workers(work: list[list[Job]], bulk: bool):
+    """Workers started fresh (`spawn`), not forked: a fork would carry the parent's plan of
+    every file (about 40 MB at 100,000 sessions) into each worker's memory."""
     import multiprocessing
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context = multiprocessing.get_context("spawn")
     lock = context.Lock()
-    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(lock,))
+    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(lock, bulk))
     started = pool.imap_unordered(_worker_chunk, work)  # the workers begin now
 
     def results():

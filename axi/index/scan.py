@@ -22,6 +22,7 @@ HOT_WINDOW = 24 * 3600
 HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
 ACTIVE_WINDOW = 600.0  # a session its hooks reported this recently is always checked
 SWEEP_EVERY = 30.0
+DB_BATCH = 500  # sessions of a database store (opencode) read, then written, at a time
 DIR_BUDGET = 64  # directories a quick refresh stats: the newest, then a slice that rotates
 
 
@@ -270,28 +271,47 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
         return
     known = {r["id"]: r["last"] for r in conn.execute(
         "SELECT id, last FROM sessions WHERE harness = ?", (harness.name,))}
+    present: set[str] = set()
+    unreadable: list[str] = []
+    batch: list = []
     try:
-        changed, present, unreadable = harness.changed_sessions(known)
+        for loaded in harness.changed_sessions(known, present, unreadable):
+            batch.append(loaded)
+            if len(batch) >= DB_BATCH:
+                _store_db_sessions(conn, harness.name, batch, known, report)
+                batch = []
     except (AxiError, sqlite3.Error) as exc:
+        # what was stored stays (each session whole); the fingerprint is not moved, so the
+        # next refresh reads the rest
         report.warnings.append(f"{harness.name}: {getattr(exc, 'message', exc)}; "
                                "kept the sessions indexed before")
         return
+    _store_db_sessions(conn, harness.name, batch, known, report)
     report.warnings += unreadable
     with write(conn):
         indexed = int(get_meta(conn, "fts_upto") or 0)
         for key in [f"{harness.name}:{i}" for i in known if i not in present]:
             delete_session(conn, key, indexed)
             report.removed += 1
-        for summary, texts in changed:
-            report.warnings += [f"{harness.name} session {summary.id}: {note}"
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                     (meta_key, repr(fingerprint)))
+
+
+def _store_db_sessions(conn: sqlite3.Connection, harness: str, batch: list, known: dict,
+                       report: ScanReport) -> None:
+    """One short write per batch: the workers of a cold index store between them."""
+    if not batch:
+        return
+    with write(conn):
+        indexed = int(get_meta(conn, "fts_upto") or 0)
+        for summary, texts in batch:
+            report.warnings += [f"{harness} session {summary.id}: {note}"
                                 for note in vet(summary)]
             new = summary.id not in known
             if not new:  # its text is read whole again
                 delete_session(conn, summary.key, indexed, texts_only=True)
             put_session(conn, summary, vet_texts(texts), fresh=new)
             report.parsed_files += 1
-        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                     (meta_key, repr(fingerprint)))
 
 
 def _forget_harness(conn: sqlite3.Connection, name: str) -> None:
