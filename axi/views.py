@@ -124,6 +124,15 @@ def tokens(n: int | None) -> int | str | None:
     return Size(f"{n / 1_000_000:.1f}M", n)
 
 
+def nbytes(n: int) -> int | str:
+    """A byte count: 900 B, 12.3 KB, 4.1 MB (the exact count stays beside it in JSON)."""
+    if n < 1000:
+        return Size(f"{n} B", n)
+    if n < 1_000_000:
+        return Size(f"{n / 1000:.1f} KB", n)
+    return Size(f"{n / 1_000_000:.1f} MB", n)
+
+
 def money(cost: float | None, estimated: bool = False) -> str:
     """US dollars, one format everywhere: 4 decimals under $1 (`$0.0123`), cents from $1
     (`$12.34`, `$1,234.56`); a cost too small for 4 decimals is `<$0.0001`, never `$0.0000`
@@ -151,16 +160,16 @@ def duration(seconds: float | None) -> str | None:
 
 
 def parse_duration(value: str | None, flag: str = "--timeout") -> float | None:
-    """`90`, `90s`, `30m`, `2h` as seconds."""
+    """`90`, `90s`, `30m`, `2h`, `7d` as seconds."""
     if value is None:
         return None
     text = value.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:])
     number = text[:-1] if scale else text
     try:
         seconds = float(number) * (scale or 1)
     except ValueError:
         seconds = -1
     if not seconds > 0:
-        raise UsageFault(f"{flag} must be a duration such as 90s, 30m or 2h, not {value!r}")
+        raise UsageFault(f"{flag} must be a duration such as 90s, 30m, 2h or 7d, not {value!r}")
     return seconds

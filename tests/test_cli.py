@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -71,9 +72,15 @@ CALLS = {
     ("runs",): ["--fields", "reason,duration"],
     ("metrics",): [],
     ("recipes",): [],
+    ("context",): [],
+    ("context", "set"): ["build/status", "green", "--ttl", "2h"],
+    ("context", "get"): ["plan"],
+    ("context", "list"): ["--prefix", "p"],
+    ("context", "rm"): ["plan"],
 }
 CONTROL_VERBS = {"new", "attach", "type", "wait", "result", "continue", "restart", "kill", "tag"}
-MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch"}
+MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "listen", "watch",
+              "context"}
 
 
 def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
@@ -101,6 +108,9 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
     bob = identity.require(conn, "bob")
     mail.send(conn, bob, mail.Outgoing(to=["alice"], body="hello alice"))
     tasks.create(conn, bob, "check the build", "alice")
+    from axi.mailbox import context
+
+    context.put(conn, bob, "plan", value="two tables", now=float(os.environ["AXI_NOW"]))
     return [a.replace("{code}", code_of("bob")) for a in CALLS[path]]
 
 

@@ -13,11 +13,12 @@ module parses, click parses to the same values.
 from __future__ import annotations
 
 FLAG = "flag"
+MANY = "many"  # a repeatable text option: click passes a tuple
 
 
 class Verb:
     """One verb's options as click declares them: `--name` -> (parameter, type, default),
-    the type being FLAG, int, float, str or a tuple of choices; `words`: the parameter that
+    the type being FLAG, MANY, int, float, str or a tuple of choices; `words`: the parameter that
     takes the remaining words (`nargs=-1`), if any."""
 
     def __init__(self, target: str, options: dict[str, tuple[str, object, object]],
@@ -52,6 +53,7 @@ VERBS = {
         "--file": ("path", str, None),
         "--ack": ("ack_required", FLAG, False),
         "--idem": ("idem", str, None),
+        "--attach": ("attach", MANY, ()),
         **AS}, words="words"),
 }
 
@@ -95,6 +97,9 @@ def parse(verb: Verb, args: list[str]) -> dict | None:
             if not rest:
                 return None
             value = rest.pop(0)
+        if kind == MANY:
+            values[dest] += (value,)
+            continue
         converted = _convert(kind, value)
         if converted is None:
             return None

@@ -31,7 +31,7 @@ def inbox(unread: bool, wait_s: float | None, after: int, fields: str | None, li
 
 @click.command(cls=AxiCommand, examples=(
     'axi send @bob "the build is green"', 'axi send --reply 12 "done, see commit a1b2"',
-    "axi send @bob @carol --file notes.md --ack"))
+    "axi send @bob @carol --file notes.md --ack", "axi send @bob 'the log' --attach build.log"))
 @click.argument("words", nargs=-1, metavar="@AGENT... TEXT")
 @click.option("--reply", "reply_to", type=int, metavar="ID",
               help="Answer message ID in its thread (to its sender unless @agents are named).")
@@ -39,11 +39,13 @@ def inbox(unread: bool, wait_s: float | None, after: int, fields: str | None, li
 @click.option("--ack", "ack_required", is_flag=True, help="Ask the recipients to ack it.")
 @click.option("--idem", metavar="KEY",
               help="Idempotency key: resending with the same key sends nothing new.")
+@click.option("--attach", multiple=True, metavar="PATH",
+              help="Attach a file through the shared context (repeatable).")
 @as_option
 def send(words: tuple[str, ...], reply_to: int | None, path: str | None, ack_required: bool,
-         idem: str | None, as_name: str | None) -> dict:
+         idem: str | None, attach: tuple[str, ...], as_name: str | None) -> dict:
     """Send mail to @agents; @mentions inside the text are delivered too."""
-    return send_mail(words, reply_to, path, ack_required, idem, as_name)
+    return send_mail(words, reply_to, path, ack_required, idem, attach, as_name)
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 
@@ -16,8 +17,9 @@ from axi.commands.caller import (
     warm_output,
 )
 from axi.errors import AxiError, UsageFault
-from axi.mailbox import identity, mail
+from axi.mailbox import context, identity, mail
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
+from axi.text import shell_word
 
 
 def inbox_view(unread: bool, wait_s: float | None, after: int, fields: str | None, limit: int,
@@ -81,7 +83,7 @@ def _wait_view(conn: sqlite3.Connection, me: sqlite3.Row, seconds: float, after:
 
 
 def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ack_required: bool,
-         idem: str | None, as_name: str | None) -> dict:
+              idem: str | None, attach: tuple[str, ...], as_name: str | None) -> dict:
     """Send mail to @agents; @mentions inside the text are delivered too."""
     to, text = split_words(words)
     if path is not None:
@@ -92,8 +94,13 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
     if not to and reply_to is None and not mail.mentions_in(text):
         raise UsageFault("no recipient: name at least one @agent",
                          help=['example: axi send @bob "the build is green"'])
-    mail.check_body(text)
+    files = [(name, context.read_file(name)) for name in attach]  # all read before anything
+    if not files:
+        mail.check_body(text)
     conn, me = caller(as_name)
+    if files:
+        text = "\n".join([text] * bool(text) + _attached(conn, me, files))
+        mail.check_body(text)
     sent = mail.send(conn, me, mail.Outgoing(to=to, body=text, reply_to=reply_to,
                                              ack_required=ack_required, idem=idem))
     data = {"sent": sent["id"], "to": sent["to"], "thread": sent["thread"]}
@@ -104,6 +111,23 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
                                                              "--timeout": 300}),
                                "waits for the answer")]
     return data
+
+
+def _attached(conn: sqlite3.Connection, me: sqlite3.Row, files: list[tuple[str, bytes]]
+              ) -> list[str]:
+    """Each file stored in the shared context under `attach/<digest>/<name>`, and the line the
+    message carries for it."""
+    import hashlib
+
+    lines = []
+    for path, data in files:
+        name = "".join(c if c in context.KEY_CHARS else "_" for c in os.path.basename(path))
+        key = f"attach/{hashlib.sha256(data).hexdigest()[:12]}/{name.lstrip('._-') or 'file'}"
+        context.put(conn, me, key[:context.MAX_KEY], data=data, name=os.path.basename(path),
+                    now=views.clock())
+        lines.append(f"attached {os.path.basename(path)} ({len(data)} bytes): "
+                     f"`axi context get {key[:context.MAX_KEY]} --out {shell_word(name)}`")
+    return lines
 
 
 def split_words(words: tuple[str, ...]) -> tuple[list[str], str]:

@@ -29,6 +29,7 @@ COMMANDS = {
     "runs": "axi.commands.runs:runs",
     "metrics": "axi.commands.metrics:metrics",
     "recipes": "axi.commands.recipes:recipes",
+    "context": "axi.commands.context:context_group",
 }
 
 

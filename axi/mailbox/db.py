@@ -121,6 +121,21 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, """
     ALTER TABLE runs ADD COLUMN policy TEXT
     """),
+    # Shared context: a text value, or a file kept in artifacts/ under its SHA-256 (`blob`).
+    (4, """
+    CREATE TABLE IF NOT EXISTS context (
+        key TEXT PRIMARY KEY,
+        value TEXT,
+        blob TEXT,
+        size INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT,
+        author INTEGER NOT NULL REFERENCES agents(id),
+        created REAL NOT NULL,
+        expires REAL
+    );
+    CREATE INDEX IF NOT EXISTS context_blob ON context(blob)
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

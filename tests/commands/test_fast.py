@@ -22,6 +22,8 @@ def click_command(verb: str) -> click.Command:
 def kind_of(param: click.Option) -> object:
     if param.is_flag:
         return fast.FLAG
+    if param.multiple:
+        return fast.MANY
     if isinstance(param.type, click.Choice):
         return tuple(param.type.choices)
     return {"integer": int, "float": float, "text": str}[param.type.name]
@@ -53,7 +55,7 @@ VOCABULARY = ["--unread", "--wait", "--after", "--fields", "--limit", "--as", "-
               "-h", "--help", "-x", "--bogus", "5", "-5", "2.5", "nan", "", "@bob", "hello",
               "@carol", "to,thread", "a=b", "--as=bob", "--all", "--dir", "--harness",
               "--status", "--subagents", "--harness=codex", "claude", "needs-you", "bogus",
-              "view", "--status=idle"]
+              "view", "--status=idle", "--attach", "--attach=a.txt"]
 
 
 @settings(max_examples=400, deadline=None)
