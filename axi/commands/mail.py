@@ -31,7 +31,7 @@ def inbox(unread: bool, wait_s: float | None, after: int, fields: str | None, li
 
 @click.command(cls=AxiCommand, examples=(
     'axi send @bob "the build is green"', 'axi send --reply 12 "done, see commit a1b2"',
-    "axi send @bob @carol --file notes.md --ack", "axi send @bob 'the log' --attach build.log"))
+    "axi send @bob @carol --file notes.md --attach build.log --ack"))
 @click.argument("words", nargs=-1, metavar="@AGENT... TEXT")
 @click.option("--reply", "reply_to", type=int, metavar="ID",
               help="Answer message ID in its thread (to its sender unless @agents are named).")
