@@ -33,10 +33,13 @@ def run(args: list[str], fmt: str = "toon") -> int:
     """Run one command line; returns the exit code. Only `emit` writes stdout."""
     try:
         if not args:
-            from axi.commands.home import dashboard
+            from axi.commands.home import bare_choice, dashboard, person_at_terminal
 
-            emit(dashboard(fmt=fmt), fmt)
-            return EXIT_OK
+            person = person_at_terminal()
+            if not (person and fmt == "toon" and bare_choice() == "pick"):
+                emit(dashboard(fmt=fmt, person=person), fmt)
+                return EXIT_OK
+            args = ["pick"]  # `[ui] bare = "pick"`, for a person at a terminal
         if args[0] == "hook":
             from axi.commands.hook_entry import run_line
 

@@ -112,3 +112,14 @@ def dir_candidates(path: str) -> list[str]:
     with contextlib.suppress(OSError):
         spellings.add(os.path.realpath(path))
     return sorted(spellings)
+
+
+def config_path() -> str:
+    """config.toml: AXI_CONFIG, else in AXI_HOME, else the user config dir (here, not in
+    control.config, so that `axi sessions` can look for [[host]] without importing it)."""
+    explicit = os.environ.get("AXI_CONFIG")
+    if explicit:
+        return os.path.expanduser(explicit)
+    if os.environ.get("AXI_HOME"):
+        return os.path.join(os.path.expanduser(os.environ["AXI_HOME"]), "config.toml")
+    return os.path.join(xdg_dir("config"), "config.toml")

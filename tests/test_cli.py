@@ -72,6 +72,14 @@ CALLS = {
     ("runs",): ["--fields", "reason,duration"],
     ("metrics",): [],
     ("recipes",): [],
+    ("pick",): ["--keys"],
+    ("hosts",): [],
+    ("hosts", "add"): ["box", "--transport", "ssh -T box"],
+    ("hosts", "check"): [],
+    ("hosts", "remove"): ["box"],
+    ("doctor",): ["--no-run"],
+    ("log",): [],
+    ("prices",): [],
     ("context",): [],
     ("context", "set"): ["build/status", "green", "--ttl", "2h"],
     ("context", "get"): ["plan"],
@@ -95,6 +103,10 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
         from control_support import pending_question
 
         return [pending_question(home)[:8] if a == "{asking}" else a for a in CALLS[path]]
+    if path == ("hosts", "remove"):  # a host to remove
+        os.makedirs(os.environ["AXI_HOME"], exist_ok=True)
+        with open(os.path.join(os.environ["AXI_HOME"], "config.toml"), "a", encoding="utf-8") as fh:
+            fh.write('[[host]]\nname = "box"\ntransport = "ssh -T box"\n')
     if not path or path[0] not in MAIL_NOUNS:
         return CALLS[path]
     from mail_support import code_of, make_agent

@@ -22,11 +22,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),                       # entry point, global flags, error translation
     ("commands",),                  # every command; home, hook_entry (runs the dashboard and
                                     # the click tree's help), skill (reads the click tree)
+    ("console", "picker"),          # doctor's checks, the log's reader, the price table in
+                                    # use; `axi pick`'s Textual UI (only commands/pick.py
+                                    # loads it); peers
     ("dashboard",),                 # fits the data it is handed into the budget
+    ("remote",),                    # hosts over the user's transport (reads control's config)
     ("control",),                   # the control plane (uses mailbox.db, integrations.files)
     ("mailbox", "integrations"),    # mail and tasks; hook installers, payloads, file edits
     ("index",),                     # the catalog; the control overlay is passed in
     ("harnesses",),                 # store adapters
+    ("diaglog",),                   # the diagnostic log's writer (hook, sweeper, holder call it)
     ("output", "views"),            # the output boundary; list helpers
     ("errors", "text", "paths", "pricing"),  # small helpers
     ("shown", "toon", "axi"),       # leaves: two-faced values; TOON text; the version
@@ -164,6 +169,14 @@ def test_no_import_cycles():
     edges = graph()
     found = [describe(c, edges) for c in cycles(edges)]
     assert not found, "import cycles:\n" + "\n".join(found)
+
+
+def test_only_axi_pick_imports_the_picker():
+    """Textual loads with the picker, so only `axi pick` may pay for it."""
+    edges = graph()
+    users = sorted(m for m, targets in edges.items()
+                   if unit(m) != "picker" and any(unit(t) == "picker" for t in targets))
+    assert users == ["axi.commands.pick"]
 
 
 def test_the_checker_sees_function_local_and_relative_imports(tmp_path):

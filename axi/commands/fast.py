@@ -33,14 +33,15 @@ HARNESSES = ("claude", "codex", "opencode", "pi")  # axi.harnesses.NAMES, not im
 STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 VERBS = {
-    "sessions": Verb("axi.commands.session_list:list_view", {
+    "sessions": Verb("axi.commands.session_list:list_command", {
         "--all": ("all_dirs", FLAG, False),
         "--dir": ("directory", str, None),
         "--harness": ("harness", HARNESSES, None),
         "--status": ("status", STATUSES, None),
         "--fields": ("fields", str, None),
         "--limit": ("limit", int, 20),
-        "--subagents": ("subagents", FLAG, False)}),
+        "--subagents": ("subagents", FLAG, False),
+        "--host": ("host", str, None)}),
     "inbox": Verb("axi.commands.mail_run:inbox_view", {
         "--unread": ("unread", FLAG, False),
         "--wait": ("wait_s", float, None),

@@ -58,13 +58,49 @@ def home_view(directory: str | None = None, exclude: str | None = None,
 
 
 def dashboard(directory: str | None = None, exclude: str | None = None,
-              budget: float | None = None, fmt: str = "toon") -> dict:
+              budget: float | None = None, fmt: str = "toon", person: bool = False) -> dict:
     """What bare `axi` and the session-start hook print: `home_view` fitted to the dashboard's
-    character budget (`axi.dashboard.fit`)."""
+    character budget (`axi.dashboard.fit`). For a `person` at a terminal, the first hint
+    names the picker."""
     from axi.dashboard import fit
 
     data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget)
+    if person:
+        data["help"] = [views.hint(views.command("pick"), "opens the picker, a terminal UI "
+                                   "for you")] + data.get("help", [])[:HINTS_SHOWN - 1]
     return fit(data, fmt=fmt)
+
+
+# Set in the shells of agent harnesses (Claude Code: CLAUDECODE, CLAUDE_CODE_ENTRYPOINT and
+# AI_AGENT, seen in its hooks' environment; Codex: CODEX_SANDBOX, CODEX_THREAD_ID; opencode:
+# OPENCODE; sessions axi launches: AXI_SESSION_ID). A shell with any of them is an agent's.
+AGENT_ENV = ("CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "AI_AGENT", "CODEX_SANDBOX",
+             "CODEX_THREAD_ID", "OPENCODE", "AXI_SESSION_ID")
+
+
+def person_at_terminal() -> bool:
+    """stdout is a terminal and no agent harness set its variables: a person typed `axi`."""
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and not any(os.environ.get(name) for name in AGENT_ENV)
+
+
+def bare_choice() -> str:
+    """`[ui] bare` from config.toml: "pick" opens the picker on bare `axi`, else the TOON home
+    view. Read with the stdlib's tomllib, and only for a person at a terminal; a config that
+    does not parse leaves the home view (the commands that need it say what is wrong)."""
+    import tomllib
+
+    from axi.paths import config_path
+
+    try:
+        with open(config_path(), "rb") as fh:
+            ui = tomllib.load(fh).get("ui")
+    except (OSError, ValueError):
+        return "toon"
+    return "pick" if isinstance(ui, dict) and ui.get("bare") == "pick" else "toon"
 
 
 QUOTED = ("sessions", "unread", "open_tasks")  # lists whose cells hold text others wrote

@@ -194,11 +194,20 @@ def _record(kind: str, host: str, sid: str | None, cwd: str | None, payload: dic
             reason: str | None) -> None:
     if not sid:
         return
-    with contextlib.suppress(Exception):
+    lost: Exception | None = None
+    try:
         from axi.index.journal import record
         from axi.views import clock
 
-        record(kind, host, sid, cwd, _when(payload, clock()), reason)
+        if record(kind, host, sid, cwd, _when(payload, clock()), reason):
+            return
+    except Exception as exc:
+        lost = exc
+    from axi.diaglog import note  # the session goes on; `axi log` shows what was lost
+
+    note("hook", f"{kind} of a {host} session not recorded: "
+         + (_one_line(lost, log=False) if lost else "the journal could not be written"),
+         lost, level="error")
 
 
 def _when(payload: dict, now: float) -> float:
@@ -225,6 +234,12 @@ def _quoted(value: str) -> str:
     return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, log: bool = True) -> str:
+    """The error as one line; every error the hook swallows passes here, so it also goes to
+    the diagnostic log (`axi log`) with its traceback (imported only on this error path)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if log:
+        from axi.diaglog import note
+
+        note("hook", text[:200], exc)
     return text[:200]

@@ -16,9 +16,21 @@ UNIQUE = ("id", "full_id", "title", "launch", "question", "answer_with")  # neve
 STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
 
 
+def list_command(all_dirs: bool, directory: str | None, harness: str | None,
+                 status: str | None, fields: str | None, limit: int, subagents: bool,
+                 host: str | None) -> dict:
+    """`axi sessions` as typed: this machine's list, or with `--host` (or hosts configured)
+    every machine's (`axi.remote.listing`). The parameters are the click options' (`fast.py`
+    passes them by name)."""
+    from axi.remote.listing import with_hosts
+
+    return with_hosts(host, list_view, all_dirs=all_dirs, directory=directory, harness=harness,
+                      status=status, fields=fields, limit=limit, subagents=subagents)
+
+
 def list_view(all_dirs: bool, directory: str | None, harness: str | None, status: str | None,
               fields: str | None, limit: int, subagents: bool) -> dict:
-    """The list; the parameters are the click options' (`fast.py` passes them by name)."""
+    """This machine's list."""
     views.check_limit(limit)
     default = LIST_FIELDS + (["dir"] if all_dirs else [])
     chosen = views.parse_fields(fields, default, ALL_FIELDS, "axi sessions")

@@ -9,8 +9,9 @@ import sqlite3
 import click
 
 from axi import views
-from axi.commands.session_list import STATUSES, index_note, list_view
-from axi.commands.tree import AxiCommand, AxiGroup
+from axi.commands.hosts import RoutedGroup
+from axi.commands.session_list import STATUSES, index_note, list_command
+from axi.commands.tree import AxiCommand
 from axi.errors import AxiError
 from axi.harnesses import NAMES, get
 from axi.index.catalog import (
@@ -39,7 +40,7 @@ CONTROL = {"new": "launch:new", "continue": "launch:continue_", "restart": "laun
            "result": "drive:result", "kill": "drive:kill", "tag": "drive:tag"}
 
 
-@click.group(cls=AxiGroup, invoke_without_command=True, lazy={
+@click.group(cls=RoutedGroup, invoke_without_command=True, lazy={
     "read": "axi.commands.transcripts:read", "search": "axi.commands.transcripts:search",
     **{verb: f"axi.commands.{target}" for verb, target in CONTROL.items()}},
     examples=("axi sessions", "axi sessions --all --harness codex --fields model,cost",
@@ -51,13 +52,16 @@ CONTROL = {"new": "launch:new", "continue": "launch:continue_", "restart": "laun
 @click.option("--fields", metavar="F", help=f"Add fields: {','.join(ALL_FIELDS)}.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Rows to show.")
 @click.option("--subagents", is_flag=True, help="List sub-agent sessions as rows too.")
+@click.option("--host", metavar="H", help="local, all (the default with hosts configured) or "
+              "one host's name (axi hosts).")
 @click.pass_context
 def sessions(ctx: click.Context, all_dirs: bool, directory: str | None, harness: str | None,
-             status: str | None, fields: str | None, limit: int, subagents: bool) -> object:
+             status: str | None, fields: str | None, limit: int, subagents: bool,
+             host: str | None) -> object:
     """Every Claude Code, Codex, opencode and pi session here (or everywhere), newest first."""
     if ctx.invoked_subcommand is not None:
         return None
-    return list_view(all_dirs, directory, harness, status, fields, limit, subagents)
+    return list_command(all_dirs, directory, harness, status, fields, limit, subagents, host)
 
 
 @sessions.command(cls=AxiCommand, examples=("axi sessions view 01a20071",

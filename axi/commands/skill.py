@@ -93,7 +93,7 @@ def _walk(group, ctx, prefix: str):
 
     for name in group.list_commands(ctx):
         cmd = group.get_command(ctx, name)
-        if cmd is None or name == "hook":  # run by agent hosts, not by agents
+        if cmd is None or name in ("hook", "pick"):  # for agent hosts and for people
             continue
         path = f"{prefix} {name}"
         args = " ".join(f"<{p.human_readable_name.lower()}>" for p in cmd.params

@@ -30,6 +30,11 @@ COMMANDS = {
     "metrics": "axi.commands.metrics:metrics",
     "recipes": "axi.commands.recipes:recipes",
     "context": "axi.commands.context:context_group",
+    "pick": "axi.commands.pick:pick",
+    "hosts": "axi.commands.hosts:hosts",
+    "doctor": "axi.commands.doctor:doctor",
+    "log": "axi.commands.log:log",
+    "prices": "axi.commands.prices:prices",
 }
 
 

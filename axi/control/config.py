@@ -9,31 +9,36 @@ pretrust = false        # do not mark the folder trusted in ~/.claude.json befor
 [policy]
 harness = ["claude", "codex"]
 models = { allow = ["claude-*"], deny = ["*opus*"] }
+columns = ["harness", "status", "age", "title", "tag:team"]   # the picker's columns, in order
+[keys]                  # the picker's keys: action = "key" (or a list of keys)
+kill = "X"
+[ui]
+bare = "pick"           # bare `axi` on a terminal (no agent harness) opens the picker
+return = true           # come back to the picker after a resumed session ends
+[person]
+name = "ada"            # the person's mailbox identity (default: the login name)
+[machine]
+name = "laptop"         # this machine's name in addresses (default: the short hostname)
+[[host]]                # a remote host (axi/remote), reached by running its transport
+name = "box"
+transport = "ssh -T box"  # an argv prefix; axi adds no flag of its own (never -A)
+attach_transport = "ssh -t box"  # optional: the interactive one
+axi = "axi"             # the axi command there (default: axi)
+timeout = 10            # seconds one call may take (default: 10)
 ```
 """
 
 from __future__ import annotations
 
 import fnmatch
-import os
 import shlex
 
 from axi.errors import AxiError
 from axi.harnesses import NAMES, get
+from axi.paths import config_path
 
 TEMPLATE_FIELDS = ("launch", "launch_headless", "resume_input", "resume_input_headless")
 MAX_CONFIG_BYTES = 1024 * 1024
-
-
-def config_path() -> str:
-    explicit = os.environ.get("AXI_CONFIG")
-    if explicit:
-        return os.path.expanduser(explicit)
-    if os.environ.get("AXI_HOME"):
-        return os.path.join(os.path.expanduser(os.environ["AXI_HOME"]), "config.toml")
-    from axi.paths import xdg_dir
-
-    return os.path.join(xdg_dir("config"), "config.toml")
 
 
 def load() -> dict:

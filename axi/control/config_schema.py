@@ -10,12 +10,28 @@ BOOL = "true or false"
 STRINGS = "a list of strings"
 COMMAND = "a string (shell words) or a list of strings"
 
-TOP = {"mux": STRING, "harness": "an array of tables ([[harness]])", "policy": "a table"}
+TOP = {"mux": STRING, "harness": "an array of tables ([[harness]])", "policy": "a table",
+       "keys": "a table", "columns": STRINGS, "ui": "a table", "person": "a table",
+       "host": "an array of tables ([[host]])", "machine": "a table"}
 HARNESS = {"name": STRING, "launch": COMMAND, "launch_headless": COMMAND,
            "resume_input": COMMAND, "resume_input_headless": COMMAND, "pretrust": BOOL}
 POLICY = {"harness": STRINGS, "models": "a table"}
 MODELS = {"allow": STRINGS, "deny": STRINGS}
 MUX_VALUES = ("tmux",)
+# The picker's tables (`axi pick`): [keys] maps an action to a key or a list of keys (which
+# actions and clashes are checked by axi/picker/keys.py); [ui] bare = "pick" opens the picker
+# from bare `axi` on a terminal, return = true comes back to it after a resume; [person] name
+# is the person's own mailbox identity (default: the login name).
+UI = {"bare": STRING, "return": BOOL}
+UI_BARE = ("toon", "pick")
+PERSON = {"name": STRING}
+# Remote hosts (axi/remote): how to reach each one, and this machine's own name in addresses.
+SECONDS = "a positive number of seconds"
+HOST = {"name": STRING, "transport": COMMAND, "attach_transport": COMMAND, "axi": COMMAND,
+        "timeout": SECONDS}
+MACHINE = {"name": STRING}
+HOST_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}"
+HOST_RESERVED = ("local", "all")
 
 
 def check(config: dict) -> str | None:
@@ -23,7 +39,10 @@ def check(config: dict) -> str | None:
     return (_keys(config, TOP, "")
             or _mux(config)
             or _harness_blocks(config.get("harness", []))
-            or _policy(config.get("policy", {})))
+            or _policy(config.get("policy", {}))
+            or _picker_tables(config)
+            or _host_blocks(config.get("host", []))
+            or _machine(config.get("machine", {})))
 
 
 def _mux(config: dict) -> str | None:
@@ -49,6 +68,56 @@ def _harness_blocks(blocks: object) -> str | None:
         if problem:
             return problem
     return None
+
+
+def _picker_tables(config: dict) -> str | None:
+    for key, schema in (("ui", UI), ("person", PERSON)):
+        table = config.get(key, {})
+        if not isinstance(table, dict):
+            return _wrong(key, TOP[key], table)
+        problem = _keys(table, schema, key + ".")
+        if problem:
+            return problem
+    bare = config.get("ui", {}).get("bare")
+    if bare is not None and bare not in UI_BARE:
+        return f"ui.bare must be one of {', '.join(UI_BARE)} (got {bare!r})"
+    keys = config.get("keys", {})
+    if not isinstance(keys, dict):
+        return _wrong("keys", TOP["keys"], keys)
+    for action, value in keys.items():
+        if not _is(value, STRING) and not _is(value, STRINGS):
+            return _wrong(f"keys.{action}", "a key or a list of keys", value)
+    return None
+
+
+def _host_blocks(blocks: object) -> str | None:
+    import re
+
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+        return _wrong("host", TOP["host"], blocks)
+    seen: set[str] = set()
+    for number, block in enumerate(blocks, 1):
+        name = block.get("name")
+        where = f"[[host]] {name}" if isinstance(name, str) else f"[[host]] #{number}"
+        problem = _keys(block, HOST, where + ".")
+        if problem:
+            return problem
+        for key in ("name", "transport"):
+            if not block.get(key):
+                return f"{where} has no {key} ({key} must be {HOST[key]})"
+        if not re.fullmatch(HOST_NAME, name) or name in HOST_RESERVED:
+            return (f"{where} has a name that cannot address a host (letters, digits, '.', "
+                    f"'_' and '-', not {' or '.join(HOST_RESERVED)})")
+        if name in seen:
+            return f"has two [[host]] blocks named {name}"
+        seen.add(name)
+    return None
+
+
+def _machine(machine: object) -> str | None:
+    if not isinstance(machine, dict):
+        return _wrong("machine", TOP["machine"], machine)
+    return _keys(machine, MACHINE, "machine.")
 
 
 def _policy(policy: object) -> str | None:
@@ -82,6 +151,8 @@ def _is(value: object, kind: str) -> bool:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == COMMAND:
         return isinstance(value, str) or _is(value, STRINGS)
+    if kind == SECONDS:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
     return True  # tables and arrays of tables are checked by their own functions
 
 

@@ -245,6 +245,9 @@ class Holder:
                 reap_sweepers()  # index sweeps the catalog started: no zombies while we live
             except Exception as exc:  # a catalog hiccup must not end the watching
                 sys.stderr.write(f"axi holder: watch: {exc}\n")
+                from axi.diaglog import note  # at most once a minute for the same error
+
+                note("holder", f"watch {self.launch_id}: {type(exc).__name__}: {exc}", exc)
             time.sleep(0.25)
 
     def _check_fences(self, conn) -> None:

@@ -7,8 +7,6 @@ index)."""
 
 from __future__ import annotations
 
-import contextlib
-
 SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 
 
@@ -18,18 +16,23 @@ def main(argv: list[str]) -> None:
     from axi.index.lock import scan_lock, sweep_lock
     from axi.index.scan import plan_sweep, refresh
 
-    with contextlib.suppress(Exception), sweep_lock() as alone:
-        if not alone:
-            return  # another sweep is on it
-        conn = store.connect()
-        if "--search" not in argv:
-            plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
-            with scan_lock(wait=0) as held:
-                if held:
-                    refresh(conn, full=True, plan=plan)
-        # Then the full-text index catches up, so a first search after a cold index does not
-        # pay for it; in batches, so a hook's or a list's own writes never wait long.
-        store.catch_up_search(conn, batch=SEARCH_BATCH)
+    try:
+        with sweep_lock() as alone:
+            if not alone:
+                return  # another sweep is on it
+            conn = store.connect()
+            if "--search" not in argv:
+                plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
+                with scan_lock(wait=0) as held:
+                    if held:
+                        refresh(conn, full=True, plan=plan)
+            # Then the full-text index catches up, so a first search after a cold index does
+            # not pay for it; in batches, so a hook's or a list's own writes never wait long.
+            store.catch_up_search(conn, batch=SEARCH_BATCH)
+    except Exception as exc:  # nobody waits on a background sweep: `axi log` shows it
+        from axi.diaglog import note
+
+        note("sweep", f"index sweep failed: {type(exc).__name__}: {exc}", exc)
 
 
 if __name__ == "__main__":

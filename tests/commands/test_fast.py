@@ -55,7 +55,7 @@ VOCABULARY = ["--unread", "--wait", "--after", "--fields", "--limit", "--as", "-
               "-h", "--help", "-x", "--bogus", "5", "-5", "2.5", "nan", "", "@bob", "hello",
               "@carol", "to,thread", "a=b", "--as=bob", "--all", "--dir", "--harness",
               "--status", "--subagents", "--harness=codex", "claude", "needs-you", "bogus",
-              "view", "--status=idle", "--attach", "--attach=a.txt"]
+              "view", "--status=idle", "--attach", "--attach=a.txt", "--host", "local"]
 
 
 @settings(max_examples=400, deadline=None)

@@ -1,0 +1,174 @@
+"""The keys that act on sessions: open (resume or attach), new, kill, reply, type, tag, marks,
+diff. Each asks what it must (a confirmation, a line of text) in a pop-up, then runs the `axi`
+command in a worker thread, so the screen never waits on it."""
+
+from __future__ import annotations
+
+from textual import work
+
+from axi.picker import actions
+from axi.picker.model import Session
+from axi.picker.screens import Choose, Confirm, Page, Prompt
+
+
+class SessionActions:
+    """Mixed into `PickApp` (which supplies `table`, `view`, `reshow`, `notify`...)."""
+
+    # ---- marks -----------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        s = self.table.session()
+        if s is None:
+            return
+        self.table.marked ^= {s.key}
+        self.table.move(1)
+        self.reshow()
+
+    def action_visual(self) -> None:
+        if self.visual_from is None:
+            self.visual_from = self.table.cursor
+            self._extend_visual()
+        else:
+            self.visual_from = None  # `v` again keeps the marks
+        self.reshow()
+
+    def _extend_visual(self) -> None:
+        low, high = sorted((self.visual_from, self.table.cursor))
+        self.table.marked = {r.key for r in self.view.rows[low:high + 1]
+                             if isinstance(r, Session)}
+        self.table.refresh()
+        self.update_bar()
+
+    # ---- open, new -------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        if self.mode is not None:  # typed ahead of the line taking focus: it ends the line
+            self._query.action_done(True)
+            return
+        if self.visual_from is not None:
+            self.visual_from = None
+            self.reshow()
+            return
+        s = self.table.session()
+        if s is not None:
+            self.hand_over(actions.open_argv(s), s.row["dir"])
+
+    def action_resume(self) -> None:
+        self.action_open()
+
+    def hand_over(self, argv: list[str], folder: str | None = None) -> None:
+        """Give the terminal to `argv`: with --return come back after it, else leave."""
+        if not self.return_after:
+            self.exit(("run", argv, folder))
+            return
+        with self.suspend():
+            code = actions.run_child(argv)
+        if code not in (0, None):
+            self.notify(f"{argv[-2]} exited with {code}", severity="warning")
+        self.refresh_index()
+
+    def action_new(self) -> None:
+        from axi.control.config import harness_names
+
+        s = self.table.session()
+        folder = s.dir if s else "~"
+
+        def chosen(harness: str | None) -> None:
+            if harness:
+                self._start(harness, folder)
+
+        self.push_screen(Choose(f"New session in {folder}: which harness?",
+                                harness_names(self.config)), chosen)
+
+    @work(thread=True, group="act")
+    def _start(self, harness: str, folder: str) -> None:
+        try:
+            launch = actions.start(harness, folder)
+        except actions.ActionError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.notify, f"launched {harness} {launch[:8]}")
+        self.call_from_thread(self.hand_over, actions.axi_argv("sessions", "attach", launch))
+
+    # ---- kill, reply, type -----------------------------------------------------------------
+
+    def action_kill(self) -> None:
+        chosen = self.table.selection()
+        if not chosen:
+            return
+        what = (f"{chosen[0].harness} {chosen[0].id[:8]} ({chosen[0].title[:40]})"
+                if len(chosen) == 1 else f"{len(chosen)} marked sessions")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._act(actions.kill, chosen)
+
+        self.push_screen(Confirm(f"Kill {what}?"), answer)
+
+    def action_reply(self) -> None:
+        s = self.table.session()
+        if s is None or s.status != "needs you":
+            self.notify("this session is not waiting on you", severity="warning")
+            return
+        if s.question:
+            self.push_screen(Prompt(f"{s.id[:8]} asks:\n{s.question}", "your answer"),
+                             lambda text: text and self._act(actions.reply, s, text))
+        elif s.attachable:
+            self.push_screen(Confirm("It waits on a prompt on its screen (such as a permission "
+                                     "request). Attach to answer it?"),
+                             lambda yes: yes and self.action_open())
+        else:
+            self.notify("it waits on a prompt in the terminal it runs in", severity="warning")
+
+    def action_type(self) -> None:
+        s = self.table.session()
+        if s is None or not s.attachable:
+            self.notify("typing needs a session axi holds live", severity="warning")
+            return
+        self.push_screen(Prompt(f"Type into {s.id[:8]} (enter submits it)", "a prompt"),
+                         lambda text: text and self._act(actions.type_into, s, text))
+
+    # ---- tag, diff -------------------------------------------------------------------------
+
+    def action_tag(self) -> None:
+        chosen = self.table.selection()
+        if not chosen:
+            return
+        now = " ".join(f"{k}={v}" for k, v in chosen[0].tags.items()) or "none"
+
+        def edits(text: str | None) -> None:
+            if text and text.strip():
+                self._act(actions.tag, chosen, text.split())
+
+        self.push_screen(Prompt(f"Tag {len(chosen)} session(s)  (now: {now})",
+                                "key=value  -key removes  a bare word is a flag"), edits)
+
+    def action_diff(self) -> None:
+        s = self.table.session()
+        if s is not None:
+            self._diff(s)
+
+    @work(thread=True, group="act")
+    def _diff(self, s: Session) -> None:
+        body = actions.diff_text(s)
+        self.call_from_thread(self.push_screen, Page(f"Changes in {s.dir} since "
+                                                     f"{s.id[:8]} started", body))
+
+    @work(thread=True, group="act")
+    def _act(self, func, *args) -> None:
+        try:
+            message = func(*args)
+        except actions.ActionError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self._acted, message)
+
+    def _acted(self, message: str) -> None:
+        self.notify(message)
+        self.table.marked.clear()
+        self.recolumn()
+        self.table.forget()
+        self.view.rebuild()
+        self.reshow()
+        if self.live:
+            self.refresh_index()

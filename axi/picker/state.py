@@ -1,0 +1,79 @@
+"""What the picker keeps between opens (all vs active, sort, grouping) and the tags it sets
+on sessions axi did not launch; both are JSON files in the state dir, replaced atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+
+from axi.paths import private_open, state_dir
+
+STATE_FILE = "picker.json"
+TAGS_FILE = "picker-tags.json"
+
+
+def _path(name: str) -> str:
+    return os.path.join(state_dir(), name)
+
+
+def read(name: str = STATE_FILE) -> dict:
+    """The saved dict; a missing or damaged file is an empty one (it is only a preference)."""
+    with contextlib.suppress(OSError, ValueError), open(_path(name), encoding="utf-8") as fh:
+        data = json.load(fh)
+        if isinstance(data, dict):
+            return data
+    return {}
+
+
+def write(data: dict, name: str = STATE_FILE) -> None:
+    """Replace the file in one step: a crash leaves the old one or the new one, never half."""
+    path = _path(name)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    fd = private_open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def remember(**changes: object) -> None:
+    data = read()
+    data.update(changes)
+    with contextlib.suppress(OSError):
+        write(data)
+
+
+def tags() -> dict[str, dict]:
+    """session key -> {tag key: value}, for sessions axi did not launch."""
+    data = read(TAGS_FILE)
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def set_tags(key: str, values: dict) -> None:
+    data = tags()
+    if values:
+        data[key] = values
+    else:
+        data.pop(key, None)
+    write(data, TAGS_FILE)
+
+
+def edit(current: dict, edits: list[str]) -> dict:
+    """`key=value` sets, `-key` (or `key=`) removes, a bare word is a flag (as `sessions tag`)."""
+    out = dict(current)
+    for item in edits:
+        if item.startswith("-"):
+            out.pop(item[1:], None)
+        elif "=" in item:
+            key, value = item.split("=", 1)
+            if value:
+                out[key] = value
+            else:
+                out.pop(key, None)
+        elif item:
+            out[item] = True
+    return out
