@@ -33,7 +33,8 @@ def run(args: list[str], fmt: str = "toon") -> int:
     """Run one command line; returns the exit code. Only `emit` writes stdout."""
     try:
         if not args:
-            from axi.commands.home import bare_choice, dashboard, person_at_terminal
+            from axi.commands.home import bare_choice, dashboard
+            from axi.terminal import person_at_terminal
 
             person = person_at_terminal()
             if not (person and fmt == "toon" and bare_choice() == "pick"):

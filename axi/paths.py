@@ -123,3 +123,38 @@ def config_path() -> str:
     if os.environ.get("AXI_HOME"):
         return os.path.join(os.path.expanduser(os.environ["AXI_HOME"]), "config.toml")
     return os.path.join(xdg_dir("config"), "config.toml")
+
+
+def write_atomic(path: str, data: bytes | str, mode: int = 0o600, durable: bool = True) -> str:
+    """Replace `path` with `data` in one rename, so a reader sees the old file or the new one,
+    never half of either. A new file gets `mode`; an existing one keeps its own. The temporary
+    file sits beside it, created exclusively and never through a link. `durable`: fsync the
+    file and its folder (off for marks rewritten every second, such as heartbeats)."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.stat(path).st_mode & 0o7777
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{id(payload)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                 | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        with contextlib.suppress(OSError):
+            folder_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(folder_fd)
+            finally:
+                os.close(folder_fd)
+    return path

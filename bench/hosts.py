@@ -46,6 +46,22 @@ def timed(argv: list[str], env: dict, runs: int) -> list[float]:
     return out
 
 
+def launch_on(base: Path, env: dict) -> str:
+    """A session on the fake harness (tests/control), held on that machine: for the control
+    verbs' round trips."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from control_support import fake_config
+
+    fake_config(Path(env["AXI_HOME"]))
+    proj = base / "proj"
+    proj.mkdir(exist_ok=True)
+    import json
+
+    done = subprocess.run([AXI, "sessions", "new", "claude", "bench", "--format", "json"],
+                          env={**os.environ, **env}, cwd=proj, capture_output=True, check=True)
+    return json.loads(done.stdout)["id"][:8]
+
+
 def ssh_transport(base: Path, control_master: bool) -> tuple[str, subprocess.Popen]:
     sys.path.insert(0, str(ROOT / "tests" / "remote"))
     from hostkit import Sshd, free_port
@@ -89,10 +105,22 @@ def main() -> None:
         if args.ssh:
             transport, sshd = ssh_transport(base, args.control_master)
         dashboard_before = timed([AXI], local, args.runs)
+        boxes = {}
         for name in ("box1", "box2"):
+            boxes[name] = machine(base / name)
             subprocess.run([AXI, "hosts", "add", name, "--transport", transport, "--axi",
-                            remote_axi(machine(base / name))], env=local, check=True,
+                            remote_axi(boxes[name])], env=local, check=True,
                            capture_output=True)
+        launched = launch_on(base / "box1", boxes["box1"])
+        verbs = {f"{' '.join(argv)}": timed([AXI, *argv], local, args.runs) for argv in (
+            ["sessions", "view", "box1/d1c9ea04"], ["sessions", "read", "box1/d1c9ea04"],
+            ["sessions", "search", "files", "--host", "box1"],
+            ["usage", "--host", "box1"], ["runs", "--host", "box1"],
+            ["sessions", "result", f"box1/{launched}"],
+            ["sessions", "type", f"box1/{launched}", "more"],
+            ["sessions", "tag", f"box1/{launched}", "--label", "bench"])}
+        subprocess.run([AXI, "sessions", "kill", f"box1/{launched}"], env=local,
+                       capture_output=True)
         rows = {
             "sessions --host local": timed([AXI, "sessions", "--all", "--host", "local"],
                                            local, args.runs),
@@ -101,7 +129,9 @@ def main() -> None:
             "one host's round trip (hosts check box1)": timed([AXI, "hosts", "check", "box1"],
                                                               local, args.runs),
             "dashboard, no hosts": dashboard_before,
-            "dashboard, 2 hosts configured": timed([AXI], local, args.runs),
+            "dashboard, 2 hosts configured (with their cached line)": timed([AXI], local,
+                                                                            args.runs),
+            **{f"routed: {k}": v for k, v in verbs.items()},
         }
         print(f"transport: {transport.split()[0]}"
               + (" + ControlMaster" if args.control_master else ""))

@@ -80,6 +80,10 @@ CALLS = {
     ("doctor",): ["--no-run"],
     ("log",): [],
     ("prices",): [],
+    ("prices", "update"): ["--from", os.path.join(os.path.dirname(__file__), os.pardir, "axi",
+                                                  "pricing", "prices.json")],
+    ("activity",): ["--since", "2h", "--limit", "5"],
+    ("check",): ["{checked}"],
     ("context",): [],
     ("context", "set"): ["build/status", "green", "--ttl", "2h"],
     ("context", "get"): ["plan"],
@@ -96,6 +100,8 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
     control commands get a live session and a finished one, launched with the fake harness."""
     if path[:1] == ("sessions",) and path[1:2] and path[1] in CONTROL_VERBS:
         return control_call(path, monkeypatch)
+    if path == ("check",):
+        return [checked_launch(monkeypatch)]
     if path == ("ask",):  # unattended: answers with its default at once
         monkeypatch.setenv("AXI_SESSION_ID", "0" * 8)
         monkeypatch.setenv("AXI_UNATTENDED", "1")
@@ -124,6 +130,22 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
 
     context.put(conn, bob, "plan", value="two tables", now=float(os.environ["AXI_NOW"]))
     return [a.replace("{code}", code_of("bob")) for a in CALLS[path]]
+
+
+def checked_launch(monkeypatch) -> str:
+    """A finished headless launch whose accept check passes."""
+    from pathlib import Path
+
+    from control_support import fake_config, wait_for
+
+    from axi.control import records
+    from axi.control.launch import Request, start
+
+    monkeypatch.delenv("AXI_NOW", raising=False)
+    fake_config(Path(os.environ["AXI_HOME"]))
+    launch = start(Request("claude", "a checked task", headless=True, accept="true"))["id"]
+    wait_for(lambda: records.get(records.connect(), launch)["outcome"])
+    return launch
 
 
 def control_call(path: tuple[str, ...], monkeypatch) -> list[str]:
@@ -194,7 +216,7 @@ def test_unknown_command_names_the_valid_ones(axi, home):
     assert result.code == 2
     assert "sesions" in result.data["error"]
     assert result.data["help"][0] == "did you mean `axi sessions`?"
-    assert result.data["help"][1].startswith("valid commands: agents, ask")
+    assert result.data["help"][1].startswith("valid commands: activity, agents")
     flag = axi("sessions", "--limt", "3")
     assert flag.data["help"][0] == "did you mean --limit?"
     far = axi("zzz")

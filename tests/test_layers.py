@@ -33,7 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("harnesses",),                 # store adapters
     ("diaglog",),                   # the diagnostic log's writer (hook, sweeper, holder call it)
     ("output", "views"),            # the output boundary; list helpers
-    ("errors", "text", "paths", "pricing"),  # small helpers
+    ("pricing",),                   # the price table in use (the state dir's, else packaged)
+    ("errors", "text", "paths", "terminal"),  # small helpers
     ("shown", "toon", "axi"),       # leaves: two-faced values; TOON text; the version
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

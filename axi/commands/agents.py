@@ -8,16 +8,16 @@ import click
 
 from axi import views
 from axi.commands.tree import AxiCommand, AxiGroup, as_option
-from axi.errors import AxiError
-from axi.mailbox import db, identity
+from axi.errors import AxiError, UsageFault
+from axi.mailbox import db, identity, tokens
 from axi.paths import cwd, tilde
 
 LIST_FIELDS = ["name", "state", "folder", "unread", "seen"]
-ALL_FIELDS = LIST_FIELDS + ["code", "tag", "host", "listening", "created", "approved"]
+ALL_FIELDS = LIST_FIELDS + ["code", "kind", "tag", "host", "listening", "created", "approved"]
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(
-    "axi agents", "axi agents init frontend", "axi agents approve frontend --confirm 3fa91c"))
+    "axi agents", "axi agents init ci --service", "axi agents approve frontend --confirm 3fa91c"))
 @click.option("--fields", metavar="F", help=f"Add fields: {','.join(ALL_FIELDS)}.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show.")
 @click.pass_context
@@ -25,7 +25,8 @@ def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
     """Agent identities: state, folder, unread mail and last activity.
 
     A pending agent's confirmation code is shown only when stdout is a terminal, so a person
-    reads it and an agent (whose tools pipe output) does not."""
+    reads it and an agent (whose tools pipe output) does not. Identities with no folder (a
+    service sender, the person, the built-in echo) add a `kind` column."""
     if ctx.invoked_subcommand is not None:
         return None
     views.check_limit(limit)
@@ -44,6 +45,8 @@ def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
     shown = identity.codes_shown()
     if "code" not in chosen and waiting and shown:
         chosen.append("code")
+    if "kind" not in chosen and any(identity.kind_of(r) != "agent" for r in rows):
+        chosen.insert(1, "kind")
     hints = [views.hint(views.command("agents", "approve", "<name>", "--confirm", "<code>"),
                         "in a terminal approves a pending agent")]
     if waiting and not shown:
@@ -60,10 +63,12 @@ def agent_row(row: sqlite3.Row, fields: list[str], codes: bool = False) -> dict:
     code = None
     if row["state"] != "approved":
         code = identity.confirm_code(row) if codes else "terminal only"
+    kind = identity.kind_of(row)
     values = {
-        "name": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
-        "unread": row["unread"], "seen": views.age(row["last_seen"]) or "never",
-        "code": code,
+        "name": row["name"], "state": row["state"], "folder": tilde(row["folder"]) or None,
+        "unread": None if kind == "service" else row["unread"],  # a service has no inbox
+        "seen": views.age(row["last_seen"]) or "never",
+        "code": code, "kind": kind,
         "tag": row["tag"] or None, "host": row["host"],
         "listening": identity.is_listening(row), "created": views.iso(row["created"]),
         "approved": views.iso(row["approved"]),
@@ -73,15 +78,23 @@ def agent_row(row: sqlite3.Row, fields: list[str], codes: bool = False) -> dict:
 
 @agents.command(cls=AxiCommand, examples=(
     "axi agents init frontend", "axi agents init reviewer --tag review",
-    "axi agents init frontend --move"))
+    "axi agents init ci --service"))
 @click.argument("name")
 @click.option("--tag", metavar="T", default="",
               help="Tell a second agent in the same folder apart (its shell sets "
                    "AXI_AGENT_TAG=T).")
 @click.option("--move", is_flag=True, help="Move an existing name to this folder (re-approval).")
-def init(name: str, tag: str, move: bool) -> dict:
+@click.option("--service", is_flag=True,
+              help="A service sender with no folder (a script, cron job, CI probe): it only "
+                   "sends, with the token file its approval writes.")
+def init(name: str, tag: str, move: bool, service: bool) -> dict:
     """Create this folder's agent identity (pending until an operator approves it)."""
     agent = identity.check_name(name)
+    if service:
+        if tag or move:
+            raise UsageFault("--service takes no --tag or --move: a service sender has no "
+                             "folder", help=[f"example: axi agents init {agent} --service"])
+        return _init_service(agent)
     tag = identity.check_name(tag, "tag") if tag else ""
     conn = db.connect()
     row, already = identity.init(conn, agent, cwd(), tag, move)
@@ -92,6 +105,18 @@ def init(name: str, tag: str, move: bool) -> dict:
     if already:
         data["already"] = True
     data["help"] = _init_hints(row)
+    return data
+
+
+def _init_service(name: str) -> dict:
+    row, already = identity.init_service(db.connect(), name)
+    data: dict = {"agent": row["name"], "kind": "service", "state": row["state"]}
+    if already:
+        data["already"] = True
+    hints = [identity.approve_hint(row)] if row["state"] != "approved" else []
+    hints.append(f"approval writes its token file, {tilde(tokens.path_for(name))}; a script "
+                 f"then sends with `axi send --as {name} --token-file <path> @agent <text>`")
+    data["help"] = hints
     return data
 
 
@@ -116,9 +141,28 @@ def approve(name: str, code: str) -> dict:
     _require_operator("approve", agent, " --confirm <code>")
     conn = db.connect()
     row, already = identity.approve(conn, agent, code)
-    data = {"approved": row["name"], "folder": tilde(row["folder"])}
+    if identity.kind_of(row) == "service":
+        return _approved_service(row, already)
+    data = {"approved": row["name"], "folder": tilde(row["folder"]) or None}
     if already:
         data["already"] = True
+    return data
+
+
+def _approved_service(row: sqlite3.Row, already: bool) -> dict:
+    """Where the token is, never the token itself: stdout may be a log or an agent's pipe."""
+    path = tokens.path_for(row["name"])
+    data: dict = {"approved": row["name"], "kind": "service"}
+    if already:
+        data["already"] = True
+        data["help"] = [f"its token file was written on approval ({tilde(path)}); to write a "
+                        f"new one, revoke and approve {row['name']} again"]
+        return data
+    data["token_file"] = tilde(path)
+    data["help"] = [f"a script sends with: axi send --as {row['name']} --token-file "
+                    f"{tilde(path)} @agent <text> (or AXI_TOKEN_FILE)",
+                    "whoever can read that file can send as it; keep it 0600 (axi refuses it "
+                    f"otherwise); `axi agents revoke {row['name']}` invalidates it"]
     return data
 
 
@@ -130,7 +174,9 @@ def revoke(name: str) -> dict:
     _require_operator("revoke", agent, "")
     conn = db.connect()
     row, already = identity.revoke(conn, agent)
-    data = {"revoked": row["name"], "folder": tilde(row["folder"])}
+    data = {"revoked": row["name"], "folder": tilde(row["folder"]) or None}
+    if identity.kind_of(row) == "service":
+        data = {"revoked": row["name"], "kind": "service", "token": "invalidated, file deleted"}
     if already:
         data["already"] = True
     code = identity.confirm_code(row) if identity.codes_shown() else "<code>"
@@ -153,13 +199,20 @@ def _require_operator(verb: str, name: str, rest: str) -> None:
 def whoami(as_name: str | None) -> dict:
     """This shell's agent identity: name, state, folder and where it was found."""
     conn = db.connect()
-    found = identity.lookup(conn, as_name)
+    found = identity.lookup(conn, as_name, reading=False)
     row = found.row
+    kind = identity.kind_of(row)
     data = {"agent": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
             "from": found.source}
+    if kind != "agent":
+        data["kind"] = kind
+        del data["folder"]
     if row["tag"]:
         data["tag"] = row["tag"]
-    if row["state"] == "approved":
+    if row["state"] == "approved" and kind == "service":
+        data["help"] = [views.hint(views.command("send", "--as", row["name"], "@agent",
+                                                 "<text>"), "sends (it reads no mail)")]
+    elif row["state"] == "approved":
         unread = conn.execute("SELECT count(*) FROM deliveries WHERE recipient = ? "
                               "AND read_at IS NULL", (row["id"],)).fetchone()[0]
         data["mail"] = f"{unread} unread"

@@ -13,11 +13,15 @@ ALL_MAIL_FIELDS = MAIL_FIELDS + ["to", "thread", "reply_to", "kind", "task", "ac
 TEXT_IN_LIST = 200
 
 
-def caller(as_name: str | None, listening_for: float | None = None
+def caller(as_name: str | None, listening_for: float | None = None,
+           token_file: str | None = None, sends: bool = False
            ) -> tuple[sqlite3.Connection, sqlite3.Row]:
-    """The mailbox and the caller's approved identity; records the caller's activity."""
+    """The mailbox and the caller's approved identity; records the caller's activity.
+
+    Only a command that `sends` and reads nothing (`axi send`) may act as a service sender,
+    which authenticates with its token file."""
     conn = db.connect()
-    me = identity.resolve(conn, as_name)
+    me = identity.resolve(conn, as_name, token_file, reading=not sends)
     identity.touch(conn, me["id"], listening_for)
     return conn, me
 

@@ -11,6 +11,7 @@ from axi.commands.caller import caller
 from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import context, mail
+from axi.paths import write_atomic
 
 SHOWN_TEXT = 4000  # characters of a text file `get` prints; --out saves the whole of it
 FIELDS = ["key", "kind", "size", "author", "age", "expires"]
@@ -102,14 +103,9 @@ def get(key: str, out_path: str | None, as_name: str | None) -> dict:
 def _save(path: str, data: bytes) -> str:
     """Write `data` to `path` whole or not at all (a temporary file renamed over it)."""
     target = os.path.abspath(os.path.expanduser(path))
-    temporary = f"{target}.{os.getpid()}.tmp"
     try:
-        with open(temporary, "wb") as fh:
-            fh.write(data)
-        os.replace(temporary, target)
+        write_atomic(target, data, mode=0o644)
     except OSError as exc:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         raise AxiError(f"cannot write {path}: {exc.strerror}", code="FILE_UNWRITABLE",
                        help=["choose another --out path"]) from None
     return target

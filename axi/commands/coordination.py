@@ -13,7 +13,7 @@ from axi.commands.caller import caller, reply_hint, warm_output
 from axi.commands.tree import AxiCommand, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import coordination as coord
-from axi.mailbox import identity
+from axi.mailbox import db, identity
 from axi.mailbox import tasks as ledger
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
 from axi.output import warn
@@ -53,7 +53,7 @@ def handoff(target: str, text: str, intent: str, timeout: float, no_wait: bool, 
     _check_loop(loop, completion_promise, max_rounds)
     conn, me = caller(as_name)
     name = identity.check_name(target)
-    target_row = identity.require(conn, name)
+    target_row = identity.addressable(conn, name) or identity.require(conn, name)
     task, sent = coord.start_handoff(conn, me, name, text, intent)
     data: dict = {"task": task["id"], "message": sent["id"], "to": f"@{name}",
                   "priority": task["priority"]}
@@ -122,11 +122,14 @@ def _task_hint(task_id: int) -> str:
 
 @click.command(cls=AxiCommand, examples=(
     'axi listen --exec "./answer.sh" --max 20', 'axi listen --exec "python bot.py" --timeout 3600',
-    'axi listen --exec "wc -w"'))
-@click.option("--exec", "command_line", metavar="CMD", required=True,
+    "axi listen --echo --max 100"))
+@click.option("--exec", "command_line", metavar="CMD",
               help="Run for each new message. Its text comes on stdin and in AXI_MESSAGE, never "
                    "as an argument; also AXI_MESSAGE_ID, AXI_FROM, AXI_THREAD, AXI_TASK, "
                    "AXI_AGENT.")
+@click.option("--echo", is_flag=True,
+              help="Run the built-in @echo instead: it answers every mail to @echo with what it "
+                   "received (to test the whole path).")
 @click.option("--max", "max_messages", type=int, default=10, show_default=True,
               help="Stop after handling this many messages.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, metavar="S",
@@ -134,21 +137,35 @@ def _task_hint(task_id: int) -> str:
 @click.option("--handler-timeout", type=float, default=300.0, show_default=True, metavar="S",
               help="Kill CMD after S seconds (the sender gets a failure reply).")
 @as_option
-def listen(command_line: str, max_messages: int, timeout: float, handler_timeout: float,
-           as_name: str | None) -> dict:
+def listen(command_line: str | None, echo: bool, max_messages: int, timeout: float,
+           handler_timeout: float, as_name: str | None) -> dict:
     """Answer each new message with CMD: its stdout is the reply, then it is acked.
 
     Never answers automatic replies (its own or another listener's), so two listeners cannot
-    loop. A failing CMD gets the sender a failure reply and listening goes on."""
+    loop. A failing CMD gets the sender a failure reply and listening goes on. With --echo it
+    runs the built-in @echo identity (no folder, no CMD)."""
     seconds = check_seconds(timeout, "--timeout")
     limit = check_seconds(handler_timeout, "--handler-timeout")
     if not 1 <= max_messages <= 1000:
         raise UsageFault(f"--max must be 1 to 1000, not {max_messages}")
+    log = lambda e: warn(f"listen: {e['id']} from {e['from']}: {e['result']}")  # noqa: E731
+    if echo:
+        if command_line or as_name:
+            raise UsageFault("--echo runs the built-in @echo: give no --exec and no --as",
+                             help=["example: axi listen --echo --timeout 600"])
+        conn = db.connect()
+        me = identity.echo_identity(conn)
+        identity.touch(conn, me["id"], HEARTBEAT * 3)
+        result = coord.listen(conn, me, None, max_messages, seconds, limit or 1.0, log=log,
+                              handle=coord.echo)
+        return {"agent": "@echo", **_trim_log(result)}
+    if not command_line:
+        raise UsageFault("listen needs --exec CMD (or --echo)",
+                         help=['example: axi listen --exec "./answer.sh"',
+                               "axi listen --echo runs the built-in @echo"])
     argv = _handler_argv(command_line)
     conn, me = caller(as_name, HEARTBEAT * 3)
-    result = coord.listen(conn, me, argv, max_messages, seconds, limit or 1.0,
-                          log=lambda e: warn(f"listen: {e['id']} from {e['from']}: "
-                                             f"{e['result']}"))
+    result = coord.listen(conn, me, argv, max_messages, seconds, limit or 1.0, log=log)
     return _trim_log(result)
 
 

@@ -262,7 +262,7 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: 
     if name:
         fields["name"] = name
     if labels:
-        fields["labels"] = json.dumps(edit_labels(records.labels_of(row), labels))
+        fields["labels"] = json.dumps(records.edit_labels(records.labels_of(row), labels))
     data: dict = {"id": row["id"]}
     if outcome == "success":
         accept = records.spec_of(row).get("accept")
@@ -293,19 +293,3 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: 
     if labels:
         data["labels"] = json.loads(fields["labels"])
     return data
-
-
-def edit_labels(current: dict, edits: tuple[str, ...]) -> dict:
-    out = dict(current)
-    for edit in edits:
-        if edit.startswith("-"):
-            out.pop(edit[1:], None)
-        elif "=" in edit:
-            key, value = edit.split("=", 1)
-            if value:
-                out[key] = value
-            else:
-                out.pop(key, None)
-        else:
-            out[edit] = True
-    return out

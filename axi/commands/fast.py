@@ -55,6 +55,7 @@ VERBS = {
         "--ack": ("ack_required", FLAG, False),
         "--idem": ("idem", str, None),
         "--attach": ("attach", MANY, ()),
+        "--token-file": ("token_file", str, None),
         **AS}, words="words"),
 }
 

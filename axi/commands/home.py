@@ -50,11 +50,41 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     note = fresh.note()
     if note:
         data["index"] = note
+    hosts = hosts_line()
+    if hosts:
+        data["hosts"] = hosts
     mail = for_folder(here) or {}
     data.update(mail)
     data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere,
                               unread=bool(mail.get("unread")), tasks=bool(mail.get("open_tasks")))
     return mark_quoted(data)
+
+
+def hosts_line(now: float | None = None) -> str | None:
+    """`box 12 sessions (3m ago), nas offline (2h ago)`: what each remote host last said, from
+    the one-line files `axi.remote.cache` keeps beside its JSON. No network, no json, no
+    axi.remote: a listing of one folder (absent when no host was ever reached or asked)."""
+    from axi.paths import state_dir
+
+    folder = os.path.join(state_dir(), "hosts")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".line"))
+    except OSError:
+        return None
+    now = views.clock() if now is None else now
+    parts = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                host, status, count, reached, _checked = fh.readline().rstrip("\n").split("\t")
+        except (OSError, ValueError):
+            continue
+        when = f"{views.age(float(reached), now)} ago" if reached else "never reached"
+        if status == "online":
+            parts.append(f"{host} {count or '?'} sessions ({when})")
+        else:
+            parts.append(f"{host} {status} ({when})")
+    return ", ".join(parts) or None
 
 
 def dashboard(directory: str | None = None, exclude: str | None = None,
@@ -69,22 +99,6 @@ def dashboard(directory: str | None = None, exclude: str | None = None,
         data["help"] = [views.hint(views.command("pick"), "opens the picker, a terminal UI "
                                    "for you")] + data.get("help", [])[:HINTS_SHOWN - 1]
     return fit(data, fmt=fmt)
-
-
-# Set in the shells of agent harnesses (Claude Code: CLAUDECODE, CLAUDE_CODE_ENTRYPOINT and
-# AI_AGENT, seen in its hooks' environment; Codex: CODEX_SANDBOX, CODEX_THREAD_ID; opencode:
-# OPENCODE; sessions axi launches: AXI_SESSION_ID). A shell with any of them is an agent's.
-AGENT_ENV = ("CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "AI_AGENT", "CODEX_SANDBOX",
-             "CODEX_THREAD_ID", "OPENCODE", "AXI_SESSION_ID")
-
-
-def person_at_terminal() -> bool:
-    """stdout is a terminal and no agent harness set its variables: a person typed `axi`."""
-    try:
-        tty = sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-    return tty and not any(os.environ.get(name) for name in AGENT_ENV)
 
 
 def bare_choice() -> str:

@@ -14,10 +14,11 @@ from axi import __version__, views
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import AxiError
 
-# Verbs whose first argument is a session id, and which of them `host/id` routes today.
+# Verbs whose first argument is a session id (axi.remote.route.ID_VERBS, kept here so
+# `axi sessions` does not import axi.remote to parse a local call).
 ID_VERBS = ("view", "read", "resume", "attach", "type", "wait", "result", "continue",
             "restart", "kill", "tag")
-ROUTED = ("view", "read")
+MANY_IDS = ("wait", "kill")
 HOST_ID = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9_-]*)")
 
 
@@ -45,19 +46,22 @@ def check(name: str | None) -> dict:
 
 
 @hosts.command(cls=AxiCommand, examples=(
-    'axi hosts add box --transport "ssh -T box"',
+    'axi hosts add box --transport "ssh -T box" --attach-transport "ssh -t box"',
     'axi hosts add ctr --transport "docker exec -i ctr" --axi /usr/local/bin/axi --timeout 5'))
 @click.argument("name")
 @click.option("--transport", required=True, metavar="CMD",
               help="The argv prefix that runs a command there, e.g. \"ssh -T box\".")
+@click.option("--attach-transport", metavar="CMD", help="The interactive one, with a "
+              "terminal, for attach and resume, e.g. \"ssh -t box\".")
 @click.option("--axi", "axi_cmd", metavar="CMD", help="The axi command there (default: axi).")
 @click.option("--timeout", type=float, metavar="S", help="Seconds a call may take (default 10).")
-def add(name: str, transport: str, axi_cmd: str | None, timeout: float | None) -> dict:
+def add(name: str, transport: str, attach_transport: str | None, axi_cmd: str | None,
+        timeout: float | None) -> dict:
     """Add a [[host]] block to config.toml (comments and layout kept)."""
     from axi.paths import config_path
     from axi.remote.hosts import add as add_host
 
-    block = add_host(name, transport, axi_cmd, timeout)
+    block = add_host(name, transport, axi_cmd, timeout, attach_transport)
     return {"added": name, "host": block, "config": config_path(),
             "help": [views.hint(f"axi hosts check {name}", "reaches it now")]}
 
@@ -91,22 +95,46 @@ def serve(request: str) -> dict:
     except (AxiError, ValueError) as exc:
         envelope["error"] = _error(exc)
         return envelope
-    if asked["protocol"] != PROTOCOL or not served(asked["argv"]):
+    stream = asked.get("stream") is True
+    if asked["protocol"] != PROTOCOL or not served(asked["argv"], stream):
         envelope["error"] = {"error": f"not a call protocol {PROTOCOL} serves",
                              "code": "NOT_SERVED"}
-        return envelope
+        return _streamed(envelope) if stream else envelope
+    from axi.remote import listing
+
+    listing.SERVING = True  # a host answers for itself, never for its own hosts
+    if stream:
+        return _serve_stream(envelope, asked["argv"])
     try:
         if asked["argv"]:
             from axi.commands.tree import run_click
-            from axi.remote import listing
 
-            listing.SERVING = True  # a host answers for itself, never for its own hosts
             envelope["result"] = run_click(asked["argv"])
         else:
             envelope["sessions"] = _session_count()
     except Exception as exc:  # the answer must stay one JSON object whatever went wrong
         envelope["error"] = _error(exc)
     return envelope
+
+
+def _streamed(line: dict) -> None:
+    from axi.output import event
+
+    event(line)
+
+
+def _serve_stream(envelope: dict, argv: list[str]) -> None:
+    """`read --follow` as a stream: the envelope line, the events as the command emits them,
+    then an `end` line (with the error, if any), so the other side tells an end from a drop."""
+    from axi.commands.tree import run_click
+
+    _streamed({**envelope, "stream": True})
+    try:
+        run_click(argv)
+    except Exception as exc:  # the stream must end with its `end` line whatever went wrong
+        _streamed({"end": True, "error": _error(exc)})
+        return
+    _streamed({"end": True})
 
 
 def _error(exc: Exception) -> dict:
@@ -166,94 +194,94 @@ def _status_row(host, reply, entry: dict, detail: bool) -> dict:
 
 
 class RoutedGroup(AxiGroup):
-    """`axi sessions VERB host/id ...` runs VERB on that host, over its transport."""
+    """`axi sessions VERB host/id ...` runs VERB on that host, over its transport
+    (`axi.remote.route`); a bare id this machine does not know is looked up in the hosts'
+    last-known rows, so the error names the host that has it."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name, cmd, rest = super().resolve_command(ctx, args)
         if name not in ID_VERBS or cmd is None:
             return name, cmd, rest
-        index = _first_argument(cmd, rest)
-        match = HOST_ID.fullmatch(rest[index]) if index is not None else None
-        if match is None:
-            return name, cmd, rest
-        host, sid = match.groups()
-        words = [*rest[:index], sid, *rest[index + 1:]]
-        return name, _remote_command(name, host, sid, words), []
+        where = _arguments(cmd, rest)
+        if name not in MANY_IDS:
+            where = where[:1]
+        found = [(i, HOST_ID.fullmatch(rest[i])) for i in where]
+        routed = [(i, m) for i, m in found if m is not None]
+        if not routed:
+            return name, _bare(name, cmd, [rest[i] for i in where]), rest
+        hosts_named = {m.group(1) for _, m in routed}
+        if len(routed) != len(found) or len(hosts_named) > 1:
+            return name, _mixed(name, [rest[i] for i in where]), []
+        words = list(rest)
+        for i, m in routed:
+            words[i] = m.group(2)
+        sids = [m.group(2) for _, m in routed]
+        return name, _remote_command(name, hosts_named.pop(), sids, words), []
 
 
-def _first_argument(cmd: click.Command, args: list[str]) -> int | None:
-    """Where the first positional argument is, skipping options and their values."""
+def _arguments(cmd: click.Command, args: list[str]) -> list[int]:
+    """Where the positional arguments are, skipping options and their values."""
     takes_value = {o for p in cmd.params if isinstance(p, click.Option) and not p.is_flag
                    for o in p.opts}
+    out: list[int] = []
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--":
-            return i + 1 if i + 1 < len(args) else None
+            return out + list(range(i + 1, len(args)))
         if not arg.startswith("-") or arg == "-":
-            return i
+            out.append(i)
+            i += 1
+            continue
         i += 2 if arg in takes_value else 1
-    return None
+    return out
 
 
-def _remote_command(verb: str, host_name: str, sid: str, words: list[str]) -> click.Command:
-    def run() -> dict:
-        from axi.remote.hosts import find, load_hosts
+def _remote_command(verb: str, host_name: str, sids: list[str], words: list[str]
+                    ) -> click.Command:
+    def run() -> dict | None:
+        from axi.remote.route import run as run_there
 
-        host = find(host_name, load_hosts())
-        if verb not in ROUTED or "--follow" in words:
-            raise _not_routed(host, verb, words)
-        return _forward(host, verb, sid, words)
+        return run_there(verb, host_name, sids, words)
 
     return AxiCommand(verb, callback=run)
 
 
-def _not_routed(host, verb: str, words: list[str]) -> AxiError:
-    import shlex
+def _mixed(verb: str, ids: list[str]) -> click.Command:
+    def run() -> None:
+        raise AxiError(f"`sessions {verb}` takes ids on one machine at a time "
+                       f"(given: {', '.join(ids)})", code="MIXED_HOSTS", help=[
+                           f"run it once per host: `axi sessions {verb} <host/id> ...` and "
+                           f"`axi sessions {verb} <id> ...` for this machine"])
 
-    what = f"`sessions {verb}" + (" --follow`" if "--follow" in words else "`")
-    there = host.attach_transport or host.transport
-    return AxiError(f"{what} on a host is not built yet (axi reaches hosts for view and read)",
-                    code="NOT_ROUTED", help=[
-                        "run it on the host: `" + shlex.join(
-                            [*there, *host.axi, "sessions", verb, *words]) + "`"])
-
-
-def _forward(host, verb: str, sid: str, words: list[str]) -> dict:
-    from axi.remote.transport import ONLINE, call
-
-    reply = call(host, ["sessions", verb, *words])
-    if reply.status != ONLINE:
-        code = reply.status.upper().replace(" ", "_")
-        raise AxiError(f"host {host.name} is {reply.status}: {reply.reason}",
-                       code=f"HOST_{code}", help=reply.help)
-    answer = reply.answer
-    if "error" in answer:
-        err = answer["error"] if isinstance(answer["error"], dict) else {}
-        raise AxiError(f"{host.name}: {err.get('error', 'the call failed')}",
-                       code=str(err.get("code", "REMOTE_ERROR")),
-                       help=_addressed(err.get("help") or [], host.name, {sid}))
-    result = answer.get("result")
-    if not isinstance(result, dict):
-        raise AxiError(f"host {host.name} answered without a result", code="REMOTE_ERROR",
-                       help=[f"`axi hosts check {host.name}`"])
-    ids = {sid} | {result[k] for k in ("id", "session") if isinstance(result.get(k), str)}
-    from axi.remote.federate import revive
-
-    out: dict = {}
-    for key, value in revive(result).items():
-        out[key] = f"{host.name}/{value}" if key in ("id", "session") else value
-        if key in ("id", "session"):
-            out["host"] = host.name
-    out["help"] = _addressed(result.get("help") or [], host.name, ids)
-    return out
+    return AxiCommand(verb, callback=run)
 
 
-def _addressed(hints: list[str], host: str, ids: set[str]) -> list[str]:
-    """The host's own hints with its session ids addressed `host/id`, so they work here;
-    hints to verbs not routed yet are left out."""
-    unrouted = re.compile(r"axi sessions (" + "|".join(set(ID_VERBS) - set(ROUTED)) + ") ")
-    hints = [h for h in hints if not unrouted.search(str(h))]
-    pattern = re.compile(r"(?<![\w/-])(" + "|".join(
-        re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r")(?![\w-])")
-    return [pattern.sub(lambda m: f"{host}/{m.group(1)}", str(h)) for h in hints]
+def _bare(verb: str, cmd: click.Command, ids: list[str]) -> click.Command:
+    """The local command; when it finds no such session and hosts are configured, the hosts'
+    last-known rows (no network) say which host has it, or that the id is ambiguous."""
+    from axi.remote import maybe_configured
+
+    if not ids or not maybe_configured():
+        return cmd
+    import copy
+
+    original = cmd.callback
+    local = copy.copy(cmd)
+
+    def callback(*args, **kwargs):
+        try:
+            return original(*args, **kwargs)
+        except AxiError as exc:
+            if exc.code != "NOT_FOUND":
+                raise
+            from axi.remote.route import elsewhere
+
+            for sid in ids:
+                better = elsewhere(verb, sid)
+                if better is not None:
+                    raise better from None
+            raise
+
+    local.callback = callback
+    return local

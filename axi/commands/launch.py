@@ -8,6 +8,7 @@ from axi import views
 from axi.commands.tree import AxiCommand
 from axi.errors import AxiError, UsageFault
 from axi.paths import tilde
+from axi.text import shell_word
 
 HARNESS_HELP = "claude, codex, opencode, pi, or a [[harness]] name from config.toml"
 
@@ -60,7 +61,7 @@ def fences(max_cost, max_tokens, max_workers, max_depth, timeout_text) -> dict:
     'axi sessions new codex "add a changelog entry" --wait --unattended --accept "make test"',
     'axi sessions new claude "build it" --behavior $(axi recipes --path coordinator) '
     '--max-cost 20 --max-depth 2'))
-@click.argument("harness", metavar="HARNESS")
+@click.argument("harness", metavar="[HARNESS]")
 @click.argument("task", required=False)
 @click.option("--model", metavar="M", help="The model to ask the harness for.")
 @mode_options
@@ -71,13 +72,31 @@ def new(harness: str, task: str | None, model: str | None, directory: str | None
         run: str | None, name: str | None, headless: bool, wait: bool, unattended: bool,
         accept: str | None, behavior: str | None, max_cost, max_tokens, max_workers,
         max_depth, timeout_text) -> dict:
-    """Launch HARNESS on TASK under axi's holder; prints the session id and run at once."""
+    """Launch HARNESS (default: default_harness in config.toml) on TASK under axi's holder;
+    prints the session id and run at once."""
     from axi.control.launch import Request
 
+    harness, task = harness_and_task(harness, task)
     req = Request(harness, task, model, directory, run, name, headless or wait, unattended,
                   accept, behavior, fences(max_cost, max_tokens, max_workers, max_depth,
                                            timeout_text))
     return started(req, wait)
+
+
+def harness_and_task(first: str, task: str | None) -> tuple[str, str | None]:
+    """`new claude "task"`, `new claude`, or `new "task"` with `default_harness` set."""
+    from axi.control.config import harness_names, load
+    from axi.paths import config_path
+
+    config = load()
+    if task is not None or first in harness_names(config):
+        return first, task
+    default = config.get("default_harness")
+    if not default:
+        raise UsageFault(f"{first[:60]!r} is not a harness, and no default_harness is set",
+                         help=[f"name the harness: axi sessions new claude {shell_word(first)}",
+                               f'or set default_harness = "claude" in {config_path()}'])
+    return default, first
 
 
 def started(req, wait: bool, pinned: dict | None = None) -> dict:

@@ -41,11 +41,17 @@ def inbox(unread: bool, wait_s: float | None, after: int, fields: str | None, li
               help="Idempotency key: resending with the same key sends nothing new.")
 @click.option("--attach", multiple=True, metavar="PATH",
               help="Attach a file through the shared context (repeatable).")
+@click.option("--token-file", metavar="PATH",
+              help="A service sender's token file (else AXI_TOKEN_FILE); with --as NAME.")
 @as_option
 def send(words: tuple[str, ...], reply_to: int | None, path: str | None, ack_required: bool,
-         idem: str | None, attach: tuple[str, ...], as_name: str | None) -> dict:
-    """Send mail to @agents; @mentions inside the text are delivered too."""
-    return send_mail(words, reply_to, path, ack_required, idem, attach, as_name)
+         idem: str | None, attach: tuple[str, ...], token_file: str | None,
+         as_name: str | None) -> dict:
+    """Send mail to @agents; @mentions inside the text are delivered too.
+
+    A service sender (`axi agents init NAME --service`) sends from a script with `--as NAME
+    --token-file PATH`; the person, from their own terminal, with `--as <person>`."""
+    return send_mail(words, reply_to, path, ack_required, idem, attach, as_name, token_file)
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(

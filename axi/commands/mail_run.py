@@ -83,7 +83,8 @@ def _wait_view(conn: sqlite3.Connection, me: sqlite3.Row, seconds: float, after:
 
 
 def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ack_required: bool,
-              idem: str | None, attach: tuple[str, ...], as_name: str | None) -> dict:
+              idem: str | None, attach: tuple[str, ...], as_name: str | None,
+              token_file: str | None = None) -> dict:
     """Send mail to @agents; @mentions inside the text are delivered too."""
     to, text = split_words(words)
     if path is not None:
@@ -97,7 +98,7 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
     files = [(name, context.read_file(name)) for name in attach]  # all read before anything
     if not files:
         mail.check_body(text)
-    conn, me = caller(as_name)
+    conn, me = caller(as_name, token_file=token_file, sends=True)
     if files:
         text = "\n".join([text] * bool(text) + _attached(conn, me, files))
         mail.check_body(text)

@@ -27,11 +27,26 @@ TASK_TEXT = 500
 @click.option("--fields", metavar="F", help=f"Add fields: {','.join(ALL_FIELDS)}.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Runs to show.")
 @click.option("--full", is_flag=True, help="Do not truncate the task.")
+@click.option("--host", metavar="H", help="Also list hosts' runs: all, or one host's name "
+              "(axi hosts); default this machine only.")
 def runs(run_id: str | None, outcome: str | None, fields: str | None, limit: int,
-         full: bool) -> dict:
+         full: bool, host: str | None) -> dict:
     """Runs newest first (`live` until concluded), or one run's record and tree."""
     from axi.control import records
 
+    if host is not None and run_id:
+        from axi.errors import UsageFault
+
+        raise UsageFault("--host lists runs; it does not go with RUN", help=[
+            views.hint(views.command("runs", flags={"--host": host}), "lists them")])
+    if host is not None:
+        from axi.remote.aggregate import runs_hosts
+
+        views.check_limit(limit)
+        argv = ["--limit", str(limit)] + (["--outcome", outcome] if outcome else []) + (
+            ["--fields", fields] if fields else [])
+        return runs_hosts(host, argv, limit,
+                          lambda: list_view(records.connect(), outcome, fields, limit))
     conn = records.connect()
     if run_id:
         return detail(conn, find_run(conn, run_id), full)

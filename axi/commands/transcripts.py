@@ -211,8 +211,19 @@ def _search_rows(conn, where: str, args: list, limit: int) -> tuple[int, list]:
 @click.option("--dir", "directory", metavar="D", help="Only sessions in folder D and below.")
 @click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Hits to show.")
+@click.option("--host", metavar="H", help="Also search hosts: all, or one host's name "
+              "(axi hosts); default this machine only.")
 def search(query: tuple[str, ...], directory: str | None, harness: str | None,
-           limit: int) -> dict:
+           limit: int, host: str | None) -> dict:
+    if host is not None:
+        from axi.remote.aggregate import search_hosts
+
+        return search_hosts(host, query, directory, harness, limit, search_here)
+    return search_here(query, directory, harness, limit)
+
+
+def search_here(query: tuple[str, ...], directory: str | None, harness: str | None,
+                limit: int) -> dict:
     from axi.index.query import to_match
 
     views.check_limit(limit)

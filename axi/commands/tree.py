@@ -30,11 +30,13 @@ COMMANDS = {
     "metrics": "axi.commands.metrics:metrics",
     "recipes": "axi.commands.recipes:recipes",
     "context": "axi.commands.context:context_group",
+    "check": "axi.commands.check:check",
     "pick": "axi.commands.pick:pick",
     "hosts": "axi.commands.hosts:hosts",
     "doctor": "axi.commands.doctor:doctor",
     "log": "axi.commands.log:log",
     "prices": "axi.commands.prices:prices",
+    "activity": "axi.commands.activity:activity",
 }
 
 
@@ -223,6 +225,6 @@ def run_click(args: list[str]) -> object:
 def as_option(fn):
     """`--as NAME`, for every command that acts as an agent identity."""
     return click.option("--as", "as_name", metavar="NAME",
-                        help="Act as this agent (else AXI_AGENT, else this folder's pointer "
-                             "file). It must belong to this folder and carry this shell's "
-                             "AXI_AGENT_TAG.")(fn)
+                        help="Act as this identity (else AXI_AGENT, else this folder's pointer "
+                             "file): an agent of this folder (with this shell's AXI_AGENT_TAG), "
+                             "a service sender with its token, or the person at a terminal.")(fn)

@@ -6,6 +6,7 @@ import click
 
 from axi import views
 from axi.commands.tree import AxiGroup
+from axi.console.pricetable import stale_note
 from axi.harnesses import NAMES
 from axi.index.catalog import open_index, session_filters
 from axi.index.rows import CostTally, money
@@ -34,8 +35,25 @@ SESSION = ("s.harness || ':' || CASE WHEN s.is_subagent = 1 AND s.parent_id IS N
 @click.option("--dir", "directory", metavar="D", help="Only sessions in folder D and below.")
 @click.option("--harness", type=click.Choice(NAMES), help="Only this harness.")
 @click.option("--limit", type=int, default=30, show_default=True, help="Rows to show.")
-def usage(by: str, days: int, directory: str | None, harness: str | None, limit: int) -> dict:
+@click.option("--host", metavar="H", help="Also count hosts: all, or one host's name "
+              "(axi hosts); default this machine only.")
+def usage(by: str, days: int, directory: str | None, harness: str | None, limit: int,
+          host: str | None) -> dict:
     """Tokens (input, output with its reasoning, cache read, cache write) and cost."""
+    if host is not None:
+        from axi.remote.aggregate import usage_hosts
+
+        views.check_limit(limit)
+        argv = ["--by", by, "--days", str(days), "--limit", str(limit)]
+        argv += (["--dir", directory] if directory else []) + (
+            ["--harness", harness] if harness else [])
+        return usage_hosts(host, by, argv, limit,
+                           lambda: usage_here(by, days, directory, harness, limit))
+    return usage_here(by, days, directory, harness, limit)
+
+
+def usage_here(by: str, days: int, directory: str | None, harness: str | None,
+               limit: int) -> dict:
     views.check_limit(limit)
     if days < 0:
         from axi.errors import UsageFault
@@ -94,6 +112,7 @@ def usage(by: str, days: int, directory: str | None, harness: str | None, limit:
     data["help"] = hints
     if fresh.note():
         data["index"] = fresh.note()
+    stale_note(data)
     return data
 
 

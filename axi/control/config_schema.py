@@ -10,7 +10,8 @@ BOOL = "true or false"
 STRINGS = "a list of strings"
 COMMAND = "a string (shell words) or a list of strings"
 
-TOP = {"mux": STRING, "harness": "an array of tables ([[harness]])", "policy": "a table",
+TOP = {"mux": STRING, "default_harness": STRING,
+       "harness": "an array of tables ([[harness]])", "policy": "a table",
        "keys": "a table", "columns": STRINGS, "ui": "a table", "person": "a table",
        "host": "an array of tables ([[host]])", "machine": "a table"}
 HARNESS = {"name": STRING, "launch": COMMAND, "launch_headless": COMMAND,
@@ -38,6 +39,7 @@ def check(config: dict) -> str | None:
     """The first problem in a parsed config, as `key must be <type> (got <what>)`."""
     return (_keys(config, TOP, "")
             or _mux(config)
+            or _default_harness(config)
             or _harness_blocks(config.get("harness", []))
             or _policy(config.get("policy", {}))
             or _picker_tables(config)
@@ -52,6 +54,23 @@ def _mux(config: dict) -> str | None:
         return _wrong("mux", STRING, config["mux"])
     if config["mux"] not in MUX_VALUES:
         return f"mux must be one of {', '.join(MUX_VALUES)} (got {config['mux']!r})"
+    return None
+
+
+def _default_harness(config: dict) -> str | None:
+    """`default_harness`: what `axi sessions new "task"` launches; a built-in harness or one
+    a [[harness]] block names."""
+    if "default_harness" not in config:
+        return None
+    value = config["default_harness"]
+    if not _is(value, STRING):
+        return _wrong("default_harness", STRING, value)
+    blocks = config.get("harness", [])
+    named = [b.get("name") for b in blocks if isinstance(b, dict)] if isinstance(
+        blocks, list) else []
+    known = ["claude", "codex", "opencode", "pi", *named]
+    if value not in known:
+        return f"default_harness must name a harness: {', '.join(map(str, known))} (got {value!r})"
     return None
 
 

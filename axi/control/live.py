@@ -14,7 +14,7 @@ import sqlite3
 import time
 
 from axi.control import proc
-from axi.paths import private_open, state_dir
+from axi.paths import state_dir, write_atomic
 
 HEARTBEAT = 2.0  # seconds between heartbeat writes
 STALE = 20.0  # a heartbeat older than this means the holder is gone
@@ -51,15 +51,8 @@ def socket_path(launch_id: str) -> str:
 
 def beat(launch_id: str, last_output: float, holder_pid: int, holder_token: str | None,
          child_pid: int | None) -> None:
-    path = heartbeat_path(launch_id)
-    tmp = f"{path}.{os.getpid()}.tmp"
     line = f"{last_output:.3f}\t{holder_pid}\t{holder_token or ''}\t{child_pid or ''}\n"
-    fd = private_open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        os.write(fd, line.encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_atomic(heartbeat_path(launch_id), line, durable=False)  # rewritten every beat
 
 
 def clear(launch_id: str) -> None:

@@ -3,7 +3,6 @@ the same numbers as a Prometheus textfile (for node_exporter's textfile collecto
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -120,19 +119,8 @@ def _number(value: float) -> str:
 
 
 def write_atomically(path: str, text: str) -> str:
-    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
-    collector never reads half a file. Returns the absolute path."""
-    path = os.path.abspath(os.path.expanduser(path))
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # the collector usually runs as another user
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write `text` to `path` in one rename, so a collector never reads half a file; a new
+    file is 0644 (the collector usually runs as another user). Returns the absolute path."""
+    from axi.paths import write_atomic
+
+    return write_atomic(os.path.abspath(os.path.expanduser(path)), text, mode=0o644)

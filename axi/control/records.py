@@ -104,6 +104,24 @@ def labels_of(row: sqlite3.Row) -> dict:
 
 # Runs -------------------------------------------------------------------------------------
 
+def edit_labels(current: dict, edits) -> dict:
+    """`key=value` sets, `-key` (or `key=`) removes, a bare word is a flag: the edits of
+    `sessions tag --label` and of the picker's `l`, applied to a copy of `current`."""
+    out = dict(current)
+    for item in edits:
+        if item.startswith("-"):
+            out.pop(item[1:], None)
+        elif "=" in item:
+            key, value = item.split("=", 1)
+            if value:
+                out[key] = value
+            else:
+                out.pop(key, None)
+        elif item:
+            out[item] = True
+    return out
+
+
 def merge_fences(asked: dict, handed_down: dict) -> dict:
     """The tighter of each limit: a worker cannot raise what its run allows."""
     out = dict(handed_down)

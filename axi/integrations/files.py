@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+
+from axi import paths
 
 
 class Unreadable(Exception):
@@ -77,30 +78,7 @@ def read_toml(path: str):
 
 def write_atomic(path: str, text: str, mode: int = 0o644) -> None:
     """Replace `path` with `text` in one rename; an existing file keeps its permissions."""
-    path = target(path)
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        mode = os.stat(path).st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".axi-tmp",
-                               dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    paths.write_atomic(target(path), text, mode)
 
 
 def remove(path: str) -> None:

@@ -14,7 +14,7 @@ import sqlite3
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox.db import write
-from axi.paths import private_open, state_dir
+from axi.paths import state_dir, write_atomic
 
 MAX_VALUE = 64 * 1024  # bytes of UTF-8 for a value given on the command line
 MAX_FILE = 16 * 1024 * 1024  # bytes of one artifact
@@ -146,18 +146,7 @@ def _store_bytes(data: bytes) -> str:
     final = os.path.join(folder, digest)
     if os.path.exists(final):
         return digest
-    temporary = os.path.join(folder, f".{digest}.{os.getpid()}.tmp")
-    fd = private_open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, final)
-    except BaseException:
-        with _suppressed():
-            os.unlink(temporary)
-        raise
+    write_atomic(final, data, mode=0o600)
     return digest
 
 

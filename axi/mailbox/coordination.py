@@ -73,6 +73,18 @@ class Outcome:
     ok: bool
     reply: str | None
     detail: str
+    route_mentions: bool = True  # False: @names in the reply's text deliver nothing
+
+
+def echo(message: sqlite3.Row) -> Outcome:
+    """The built-in echo's answer: what it received, whole. Mentions in it are not delivered
+    again (an echo of "@carol look" must not mail carol)."""
+    head = f"echo of #{message['id']} from @{message['sender_name']}:\n"
+    body = message["body"]
+    if len((head + body).encode()) > MAX_BODY:
+        body = body.encode()[:MAX_BODY - len(head.encode()) - 64].decode("utf-8", "ignore")
+        body += "\n… (cut)"
+    return Outcome(True, head + body, "echoed", route_mentions=False)
 
 
 def next_unhandled(conn: sqlite3.Connection, me: int) -> sqlite3.Row | None:
@@ -136,18 +148,24 @@ def answer(conn: sqlite3.Connection, me: sqlite3.Row, message: sqlite3.Row,
     now = clock()
     with write(conn):
         reply_id = None
-        if text:
+        sender = conn.execute("SELECT * FROM agents WHERE id = ?", (message["sender"],)
+                              ).fetchone()
+        if text and identity.kind_of(sender) != "service" and sender["state"] != "revoked":
             reply_id = post(conn, me, Outgoing(to=[message["sender_name"]], body=text,
                                                reply_to=message["id"], kind="reply",
-                                               auto=True, task=message["task"]))["id"]
+                                               auto=True, task=message["task"],
+                                               route_mentions=outcome.route_mentions))["id"]
         conn.execute("UPDATE deliveries SET read_at = coalesce(read_at, ?), "
                      "acked_at = coalesce(acked_at, ?) WHERE message = ? AND recipient = ?",
                      (now, now, message["id"], me["id"]))
     return reply_id
 
 
-def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str], max_messages: int,
-           seconds: float, handler_timeout: float, log=None) -> dict:
+def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str] | None,
+           max_messages: int, seconds: float, handler_timeout: float, log=None,
+           handle=None) -> dict:
+    """Answer each new message: with `handle(message) -> Outcome` when given (the echo), else
+    by running `argv`."""
     deadline = time.monotonic() + seconds
     handled: list[dict] = []
     failed = 0
@@ -160,7 +178,8 @@ def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str], max_messa
         if message is None:
             break
         identity.touch(conn, me["id"], handler_timeout + HEARTBEAT)
-        outcome = run_handler(argv, message, me, handler_timeout)
+        outcome = (handle(message) if handle is not None
+                   else run_handler(argv, message, me, handler_timeout))
         reply_id = answer(conn, me, message, outcome)
         failed += not outcome.ok
         entry = {"id": message["id"], "from": f"@{message['sender_name']}",

@@ -136,6 +136,16 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     CREATE INDEX IF NOT EXISTS context_blob ON context(blob)
     """),
+    # Identities that are not an agent in a folder. `kind`: agent (bound to a folder, as every
+    # identity before), service (a script authenticated by a token file; only the token's
+    # SHA-256 is kept, in `token_hash`), person (the person at their own terminal), builtin
+    # (echo). Those have no folder: `folder` (NOT NULL since step 1) holds '' for them, and
+    # `origin` a random fingerprint whose first characters are the confirmation code.
+    (5, """
+    ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent'
+        CHECK (kind IN ('agent', 'service', 'person', 'builtin'));
+    ALTER TABLE agents ADD COLUMN token_hash TEXT
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -9,6 +9,13 @@ Resolution order: `--as NAME`, then `AXI_AGENT`, then the pointer file (searched
 current folder). There is never a fallback to some other identity. Whatever names it, the
 identity's tag must be the shell's AXI_AGENT_TAG: agents sharing a folder never act for each
 other.
+
+Identities with no folder (`kind`, mailbox schema 5): a *service* sender (a script; pending
+until a person approves it, then authenticated by a token file, `tokens.py`; it sends and never
+reads), the *person* (`[person] name`, default the login name; created on first use, approved
+implicitly, usable only from a terminal with no agent harness variables), and *builtin* ones
+(`echo`, which only `axi listen --echo` acts as). The person and echo are created the first
+time they are used or mailed.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ import sys
 from collections import namedtuple
 
 from axi.errors import AxiError, NotFound, UsageFault
+from axi.mailbox import tokens
 from axi.mailbox.db import write
-from axi.paths import cwd, tilde
+from axi.paths import cwd, tilde, write_atomic
+from axi.terminal import person_at_terminal
 from axi.views import clock
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -31,8 +40,8 @@ CODE_LEN = 6
 TAG_ENV = "AXI_AGENT_TAG"
 NAME_ENV = "AXI_AGENT"
 RECENT = 120.0  # seconds of activity that count as "listening"
-
-
+KINDS = ("agent", "service", "person", "builtin")
+BUILTINS = ("echo",)
 # Plain namedtuples: `dataclasses` costs ~10 ms of every mail command's start-up, `typing` 2.
 class Origin(namedtuple("Origin", "host user folder tag", defaults=("",))):
     __slots__ = ()
@@ -143,15 +152,10 @@ def _pointer_name(text: str) -> object:
 
 def write_pointer(folder: str, name: str, tag: str = "") -> str:
     path = pointer_path(folder, tag)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     text = ("# axi agent pointer: names this folder's agent identity. It holds no secret;\n"
             "# the identity also needs this folder's fingerprint (host, user, real path).\n"
             f'name = "{name}"\n' + (f'tag = "{tag}"\n' if tag else ""))
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, text, mode=0o644)  # no secret: readable like its folder
 
 
 # ---- init, approve, revoke -----------------------------------------------------------------
@@ -184,6 +188,8 @@ def init(conn: sqlite3.Connection, name: str, folder: str, tag: str = "",
                                "--tag <tag>`, then set AXI_AGENT_TAG=<tag> in its shell"])
         else:
             already = False
+            if name in BUILTINS and by_name(conn, name) is None:
+                raise _reserved(name)
             _bind(conn, name, origin, move)
     write_pointer(origin.folder, name, tag)
     return require(conn, name), already
@@ -198,6 +204,9 @@ def _bind(conn: sqlite3.Connection, name: str, origin: Origin, move: bool) -> No
                      (name, origin.fingerprint(), origin.host, origin.user, origin.folder,
                       origin.tag, now))
         return
+    if kind_of(existing) != "agent":
+        raise AxiError(f"{name!r} is {describe(existing)}, with no folder", code="NAME_TAKEN",
+                       help=["pick another name: `axi agents` lists every identity"])
     if not move:
         raise AxiError(f"agent {name!r} is bound to {tilde(existing['folder'])}",
                        code="NAME_TAKEN", help=[
@@ -221,6 +230,11 @@ def approve(conn: sqlite3.Connection, name: str, code: str) -> tuple[sqlite3.Row
             return row, True
         conn.execute("UPDATE agents SET state = 'approved', approved = ?, revoked = NULL "
                      "WHERE id = ?", (clock(), row["id"]))
+        if kind_of(row) == "service":  # a new token; written before the commit, or nothing is
+            token = tokens.mint()
+            conn.execute("UPDATE agents SET token_hash = ? WHERE id = ?",
+                         (tokens.digest(token), row["id"]))
+            tokens.write(name, token)
     return require(conn, name), False
 
 
@@ -231,6 +245,10 @@ def revoke(conn: sqlite3.Connection, name: str) -> tuple[sqlite3.Row, bool]:
             return row, True
         conn.execute("UPDATE agents SET state = 'revoked', revoked = ? WHERE id = ?",
                      (clock(), row["id"]))
+        if kind_of(row) == "service":
+            conn.execute("UPDATE agents SET token_hash = NULL WHERE id = ?", (row["id"],))
+    if kind_of(row) == "service":
+        tokens.remove(name)
     return require(conn, name), False
 
 
@@ -241,8 +259,13 @@ Lookup = namedtuple("Lookup", "row source")
 
 
 def lookup(conn: sqlite3.Connection, as_name: str | None = None,
-           start: str | None = None) -> Lookup:
-    """Find the caller's identity and check its origin; its state is for the caller to judge."""
+           start: str | None = None, token_file: str | None = None,
+           reading: bool = True) -> Lookup:
+    """Find the caller's identity and check its origin; its state is for the caller to judge.
+
+    An agent is checked against this folder, the person against this terminal, a service
+    sender against its token file (and refused outright when the command would `reading`
+    mail); a built-in identity is never the caller's."""
     here = start or cwd()
     tag = env_tag()
     if as_name:
@@ -258,9 +281,16 @@ def lookup(conn: sqlite3.Connection, as_name: str | None = None,
         pointer_folder, name = found
         source = tilde(pointer_path(pointer_folder, tag))
     row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
+    if row is None and pointer_folder is None and person_at_terminal() and is_person(name):
+        row = ensure_folderless(conn, name, "person")  # the person's first use
     if row is None:
+        if name in BUILTINS:
+            raise _builtin_refused(name)
         raise NotFound(f"no agent named {name!r} (from {source})", help=[
             f"`axi agents init {name}` creates it here", "`axi agents` lists every agent"])
+    if kind_of(row) != "agent":
+        _check_folderless(row, source, pointer_folder, token_file, reading)
+        return Lookup(row, source)
     _check_origin(row, here, pointer_folder, source)
     _check_tag(row, tag, source)
     return Lookup(row, source)
@@ -299,9 +329,10 @@ def _check_origin(row: sqlite3.Row, here: str, pointer_folder: str | None, sourc
                            "(`axi whoami` without --as)"])
 
 
-def resolve(conn: sqlite3.Connection, as_name: str | None = None) -> sqlite3.Row:
+def resolve(conn: sqlite3.Connection, as_name: str | None = None,
+            token_file: str | None = None, reading: bool = True) -> sqlite3.Row:
     """The caller's approved identity, or a clear error naming the command that fixes it."""
-    found = lookup(conn, as_name)
+    found = lookup(conn, as_name, token_file=token_file, reading=reading)
     row = found.row
     if row["state"] == "pending":
         raise AxiError(f"agent {row['name']!r} is pending approval", code="PENDING",
@@ -355,3 +386,187 @@ def operator_terminal() -> bool:
         return os.isatty(0)
     except OSError:
         return False
+
+
+# ---- identities with no folder -------------------------------------------------------------
+
+def kind_of(row: sqlite3.Row) -> str:
+    """agent, service, person or builtin; 'agent' for a row read before schema 5."""
+    try:
+        return row["kind"]
+    except (IndexError, KeyError):
+        return "agent"
+
+
+def describe(row: sqlite3.Row) -> str:
+    return {"agent": "an agent", "service": "a service sender",
+            "person": "the person's identity",
+            "builtin": "a built-in identity"}[kind_of(row)]
+
+
+def _reserved(name: str) -> UsageFault:
+    return UsageFault(f"{name!r} is a built-in identity's name", help=[
+        f"`axi listen --{name}` runs it; pick another name for an agent"])
+
+
+def _builtin_refused(name: str) -> AxiError:
+    return AxiError(f"{name!r} is a built-in identity: only axi acts as it",
+                    code="BUILTIN_IDENTITY", help=[
+                        f"`axi listen --{name}` runs it; mail it with `axi send @{name} <text>`"])
+
+
+def _insert_folderless(conn: sqlite3.Connection, name: str, kind: str, state: str) -> None:
+    import secrets
+
+    now = clock()
+    # No folder to fingerprint: a random origin, unique, whose first characters are the code.
+    origin = Origin(_host(), _user(), "", f"{kind}:{name}:{secrets.token_hex(16)}")
+    conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, created, "
+                 "approved, kind) VALUES (?, ?, ?, ?, ?, '', '', ?, ?, ?)",
+                 (name, state, origin.fingerprint(), origin.host, origin.user, now,
+                  now if state == "approved" else None, kind))
+
+
+def ensure_folderless(conn: sqlite3.Connection, name: str, kind: str) -> sqlite3.Row:
+    """The person's or a built-in identity, created (approved) the first time it is used;
+    an existing identity of that name is returned as it is, whatever its kind."""
+    row = by_name(conn, name)
+    if row is not None:
+        return row
+    if conn.in_transaction:  # inside a send's write transaction
+        _insert_folderless(conn, name, kind, "approved")
+    else:
+        with write(conn):
+            if by_name(conn, name) is None:
+                _insert_folderless(conn, name, kind, "approved")
+    return require(conn, name)
+
+
+def init_service(conn: sqlite3.Connection, name: str) -> tuple[sqlite3.Row, bool]:
+    """A service sender named `name`, pending until a person approves it. (row, already)"""
+    with write(conn):
+        row = by_name(conn, name)
+        if row is not None and kind_of(row) != "service":
+            raise AxiError(f"{name!r} is already {describe(row)}", code="NAME_TAKEN",
+                           help=["pick another name: `axi agents` lists every identity"])
+        if row is None:
+            if name in BUILTINS:
+                raise _reserved(name)
+            _insert_folderless(conn, name, "service", "pending")
+    return require(conn, name), row is not None
+
+
+def addressable(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """Mail to echo or to the person reaches them before they were ever used."""
+    if name in BUILTINS:
+        return ensure_folderless(conn, name, "builtin")
+    if is_person(name):
+        return ensure_folderless(conn, name, "person")
+    return None
+
+
+def echo_identity(conn: sqlite3.Connection) -> sqlite3.Row:
+    row = ensure_folderless(conn, "echo", "builtin")
+    if kind_of(row) != "builtin":
+        raise AxiError(f"the name 'echo' belongs to {describe(row)} in {tilde(row['folder'])}, "
+                       "not to the built-in echo", code="NAME_TAKEN",
+                       help=["that agent answers its own mail (`axi listen --exec`)"])
+    if row["state"] != "approved":
+        raise AxiError("the built-in echo was revoked", code="REVOKED",
+                       help=[approve_hint(row)], agent="echo")
+    return row
+
+
+def _check_folderless(row: sqlite3.Row, source: str, pointer_folder: str | None,
+                      token_file: str | None, reading: bool) -> None:
+    name, kind = row["name"], kind_of(row)
+    if pointer_folder is not None:
+        raise AxiError(f"{source} names {name!r}, {describe(row)} with no folder",
+                       code="ORIGIN_CHANGED", help=[
+                           "delete that pointer file; `axi agents init <name>` here creates "
+                           "this folder's agent"])
+    if kind == "builtin":
+        raise _builtin_refused(name)
+    if kind == "person":
+        if not person_at_terminal():
+            raise AxiError(f"{name!r} is the person's identity: only the person acts as it, at "
+                           "their own terminal", code="PERSON_TERMINAL_ONLY", help=[
+                               "a person types the command in a terminal (no agent harness "
+                               "around it); or `axi pick` shows their mail",
+                               f"agents write to the person: axi send @{name} <text>"])
+        if (row["host"], row["user"]) != (_host(), _user()):
+            raise AxiError(f"{name!r} is the person on {row['host']} as {row['user']}",
+                           code="ORIGIN_MISMATCH", help=["use your own identity here"])
+        return
+    if reading:
+        raise AxiError(f"{name!r} is a service sender: it sends mail and can read none",
+                       code="SERVICE_SENDS_ONLY", help=[
+                           f"a service sender only sends: axi send --as {name} --token-file "
+                           "<path> @agent <text>",
+                           "its recipients read their own mail as themselves"])
+    if row["state"] != "approved":
+        return  # resolve() says pending or revoked
+    path = tokens.given(token_file)
+    if path is None:
+        raise AxiError(f"service sender {name!r} authenticates with its token file",
+                       code="TOKEN_REQUIRED", help=[
+                           f"axi send --as {name} --token-file <path> ... (or set "
+                           f"{tokens.ENV}=<path>)",
+                           f"the path was printed on approval: {tilde(tokens.path_for(name))}"])
+    import hmac
+
+    named, token = tokens.read(path)
+    if named not in (None, name) or not row["token_hash"] or not hmac.compare_digest(
+            tokens.digest(token), row["token_hash"]):
+        raise AxiError(f"the token file {tilde(path)} does not hold {name!r}'s current token",
+                       code="TOKEN_INVALID", help=[
+                           "it was revoked or approved again since, or belongs to another "
+                           "service sender; nothing was sent",
+                           f"a person revokes and approves {name} again to write a new one"])
+
+
+def person_name(config: dict | None = None) -> str:
+    """The person's identity name: `[person] name` in config.toml, else the login name made
+    into a valid name."""
+    if config is None:
+        config = _config()
+    person = config.get("person")
+    name = person.get("name") if isinstance(person, dict) else None
+    if isinstance(name, str) and name.strip():
+        return check_name(name, "[person] name in config.toml")
+    return login_name()
+
+
+def is_person(name: str) -> bool:
+    try:
+        return name == person_name()
+    except AxiError:
+        return False
+
+
+def _config() -> dict:
+    """config.toml, read with the stdlib only; one that does not parse gives {} (the commands
+    that load it in full say what is wrong)."""
+    import tomllib
+
+    from axi.paths import config_path
+
+    try:
+        with open(config_path(), "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def login_name() -> str:
+    import getpass
+
+    try:
+        raw = getpass.getuser()
+    except Exception:  # no login name in the environment nor the password database
+        raw = ""
+    name = re.sub(r"[^a-z0-9_-]", "-", raw.lower())[:32]
+    if not name:
+        return "person"
+    return name if name[0].isalpha() else ("p" + name)[:32]

@@ -11,6 +11,7 @@ import re
 import sqlite3
 
 from axi.errors import AxiError, NotFound, UsageFault
+from axi.mailbox import identity
 from axi.mailbox.db import write
 from axi.mailbox.identity import NAME_RE, check_name
 from axi.views import clock
@@ -26,11 +27,12 @@ class Outgoing:
     def __init__(self, to: list[str], body: str, reply_to: int | None = None,
                  ack_required: bool = False, kind: str = "mail", task: int | None = None,
                  auto: bool = False, idem: str | None = None,
-                 mentions: list[str] | None = None):
+                 mentions: list[str] | None = None, route_mentions: bool = True):
         self.to, self.body, self.reply_to = to, body, reply_to
         self.ack_required, self.kind, self.task = ack_required, kind, task
         self.auto, self.idem = auto, idem
         self.mentions = [] if mentions is None else mentions
+        self.route_mentions = route_mentions  # False: @names in the text deliver nothing
 
     def __repr__(self) -> str:
         return f"Outgoing(to={self.to!r}, kind={self.kind!r}, reply_to={self.reply_to!r})"
@@ -93,9 +95,11 @@ def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
         row = recipient(conn, name)
         routes.setdefault(row["id"], "to")
     unknown = []
-    for name in mentions_in(out.body) + out.mentions:
-        row = conn.execute("SELECT id, state FROM agents WHERE name = ?", (name,)).fetchone()
-        if row is None or row["state"] == "revoked":
+    for name in (mentions_in(out.body) if out.route_mentions else []) + out.mentions:
+        row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            row = identity.addressable(conn, name)
+        if row is None or row["state"] == "revoked" or identity.kind_of(row) == "service":
             unknown.append(name)
         else:
             routes.setdefault(row["id"], "mention")
@@ -111,8 +115,14 @@ def recipient(conn: sqlite3.Connection, name: str, outcome: str = "nothing was s
     """An agent mail or work can be addressed to; `outcome` says what the refusal left undone."""
     row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
     if row is None:
+        row = identity.addressable(conn, name)
+    if row is None:
         raise NotFound(f"no agent named {name!r}; {outcome}",
                        help=["`axi agents` lists every agent"])
+    if identity.kind_of(row) == "service":
+        raise AxiError(f"{name!r} is a service sender: it sends and receives nothing; "
+                       f"{outcome}", code="RECIPIENT_SERVICE",
+                       help=["`axi agents` lists every identity"])
     if row["state"] == "revoked":
         raise AxiError(f"agent {name!r} was revoked; {outcome}", code="RECIPIENT_REVOKED",
                        help=["`axi agents` lists every agent"])

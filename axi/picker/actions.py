@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+from axi.control import records
 from axi.picker import state
 from axi.picker.model import Session
 
@@ -76,7 +77,7 @@ def tag(sessions: list[Session], edits: list[str]) -> str:
             data = run_axi("sessions", "tag", s.launch, *args)
             s.tags = {**data.get("labels", {}), **state.tags().get(s.key, {})}
         else:
-            mine = state.edit(state.tags().get(s.key, {}), edits)
+            mine = records.edit_labels(state.tags().get(s.key, {}), edits)
             state.set_tags(s.key, mine)
             s.tags = mine
         s.hay = s.haystack()

@@ -1,14 +1,14 @@
 """The person's tab: agent identities (approval state, listening, unread mail), approving a
 pending one with its origin code shown, and the mail addressed to the person.
 
-The person is the mailbox identity named `[person] name` (default: the login name). Codes
-are shown here because the picker only runs on a person's terminal (`axi pick` checks it).
+The person is the mailbox identity named `[person] name` (default: the login name), a
+built-in identity with no folder (`kind` person) created the first time the picker opens on
+a mailbox, or the first time someone mails it. Codes are shown here because the picker only
+runs on a person's terminal (`axi pick` checks it).
 """
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import sqlite3
 
 from rich.text import Text
@@ -25,13 +25,22 @@ from axi.picker.screens import Confirm
 
 
 def person_name(config: dict) -> str:
-    person = config.get("person") or {}
-    name = person.get("name") if isinstance(person, dict) else None
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    with contextlib.suppress(Exception):
-        return getpass.getuser()
-    return "person"
+    """`[person] name` as the mailbox spells identities (the same rule as `axi send --as`)."""
+    from axi.errors import AxiError
+    from axi.mailbox import identity
+
+    try:
+        return identity.person_name(config)
+    except AxiError:  # not a valid identity name: `axi doctor` and the CLI say so
+        return identity.login_name()
+
+
+def ensure_person(name: str) -> None:
+    """The person's identity exists once there is a mailbox: mail to them shows here."""
+    from axi.mailbox import db, identity
+
+    if db.exists():
+        identity.ensure_folderless(db.connect(), name, "person")
 
 
 def agent_rows() -> list[sqlite3.Row]:
@@ -106,16 +115,19 @@ class PersonScreen(Screen):
     def refill(self) -> None:
         from axi.mailbox import identity
 
+        ensure_person(self.person)
         self.agents = agent_rows()
         table = self.query_one("#agents", DataTable)
         table.clear()
         state_style = {"pending": "bold yellow", "approved": "green", "revoked": "red"}
         for row in self.agents:
             code = identity.confirm_code(row) if row["state"] != "approved" else ""
+            kind = identity.kind_of(row)
+            unread = "" if kind == "service" else str(row["unread"] or "")  # no inbox
             table.add_row(row["name"], Text(row["state"], state_style.get(row["state"], "")),
                           Text(code, "bold"), "yes" if identity.is_listening(row) else "",
-                          str(row["unread"] or ""), views.age(row["last_seen"]) or "never",
-                          tilde(row["folder"]) or "", key=row["name"])
+                          unread, views.age(row["last_seen"]) or "never",
+                          tilde(row["folder"]) or f"({kind})", key=row["name"])
         self.mail = mail_rows(self.person)
         box = self.query_one("#mail", DataTable)
         box.clear()
@@ -153,7 +165,10 @@ class PersonScreen(Screen):
             self.notify("pick a pending agent to approve", severity="warning")
             return
         code = identity.confirm_code(row)
-        question = (f"Approve agent [b]{row['name']}[/b]?\n\nfolder  {tilde(row['folder'])}\n"
+        service = identity.kind_of(row) == "service"
+        where = ("service sender (no folder; approval writes its token file)" if service
+                 else tilde(row["folder"]))
+        question = (f"Approve agent [b]{row['name']}[/b]?\n\nfolder  {where}\n"
                     f"host    {row['host']}  user {row['user']}\ncode    [b]{code}[/b]\n\n"
                     "Approve only if this is the folder you expect.")
 
@@ -163,6 +178,10 @@ class PersonScreen(Screen):
                 return
             try:
                 self.notify(actions.approve(row["name"], code))
+                if service:
+                    from axi.mailbox import tokens
+
+                    self.notify(f"token file: {tilde(tokens.path_for(row['name']))}")
             except actions.ActionError as exc:
                 self.notify(str(exc), severity="error")
             self.refill()

@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 
-from axi.paths import private_open, state_dir
+from axi.paths import state_dir, write_atomic
 
 STATE_FILE = "picker.json"
 TAGS_FILE = "picker-tags.json"
@@ -28,16 +28,7 @@ def read(name: str = STATE_FILE) -> dict:
 
 def write(data: dict, name: str = STATE_FILE) -> None:
     """Replace the file in one step: a crash leaves the old one or the new one, never half."""
-    path = _path(name)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)
-    fd = private_open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(_path(name), json.dumps(data, sort_keys=True))
 
 
 def remember(**changes: object) -> None:
@@ -60,20 +51,3 @@ def set_tags(key: str, values: dict) -> None:
     else:
         data.pop(key, None)
     write(data, TAGS_FILE)
-
-
-def edit(current: dict, edits: list[str]) -> dict:
-    """`key=value` sets, `-key` (or `key=`) removes, a bare word is a flag (as `sessions tag`)."""
-    out = dict(current)
-    for item in edits:
-        if item.startswith("-"):
-            out.pop(item[1:], None)
-        elif "=" in item:
-            key, value = item.split("=", 1)
-            if value:
-                out[key] = value
-            else:
-                out.pop(key, None)
-        elif item:
-            out[item] = True
-    return out

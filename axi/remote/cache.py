@@ -29,11 +29,32 @@ def read(name: str) -> dict:
 
 
 def write(name: str, data: dict) -> None:
-    from axi.remote.hosts import write_atomic
+    from axi.paths import write_atomic
 
     folder = os.path.dirname(path(name))
     os.makedirs(folder, mode=0o700, exist_ok=True)
     write_atomic(path(name), json.dumps(data, separators=(",", ":")).encode("utf-8"), 0o600)
+    write_atomic(line_path(name), summary(name, data).encode("utf-8"), 0o600)
+
+
+def line_path(name: str) -> str:
+    """The dashboard's view of the host: one tab-separated line that bare `axi` reads with
+    no json (axi.commands.home.hosts_line): name, status, sessions, last reached, checked."""
+    return os.path.join(state_dir(), "hosts", f"{name}.line")
+
+
+def summary(name: str, data: dict) -> str:
+    sessions = data.get("sessions")
+    if sessions is None:
+        sessions = data.get("total")
+    fields = [name, str(data.get("status") or "unchecked"),
+              "" if sessions is None else str(int(sessions)),
+              _stamp(data.get("reached")), _stamp(data.get("checked"))]
+    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n"
+
+
+def _stamp(value) -> str:
+    return "" if value is None else f"{float(value):.0f}"
 
 
 def record(reply, now: float, rows: dict | None = None) -> dict:
@@ -59,5 +80,6 @@ def recently_failed(entry: dict, now: float) -> bool:
 
 
 def forget(name: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path(name))
+    for file in (path(name), line_path(name)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(file)

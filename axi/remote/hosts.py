@@ -3,12 +3,11 @@ hosts with tomlkit (comments and layout kept), writing the file atomically."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shlex
 from dataclasses import dataclass
 
+from axi import paths
 from axi.control.config_schema import HOST_NAME, HOST_RESERVED
 from axi.errors import AxiError, UsageFault
 from axi.remote import maybe_configured
@@ -95,12 +94,15 @@ def check_name(name: str) -> None:
                                "`local` or `all`), e.g. `box` or `build-1`"])
 
 
-def add(name: str, transport: str, axi: str | None, timeout: float | None) -> dict:
+def add(name: str, transport: str, axi: str | None, timeout: float | None,
+        attach_transport: str | None = None) -> dict:
     """Append a [[host]] block; the file is rewritten only when the result validates."""
     check_name(name)
     _check_command(transport, "--transport")
     if axi is not None:
         _check_command(axi, "--axi")
+    if attach_transport is not None:
+        _check_command(attach_transport, "--attach-transport")
     if timeout is not None and not timeout > 0:
         raise UsageFault("--timeout must be a positive number of seconds",
                          help=["example: --timeout 5"])
@@ -113,6 +115,8 @@ def add(name: str, transport: str, axi: str | None, timeout: float | None) -> di
     block = tomlkit.table()
     block["name"] = name
     block["transport"] = transport
+    if attach_transport is not None:
+        block["attach_transport"] = attach_transport
     if axi is not None:
         block["axi"] = axi
     if timeout is not None:
@@ -169,29 +173,4 @@ def _save(doc, path: str) -> None:
     if problem:
         raise AxiError(f"{path} would be invalid: {problem}", code="CONFIG_INVALID",
                        help=[f"{path} was not changed"])
-    write_atomic(path, doc.as_string().encode("utf-8"))
-
-
-def write_atomic(path: str, data: bytes, mode: int | None = None) -> None:
-    """Write a sibling temporary file, fsync it, rename it over `path`: a reader sees the old
-    file or the new one, never half of either."""
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    if mode is None:
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o600
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    paths.write_atomic(path, doc.as_string())

@@ -14,13 +14,24 @@ import json
 
 PROTOCOL = 1
 UPGRADE = "pipx upgrade axi"  # what the README's install line leads to
-# What a remote answers: read-only catalog calls. Verbs that change state join in later
-# protocol versions, each with its own tests.
-SERVED_VERBS = (None, "view", "read", "search")
+# What a remote answers, an explicit allow-list: `axi <command> [verb]` -> what it may carry.
+# Read-only catalog calls, the control verbs on sessions this host's axi launched (one request
+# each), `resume` only as `--print` (a resume runs over the interactive transport, never here)
+# and `read --follow` only as a stream. Anything else is NOT_SERVED.
+SERVED = {
+    ("sessions", None): "call", ("sessions", "view"): "call", ("sessions", "read"): "call",
+    ("sessions", "search"): "call", ("sessions", "resume"): "print",
+    ("sessions", "type"): "call", ("sessions", "wait"): "call", ("sessions", "result"): "call",
+    ("sessions", "kill"): "call", ("sessions", "tag"): "call",
+    ("usage", None): "call", ("runs", None): "call",
+}
 
 
-def encode_request(argv: list[str]) -> str:
-    raw = json.dumps({"protocol": PROTOCOL, "argv": list(argv)}, separators=(",", ":"))
+def encode_request(argv: list[str], stream: bool = False) -> str:
+    asked: dict = {"protocol": PROTOCOL, "argv": list(argv)}
+    if stream:
+        asked["stream"] = True
+    raw = json.dumps(asked, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
 
 
@@ -39,15 +50,45 @@ def decode_request(word: str) -> dict:
     return data
 
 
-def served(argv: list[str]) -> bool:
-    """Whether this protocol serves the call: `axi sessions [list|view|read|search]` without
-    `--follow` (a stream, which one JSON answer cannot carry)."""
+# Options of the served commands that take a value (tests/remote check them against click):
+# a word after one is its value, never a verb.
+TAKES_VALUE = {
+    "sessions": ("--dir", "--harness", "--status", "--fields", "--limit", "--host"),
+    "usage": ("--by", "--days", "--dir", "--harness", "--limit", "--host"),
+    "runs": ("--outcome", "--fields", "--limit", "--host"),
+}
+
+
+def verb_of(argv: list[str]) -> str | None:
+    """The verb of `axi <command> ...` (a served command): the first word that is neither an
+    option nor an option's value, as click reads it (`sessions --all kill x` is `kill`)."""
+    values = TAKES_VALUE[argv[0]]
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if not word.startswith("-") or word == "-":
+            return word
+        i += 2 if word in values else 1
+    return None
+
+
+def served(argv: list[str], stream: bool = False) -> bool:
+    """Whether this protocol serves the call (SERVED). `sessions read --follow` is served as
+    a stream only: NDJSON events after the envelope line, then an `end` line."""
     if not argv:
-        return True  # the handshake: protocol, version, machine, session count
-    if argv[0] != "sessions" or "--follow" in argv:
+        return not stream  # the handshake: protocol, version, machine, session count
+    if argv[0] not in TAKES_VALUE:
         return False
-    verb = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
-    return verb in SERVED_VERBS
+    verb = verb_of(argv)
+    how = SERVED.get((argv[0], verb))
+    follow = "--follow" in argv
+    if stream or follow:
+        return stream and follow and (argv[0], verb) == ("sessions", "read")
+    if how == "print":
+        return "--print" in argv
+    return how == "call"
 
 
 def parse_answer(stdout: bytes) -> dict | None:

@@ -30,22 +30,24 @@ class Reply:
     argv: list[str] = field(default_factory=list)
 
 
-def request_argv(host: Host, argv: list[str]) -> list[str]:
-    return host.argv("hosts", "serve", encode_request(argv), "--format", "json")
+def request_argv(host: Host, argv: list[str], stream: bool = False) -> list[str]:
+    return host.argv("hosts", "serve", encode_request(argv, stream), "--format", "json")
 
 
-def call(host: Host, argv: list[str]) -> Reply:
-    """Ask `host` to run `axi <argv>`; one round trip, at most `host.timeout` seconds."""
+def call(host: Host, argv: list[str], extra: float | None = 0.0) -> Reply:
+    """Ask `host` to run `axi <argv>`; one round trip, at most `host.timeout` seconds, plus
+    `extra` for a call that waits on purpose (`sessions wait --timeout`; None: no bound)."""
     full = request_argv(host, argv)
+    timeout = None if extra is None else host.timeout + extra
     start = time.monotonic()
     try:
-        code, out, err = _run(full, host.timeout)
+        code, out, err = _run(full, timeout)
     except FileNotFoundError:
         return Reply(host.name, OFFLINE, f"{full[0]} is not on PATH here", argv=full,
                      help=[f"install {full[0]}, or change the transport: `axi hosts remove "
                            f"{host.name}` then `axi hosts add {host.name} --transport ...`"])
     except subprocess.TimeoutExpired:
-        return Reply(host.name, OFFLINE, f"no answer within {host.timeout:g}s",
+        return Reply(host.name, OFFLINE, f"no answer within {timeout:g}s",
                      time.monotonic() - start, argv=full,
                      help=[f"`axi hosts check {host.name}` tries again"])
     reply = classify(host, code, out, err)
@@ -53,7 +55,7 @@ def call(host: Host, argv: list[str]) -> Reply:
     return reply
 
 
-def _run(argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
+def _run(argv: list[str], timeout: float | None) -> tuple[int, bytes, bytes]:
     """Its own session, so a timeout ends the transport and whatever it started (a `sleep`
     holding the pipe open would otherwise keep us waiting), and nothing prompts on our tty."""
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -8,7 +8,7 @@ import sys
 
 import pexpect
 
-from axi.commands.home import AGENT_ENV
+from axi.terminal import AGENT_ENV
 
 
 def spawn(home, extra: dict | None = None) -> pexpect.spawn:

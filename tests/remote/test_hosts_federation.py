@@ -118,7 +118,7 @@ def test_view_and_read_route_by_host(axi, box):
     assert view.data["host"] == "box" and view.data["age"] == "27m"
     assert "age_seconds" not in view.data
     assert all("box/d1c9ea04" in h for h in view.data["help"])
-    assert not any("resume" in h for h in view.data["help"])
+    assert any("axi sessions resume box/d1c9ea04" in h for h in view.data["help"])
     read = axi("sessions", "read", "--limit", "2", "box/d1c9ea04")
     assert read.code == 0, read.stdout
     assert read.data["session"].startswith("box/d1c9ea04") and len(read.data["turns"]) == 2
@@ -132,11 +132,9 @@ def test_routing_errors_are_clear(axi, box):
     assert missing.data["error"].startswith("box: ")
     nowhere = axi("sessions", "read", "mars/abc")
     assert (nowhere.code, nowhere.data["code"]) == (1, "UNKNOWN_HOST")
-    kill = axi("sessions", "kill", "box/d1c9ea04")
-    assert (kill.code, kill.data["code"]) == (1, "NOT_ROUTED")
-    assert "sessions kill d1c9ea04" in kill.data["help"][0]
-    follow = axi("sessions", "read", "box/d1c9ea04", "--follow")
-    assert follow.data["code"] == "NOT_ROUTED"
+    later = axi("sessions", "continue", "box/d1c9ea04", "go on")
+    assert (later.code, later.data["code"]) == (1, "NOT_ROUTED")
+    assert "sessions continue d1c9ea04 'go on'" in later.data["help"][0]
     _set_transport("box", "sh -c 'exit 255'")
     down = axi("sessions", "view", "box/d1c9ea04")
     assert (down.code, down.data["code"]) == (1, "HOST_OFFLINE")

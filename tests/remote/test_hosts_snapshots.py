@@ -47,3 +47,29 @@ def test_a_routed_view(axi, home, tmp_path, snapshot):
     data = dict(result.data)
     data["transcript"] = "<remote path>"
     assert {"exit": result.code, "stdout": data} == snapshot
+
+
+def test_search_on_every_host(axi, corpus_home, tmp_path, snapshot):
+    _hosts(axi, tmp_path)
+    result = axi("sessions", "search", "files", "--host", "all", "--limit", "6")
+    assert result.code == 0
+    assert {"exit": result.code, "stdout": result.data} == snapshot
+
+
+def test_usage_on_every_host(axi, corpus_home, tmp_path, snapshot):
+    _hosts(axi, tmp_path)
+    result = axi("usage", "--days", "0", "--by", "harness", "--host", "all")
+    assert result.code == 0
+    assert {"exit": result.code, "stdout": result.data} == snapshot
+
+
+def test_routing_errors_print(axi, home, tmp_path, snapshot):
+    _hosts(axi, tmp_path)
+    shown = {}
+    for args in (("sessions", "kill", "mars/abc"), ("sessions", "type", "gone/abc", "hi"),
+                 ("sessions", "wait", "box/abc", "def"), ("sessions", "attach", "box/abc"),
+                 ("sessions", "result", "older/abc")):
+        result = axi(*args)
+        assert result.code == 1
+        shown[" ".join(args)] = result.data
+    assert shown == snapshot

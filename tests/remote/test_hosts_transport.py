@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import click
 import pytest
 from hostkit import SH_TRANSPORT, add_host, fake_axi
 
@@ -21,11 +22,40 @@ def test_requests_survive_a_remote_shell():
         decode_request("!!")
 
 
-def test_only_read_only_catalog_calls_are_served():
+def test_the_serve_side_is_an_explicit_allow_list():
     assert served([]) and served(["sessions", "--all"]) and served(["sessions", "view", "x"])
-    assert not served(["sessions", "kill", "x"])
+    for verb in ("type", "wait", "result", "kill", "tag", "search", "read"):
+        assert served(["sessions", verb, "x"]), verb
+    assert served(["usage", "--by", "model"]) and served(["runs", "--limit", "5"])
+    # a stream only as a stream, and only `read --follow`
     assert not served(["sessions", "read", "x", "--follow"])
-    assert not served(["send", "@a", "hi"])
+    assert served(["sessions", "read", "x", "--follow"], stream=True)
+    assert not served(["sessions", "view", "x"], stream=True) and not served([], stream=True)
+    # resume only prints the command; it never runs a harness there
+    assert served(["sessions", "resume", "x", "--print"])
+    assert not served(["sessions", "resume", "x"])
+    for argv in (["sessions", "new", "claude", "task"], ["sessions", "continue", "x", "t"],
+                 ["sessions", "restart", "x"], ["sessions", "attach", "x"],
+                 ["send", "@a", "hi"], ["hosts", "add", "x", "--transport", "sh"],
+                 ["runs", "run-1"], ["usage", "prices"], ["mail", "view", "1"], ["setup"]):
+        assert not served(argv), argv
+    # the verb is found as click finds it: an option's value is never taken for it, and a
+    # flag before a verb does not hide the verb
+    assert not served(["sessions", "--all", "new", "claude", "task"])
+    assert not served(["sessions", "--limit", "5", "continue", "x", "t"])
+    assert served(["sessions", "--dir", "new", "--limit", "5"])  # `new` is --dir's value
+
+
+def test_the_allow_list_knows_which_options_take_a_value():
+    """protocol.TAKES_VALUE must be click's own: else a value could pass for a verb."""
+    from axi.commands.tree import root
+    from axi.remote.protocol import TAKES_VALUE
+
+    for name, listed in TAKES_VALUE.items():
+        cmd = root.commands.get(name) or root.get_command(None, name)
+        opts = {o for p in cmd.params if isinstance(p, click.Option) and not p.is_flag
+                for o in p.opts}
+        assert set(listed) == opts, name
 
 
 def test_check_reaches_a_real_remote_axi(axi, home, remote):
@@ -96,7 +126,7 @@ def test_the_remote_answers_its_protocol_first(remote):
     import subprocess
 
     argv = from_block({"name": "r", "transport": SH_TRANSPORT, "axi": remote.axi})
-    request = encode_request(["sessions", "kill", "x"])
+    request = encode_request(["sessions", "new", "claude", "x"])
     out = subprocess.run(argv.argv("hosts", "serve", request, "--format", "json"),
                          capture_output=True, check=True).stdout
     answer = json.loads(out)
@@ -111,4 +141,5 @@ def test_a_host_that_drops_mid_answer_is_offline_not_a_crash(axi, home, tmp_path
     add_host(axi, "flaky", SH_TRANSPORT, half)
     view = axi("sessions", "view", "flaky/abc123")
     assert (view.code, view.data["code"]) == (1, "HOST_OFFLINE")
-    assert view.data["error"].startswith("host flaky is offline: the transport exited 255")
+    assert view.data["error"].startswith(
+        "`sessions view` on host flaky did not complete: the transport exited 255")

@@ -1,0 +1,346 @@
+"""Where activity is read from: the hooks' journal and the mailbox's tables, each a
+read-only query (see `axi/console/activity.py`). No message body, question or answer
+is read."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+
+from axi.console.activity_events import (
+    _JOURNAL_KIND,
+    Event,
+    Filters,
+    _word,
+)
+
+# ---- the journal ----------------------------------------------------------------------------
+
+class Journal:
+    """The hooks' journal, read from where the last look stopped (it is only ever appended
+    to; a shorter file or a new inode is read again from its start)."""
+
+    def __init__(self, path: str | None = None):
+        from axi.index.journal import path as journal_path
+
+        self.path = path or journal_path()
+        self.offset = 0
+        self.inode: int | None = None
+        self.entries: list[dict] = []
+
+    def refresh(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return
+        if st.st_ino != self.inode or st.st_size < self.offset:
+            self.inode, self.offset, self.entries = st.st_ino, 0, []
+        if st.st_size == self.offset:
+            return
+        from axi.harnesses.base import iter_lines
+
+        with contextlib.suppress(OSError):
+            for _at, line, after in iter_lines(self.path, self.offset):
+                self.offset = after
+                entry = _journal_entry(line) if line is not None else None
+                if entry is not None:
+                    self.entries.append(entry)
+
+    def forget_before(self, ms: int) -> None:
+        """Drop entries a follow is past (keeps its memory flat on a long watch)."""
+        self.entries = [e for e in self.entries if round(e["ts"] * 1000) >= ms]
+
+    def events(self, lower: float | None, filters: Filters, folders: set[str] | None,
+               sessions: set[str] | None = None) -> Iterable[Event]:
+        for e in self.entries:
+            kind = _JOURNAL_KIND[e["event"]]
+            if not filters.wants(kind) or (lower is not None and e["ts"] < lower):
+                continue
+            if filters.session and not e["id"].startswith(filters.session):
+                continue
+            if sessions is not None and e["id"] not in sessions:
+                continue  # --run: the hooks know nothing of runs; its launches name sessions
+            if folders is not None and e.get("cwd") not in folders:
+                continue
+            yield _session_event(e, kind)
+
+
+def _journal_entry(line: bytes) -> dict | None:
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        row = json.loads(line)
+        if (isinstance(row, dict) and row.get("event") in _JOURNAL_KIND
+                and isinstance(row.get("id"), str) and row["id"]
+                and isinstance(row.get("ts"), (int, float))):
+            return row
+    return None
+
+
+def _session_event(e: dict, kind: str) -> Event:
+    from axi.paths import tilde
+
+    why = _word(e.get("why"))
+    harness = _word(e.get("harness")) or "?"
+    who = f"{harness} {e['id'][:8]}"
+    if kind == "session.started":
+        what = "started" + (f" ({why})" if why else "")
+        if e.get("cwd"):
+            what += f" in {tilde(str(e['cwd']))}"
+    elif kind == "session.ended":
+        what = "ended" + (f" ({why})" if why else "")
+    else:
+        what = why or "state unknown"
+    ident = f"{harness}\0{e['id']}\0{e['event']}\0{why}\0{e['ts']}"
+    return Event(e["ts"], kind, ident, who, what, session=e["id"][:200],
+                 folder=e.get("cwd") or None)
+
+
+# ---- the mailbox ----------------------------------------------------------------------------
+
+def open_mailbox() -> sqlite3.Connection | None:
+    """The mailbox, read-only (None when there is none yet or it cannot be read)."""
+    from axi.mailbox import db
+
+    path = db.mailbox_path()
+    if not os.path.exists(path):
+        return None
+    try:
+        return db.connect_readonly(path)
+    except sqlite3.Error:
+        return None
+
+
+def _rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
+    """A query's rows; none when the table is missing (an older mailbox) or busy."""
+    try:
+        return conn.execute(sql, args).fetchall()
+    except sqlite3.Error:
+        return []
+
+
+def mailbox_events(conn: sqlite3.Connection, lower: float | None, filters: Filters,
+                   ) -> list[Event]:
+    low = -1.0 if lower is None else lower
+    out: list[Event] = []
+    for kind, source in _MAIL_SOURCES:
+        if any(filters.wants(k) for k in kind):
+            out += source(conn, low, filters)
+    return out
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted(set((text or "").split("\x1f")) - {""}))
+
+
+def _at_list(names: Iterable[str], limit: int = 4) -> str:
+    names = list(names)
+    shown = ", ".join(f"@{n}" for n in names[:limit])
+    return shown + (f" +{len(names) - limit}" if len(names) > limit else "") if names else "nobody"
+
+
+def _sent(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    if filters.session or filters.run:
+        return []
+    rows = _rows(conn, (
+        "SELECT m.id, m.created, m.kind, m.thread, m.task, m.ack_required, m.auto, "
+        "s.name AS sender, group_concat(r.name, char(31)) AS recipients "
+        "FROM messages m JOIN agents s ON s.id = m.sender "
+        "LEFT JOIN deliveries d ON d.message = m.id LEFT JOIN agents r ON r.id = d.recipient "
+        "WHERE m.created >= ? GROUP BY m.id"), (low,))
+    out = []
+    for r in rows:
+        to = _names(r["recipients"])
+        what = f"message #{r['id']} to {_at_list(to)}"
+        extras = [r["kind"]] if r["kind"] and r["kind"] != "mail" else []
+        if r["task"]:
+            extras.append(f"task #{r['task']}")
+        if r["thread"] and r["thread"] != r["id"]:
+            extras.append(f"thread #{r['thread']}")
+        if r["ack_required"]:
+            extras.append("ack required")
+        if extras:
+            what += f" ({', '.join(extras)})"
+        out.append(Event(r["created"], "mail.sent", f"m{r['id']}", f"@{r['sender']}", what,
+                         agents=tuple(sorted({r["sender"], *to}))))
+    return out
+
+
+def _marked(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    if filters.session or filters.run:
+        return []
+    rows = _rows(conn, (
+        "SELECT d.seq, d.message, d.read_at, d.acked_at, r.name AS reader, s.name AS sender "
+        "FROM deliveries d JOIN agents r ON r.id = d.recipient "
+        "JOIN messages m ON m.id = d.message JOIN agents s ON s.id = m.sender "
+        "WHERE d.read_at >= ? OR d.acked_at >= ?"), (low, low))
+    out = []
+    for r in rows:
+        for kind, column, verb in (("mail.read", "read_at", "read"),
+                                   ("mail.acked", "acked_at", "acknowledged")):
+            at = r[column]
+            if at is None or at < low or not filters.wants(kind):
+                continue
+            out.append(Event(at, kind, f"d{r['seq']}", f"@{r['reader']}",
+                             f"{verb} message #{r['message']} from @{r['sender']}",
+                             agents=tuple(sorted({r["reader"], r["sender"]}))))
+    return out
+
+
+def _tasks(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    if filters.session or filters.run:
+        return []
+    from axi.views import one_line
+
+    rows = _rows(conn, (
+        "SELECT t.id, t.title, t.status, t.priority, t.created, t.updated, c.name AS creator, "
+        "o.name AS owner FROM tasks t JOIN agents c ON c.id = t.creator "
+        "JOIN agents o ON o.id = t.assignee WHERE t.created >= ? OR t.updated >= ?"),
+        (low, low))
+    out = []
+    for r in rows:
+        agents = tuple(sorted({r["creator"], r["owner"]}))
+        if r["created"] >= low and filters.wants("task.created"):
+            owner = "" if r["owner"] == r["creator"] else f" for @{r['owner']}"
+            out.append(Event(r["created"], "task.created", f"t{r['id']}", f"@{r['creator']}",
+                             f"task #{r['id']}{owner} ({r['priority']}): "
+                             f"{one_line(r['title'], 60)}", agents=agents))
+        if (r["updated"] >= low and round(r["updated"] * 1000) > round(r["created"] * 1000)
+                and filters.wants("task.updated")):
+            out.append(Event(r["updated"], "task.updated", f"t{r['id']}", f"task #{r['id']}",
+                             f"now {r['status']} (@{r['owner']}'s)", agents=agents))
+    return out
+
+
+def _agents(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    if filters.session or filters.run:
+        return []
+    from axi.paths import tilde
+
+    rows = _rows(conn, "SELECT id, name, folder, created, approved, revoked FROM agents "
+                       "WHERE created >= ? OR approved >= ? OR revoked >= ?", (low, low, low))
+    out = []
+    for r in rows:
+        for kind, column, what in (
+                ("agent.pending", "created", f"asked to join from {tilde(r['folder'])}"),
+                ("agent.approved", "approved", "approved"),
+                ("agent.revoked", "revoked", "revoked")):
+            at = r[column]
+            if at is not None and at >= low and filters.wants(kind):
+                out.append(Event(at, kind, f"a{r['id']}", f"@{r['name']}", what,
+                                 agents=(r["name"],)))
+    return out
+
+
+def _launches(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    where, args = "(created >= ? OR ended >= ? OR outcome_at >= ?)", [low, low, low]
+    if filters.run:
+        where += " AND run = ?"
+        args.append(filters.run)
+    if filters.session:
+        where += " AND (session LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')"
+        args += [_prefix(filters.session)] * 2
+    rows = _rows(conn, "SELECT id, session, harness, mode, run, name, created, ended, "
+                       "exit_code, exit_signal, end_reason, outcome, outcome_at "
+                       f"FROM launches WHERE {where}", tuple(args))
+    out = []
+    for r in rows:
+        who = r["name"] or f"launch {r['id'][:8]}"
+        base = {"session": r["session"], "launch": r["id"], "run": r["run"]}
+        if r["created"] >= low and filters.wants("launch.started"):
+            out.append(Event(r["created"], "launch.started", r["id"], who,
+                             f"{r['harness']} launched ({r['mode']}) in run {r['run']}",
+                             **base))
+        if r["ended"] is not None and r["ended"] >= low and filters.wants("launch.ended"):
+            how = (f"signal {r['exit_signal']}" if r["exit_signal"] is not None
+                   else f"exit {r['exit_code']}" if r["exit_code"] is not None else "gone")
+            reason = _word(r["end_reason"])
+            out.append(Event(r["ended"], "launch.ended", r["id"], who,
+                             f"ended: {how}" + (f" ({reason})" if reason else ""), **base))
+        if (r["outcome_at"] is not None and r["outcome_at"] >= low
+                and filters.wants("launch.judged")):
+            out.append(Event(r["outcome_at"], "launch.judged", r["id"], who,
+                             f"outcome {_word(r['outcome']) or '?'}", **base))
+    return out
+
+
+def _runs(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    if filters.session:
+        return []
+    where, args = "(started >= ? OR concluded >= ?)", [low, low]
+    if filters.run:
+        where += " AND id = ?"
+        args.append(filters.run)
+    rows = _rows(conn, f"SELECT id, root, started, concluded, outcome, reason FROM runs "
+                       f"WHERE {where}", tuple(args))
+    out = []
+    for r in rows:
+        if r["started"] >= low and filters.wants("run.started"):
+            out.append(Event(r["started"], "run.started", r["id"], f"run {r['id']}", "started",
+                             run=r["id"]))
+        if r["concluded"] is not None and r["concluded"] >= low and filters.wants(
+                "run.concluded"):
+            reason = _word(r["reason"], 80)
+            out.append(Event(r["concluded"], "run.concluded", r["id"], f"run {r['id']}",
+                             f"concluded: {_word(r['outcome']) or '?'}"
+                             + (f" ({reason})" if reason else ""), run=r["id"]))
+    return out
+
+
+def _asks(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    where, args = "(a.asked >= ? OR a.answered >= ?)", [low, low]
+    if filters.run:
+        where += " AND l.run = ?"
+        args.append(filters.run)
+    if filters.session:
+        where += " AND (l.session LIKE ? ESCAPE '\\' OR l.id LIKE ? ESCAPE '\\')"
+        args += [_prefix(filters.session)] * 2
+    rows = _rows(conn, "SELECT a.id, a.launch, a.kind, a.asked, a.answered, l.session, l.run, "
+                       "l.name FROM asks a LEFT JOIN launches l ON l.id = a.launch "
+                       f"WHERE {where}", tuple(args))
+    out = []
+    for r in rows:
+        who = r["name"] or f"launch {r['launch'][:8]}"
+        base = {"session": r["session"], "launch": r["launch"], "run": r["run"]}
+        if r["asked"] >= low and filters.wants("ask.asked"):
+            out.append(Event(r["asked"], "ask.asked", f"q{r['id']}", who,
+                             f"asks question #{r['id']} ({_word(r['kind'])}): needs you",
+                             **base))
+        if r["answered"] is not None and r["answered"] >= low and filters.wants(
+                "ask.answered"):
+            out.append(Event(r["answered"], "ask.answered", f"q{r['id']}", who,
+                             f"question #{r['id']} answered", **base))
+    return out
+
+
+def _prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+_MAIL_SOURCES: tuple[tuple[tuple[str, ...], Callable], ...] = (
+    (("mail.sent",), _sent),
+    (("mail.read", "mail.acked"), _marked),
+    (("task.created", "task.updated"), _tasks),
+    (("agent.pending", "agent.approved", "agent.revoked"), _agents),
+    (("launch.started", "launch.ended", "launch.judged"), _launches),
+    (("run.started", "run.concluded"), _runs),
+    (("ask.asked", "ask.answered"), _asks),
+)
+
+
+def agent_folders(conn: sqlite3.Connection | None, name: str) -> set[str] | None:
+    """The folder an agent is bound to (its sessions are the ones started there)."""
+    if conn is None:
+        return set()
+    rows = _rows(conn, "SELECT folder FROM agents WHERE name = ?", (name.lstrip("@"),))
+    return {r["folder"] for r in rows}
+
+
+def run_sessions(conn: sqlite3.Connection | None, run: str) -> set[str]:
+    """The session ids of a run's launches."""
+    if conn is None:
+        return set()
+    rows = _rows(conn, "SELECT session FROM launches WHERE run = ? AND session IS NOT NULL",
+                 (run,))
+    return {r["session"] for r in rows}
