@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 
 from axi import views
-from axi.console.pricetable import stale_note
 from axi.index.catalog import check_dir, newest, open_index, scope_clause, short_ids
 from axi.index.rows import ALL_FIELDS, LIST_FIELDS, present
 from axi.paths import cwd, dir_candidates, tilde
@@ -63,7 +62,10 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
                                  liftable=tuple(f for f in shown if f not in UNIQUE),
                                  folder_key="dir")
         data["help"] = _list_hints(len(rows) < total, limit, flags)
-    stale_note(data, "cost" in chosen)
+    if "cost" in chosen:  # the price table is read only when a cost is shown
+        from axi.console.pricetable import stale_note
+
+        stale_note(data)
     index_note(data, fresh)
     return data
 
