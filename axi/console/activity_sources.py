@@ -233,14 +233,24 @@ def _agents(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Even
     return out
 
 
-def _launches(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
-    where, args = "(created >= ? OR ended >= ? OR outcome_at >= ?)", [low, low, low]
+def _launch_scope(filters: Filters, table: str) -> tuple[str, list]:
+    """` AND ...` keeping the launches of `--run` and `--session` (`table`: the launches
+    table's alias and a dot, or nothing)."""
+    where, args = "", []
     if filters.run:
-        where += " AND run = ?"
+        where += f" AND {table}run = ?"
         args.append(filters.run)
     if filters.session:
-        where += " AND (session LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')"
+        where += (f" AND ({table}session LIKE ? ESCAPE '\\' OR {table}id LIKE ? "
+                  "ESCAPE '\\')")
         args += [_prefix(filters.session)] * 2
+    return where, args
+
+
+def _launches(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    scope, scope_args = _launch_scope(filters, "")
+    where = "(created >= ? OR ended >= ? OR outcome_at >= ?)" + scope
+    args = [low, low, low, *scope_args]
     rows = _rows(conn, "SELECT id, session, harness, mode, run, name, created, ended, "
                        "exit_code, exit_signal, end_reason, outcome, outcome_at "
                        f"FROM launches WHERE {where}", tuple(args))
@@ -289,13 +299,9 @@ def _runs(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]
 
 
 def _asks(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
-    where, args = "(a.asked >= ? OR a.answered >= ?)", [low, low]
-    if filters.run:
-        where += " AND l.run = ?"
-        args.append(filters.run)
-    if filters.session:
-        where += " AND (l.session LIKE ? ESCAPE '\\' OR l.id LIKE ? ESCAPE '\\')"
-        args += [_prefix(filters.session)] * 2
+    scope, scope_args = _launch_scope(filters, "l.")
+    where = "(a.asked >= ? OR a.answered >= ?)" + scope
+    args = [low, low, *scope_args]
     rows = _rows(conn, "SELECT a.id, a.launch, a.kind, a.asked, a.answered, l.session, l.run, "
                        "l.name FROM asks a LEFT JOIN launches l ON l.id = a.launch "
                        f"WHERE {where}", tuple(args))
