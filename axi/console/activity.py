@@ -79,7 +79,7 @@ class Stream:
         found: list[Event] = []
         if any(filters.wants(k) for k in _JOURNAL_KIND.values()):
             sessions = run_sessions(self.mailbox, filters.run) if filters.run else None
-            self.journal.refresh()
+            self.journal.refresh(lower)
             found += self.journal.events(lower, filters, folders, sessions)
         if self.mailbox is not None:
             found += mailbox_events(self.mailbox, lower, filters)

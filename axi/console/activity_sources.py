@@ -31,13 +31,18 @@ class Journal:
         self.inode: int | None = None
         self.entries: list[dict] = []
 
-    def refresh(self) -> None:
+    def refresh(self, lower: float | None = None) -> None:
+        """Read what was appended since the last look. The first look with a `lower` bound
+        (epoch s: `--since`, or a cursor to resume from) starts near it, found by bisecting
+        the file: lines are appended in time order, give or take JOURNAL_SLACK."""
         try:
             st = os.stat(self.path)
         except OSError:
             return
         if st.st_ino != self.inode or st.st_size < self.offset:
             self.inode, self.offset, self.entries = st.st_ino, 0, []
+            if lower is not None:
+                self.offset = offset_near(self.path, st.st_size, lower - JOURNAL_SLACK)
         if st.st_size == self.offset:
             return
         from axi.harnesses.base import iter_lines
@@ -66,6 +71,33 @@ class Journal:
             if folders is not None and e.get("cwd") not in folders:
                 continue
             yield _session_event(e, kind)
+
+
+JOURNAL_SLACK = 300.0  # seconds a line may be older than one written before it (OpenCode's
+# plugin sends when an event happened; the hooks may finish out of order)
+
+
+def offset_near(path: str, size: int, ts: float) -> int:
+    """The offset of a line start at or before the first line stamped `ts` or later (0 when
+    unsure): a bisection over the file, reading one line at each probe."""
+    low, high = 0, size
+    try:
+        with open(path, "rb") as fh:
+            while high - low > 4096:
+                middle = (low + high) // 2
+                fh.seek(middle)
+                fh.readline()  # to the next line start
+                start = fh.tell()
+                entry = _journal_entry(fh.readline())
+                if entry is None or start >= high:
+                    return low  # unreadable there: read from the last safe point
+                if entry["ts"] < ts:
+                    low = start
+                else:
+                    high = middle
+    except OSError:
+        return 0
+    return low
 
 
 def _journal_entry(line: bytes) -> dict | None:

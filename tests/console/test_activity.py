@@ -220,3 +220,26 @@ def test_follow_resumes_across_a_restart_without_gap_or_repeat(home, monkeypatch
     assert cursors == sorted(cursors, key=parse_cursor)
     assert all("secret" not in json.dumps(e) for e in stream)
     assert data["cursor"] == cursors[-1]
+
+
+def test_a_lower_bound_reads_only_the_journals_tail(tmp_path):
+    """`--since` and a resumed cursor start near their time in a long journal (bisected),
+    and still miss nothing at or after it, even a line a little out of order."""
+    from axi.console.activity_events import Filters
+    from axi.console.activity_sources import JOURNAL_SLACK, Journal
+
+    path = tmp_path / "sessions.jsonl"
+    start = 1_780_000_000.0
+    lines = [json.dumps({"ts": start + i, "event": "start", "harness": "claude",
+                         "id": f"s{i:06d}", "cwd": "/w", "why": "startup"})
+             for i in range(20_000)]
+    late = json.dumps({"ts": start + 19_990 - 30, "event": "end", "harness": "claude",
+                       "id": "late", "cwd": "/w", "why": "exit"})  # written after newer ones
+    path.write_text("\n".join(lines[:19_995] + [late] + lines[19_995:]) + "\n")
+    journal = Journal(str(path))
+    lower = start + 19_950
+    journal.refresh(lower)
+    assert len(journal.entries) < 20_000 // 10  # only the tail was parsed
+    assert journal.entries[0]["ts"] < lower - JOURNAL_SLACK  # started just before its slack
+    ids = {e.session for e in journal.events(lower, Filters(), None)}
+    assert {f"s{i:06d}" for i in range(19_950, 20_000)} | {"late"} == ids
