@@ -125,6 +125,20 @@ def config_path() -> str:
     return os.path.join(xdg_dir("config"), "config.toml")
 
 
+def config_at_a_glance() -> dict:
+    """config.toml read with the stdlib's tomllib, for a value or two on a person's path (the
+    picker's `[ui]`, the person's name); {} when it is missing or does not parse: the commands
+    that load it in full (`axi.control.config.load`) say what is wrong."""
+    import tomllib
+
+    try:
+        with open(config_path(), "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_atomic(path: str, data: bytes | str, mode: int = 0o600, durable: bool = True) -> str:
     """Replace `path` with `data` in one rename, so a reader sees the old file or the new one,
     never half of either. A new file gets `mode`; an existing one keeps its own. The temporary

@@ -23,6 +23,12 @@ def make_agent(folder: Path, name: str, approve: bool = True, tag: str = "") -> 
     return folder
 
 
+def as_bob(monkeypatch, home: Path) -> None:
+    """Stand in bob's folder (the `pair` fixture's)."""
+    monkeypatch.chdir(home / "bob")
+    monkeypatch.setenv("PWD", str(home / "bob"))
+
+
 def code_of(name: str) -> str:
     conn = db.connect()
     try:

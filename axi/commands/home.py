@@ -105,15 +105,9 @@ def bare_choice() -> str:
     """`[ui] bare` from config.toml: "pick" opens the picker on bare `axi`, else the TOON home
     view. Read with the stdlib's tomllib, and only for a person at a terminal; a config that
     does not parse leaves the home view (the commands that need it say what is wrong)."""
-    import tomllib
+    from axi.paths import config_at_a_glance
 
-    from axi.paths import config_path
-
-    try:
-        with open(config_path(), "rb") as fh:
-            ui = tomllib.load(fh).get("ui")
-    except (OSError, ValueError):
-        return "toon"
+    ui = config_at_a_glance().get("ui")
     return "pick" if isinstance(ui, dict) and ui.get("bare") == "pick" else "toon"
 
 

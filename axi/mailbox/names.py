@@ -7,7 +7,7 @@ import os
 import re
 
 from axi.errors import AxiError, UsageFault
-from axi.paths import tilde, write_atomic
+from axi.paths import config_at_a_glance, tilde, write_atomic
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 POINTER_DIR = ".axi"
@@ -86,7 +86,7 @@ def person_name(config: dict | None = None) -> str:
     """The person's identity name: `[person] name` in config.toml, else the login name made
     into a valid name."""
     if config is None:
-        config = _config()
+        config = config_at_a_glance()
     person = config.get("person")
     name = person.get("name") if isinstance(person, dict) else None
     if isinstance(name, str) and name.strip():
@@ -99,21 +99,6 @@ def is_person(name: str) -> bool:
         return name == person_name()
     except AxiError:
         return False
-
-
-def _config() -> dict:
-    """config.toml, read with the stdlib only; one that does not parse gives {} (the commands
-    that load it in full say what is wrong)."""
-    import tomllib
-
-    from axi.paths import config_path
-
-    try:
-        with open(config_path(), "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def login_name() -> str:

@@ -19,6 +19,13 @@ def spawn(home, extra: dict | None = None) -> pexpect.spawn:
                          encoding="utf-8", timeout=60, dimensions=(40, 120))
 
 
+def write_config(text: str) -> None:
+    state = os.environ["AXI_HOME"]
+    os.makedirs(state, exist_ok=True)
+    with open(os.path.join(state, "config.toml"), "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def test_a_person_is_told_of_the_picker(corpus_home):
     child = spawn(corpus_home)
     child.expect(pexpect.EOF)
@@ -37,10 +44,7 @@ def test_without_a_terminal_nothing_changes(axi, corpus_home):
 
 
 def test_ui_bare_pick_opens_the_picker(corpus_home):
-    state = os.environ["AXI_HOME"]
-    os.makedirs(state, exist_ok=True)
-    with open(os.path.join(state, "config.toml"), "w", encoding="utf-8") as fh:
-        fh.write('[ui]\nbare = "pick"\n')
+    write_config('[ui]\nbare = "pick"\n')
     child = spawn(corpus_home)
     child.expect("HARNESS", timeout=60)  # the table's header: the picker took the screen
     child.expect("keys", timeout=30)  # the key row, drawn last: it takes keys now
@@ -51,20 +55,14 @@ def test_ui_bare_pick_opens_the_picker(corpus_home):
 
 
 def test_a_broken_config_leaves_the_home_view(corpus_home):
-    state = os.environ["AXI_HOME"]
-    os.makedirs(state, exist_ok=True)
-    with open(os.path.join(state, "config.toml"), "w", encoding="utf-8") as fh:
-        fh.write("[ui\nbare = pick\n")
+    write_config("[ui\nbare = pick\n")
     child = spawn(corpus_home)
     child.expect(pexpect.EOF)
     assert "description:" in child.before
 
 
 def test_json_is_never_replaced_by_the_picker(corpus_home):
-    state = os.environ["AXI_HOME"]
-    os.makedirs(state, exist_ok=True)
-    with open(os.path.join(state, "config.toml"), "w", encoding="utf-8") as fh:
-        fh.write('[ui]\nbare = "pick"\n')
+    write_config('[ui]\nbare = "pick"\n')
     env = {k: v for k, v in os.environ.items() if k not in AGENT_ENV}
     child = pexpect.spawn(sys.executable, ["-m", "axi", "--format", "json"], cwd=str(corpus_home),
                           env=env, encoding="utf-8", timeout=60)

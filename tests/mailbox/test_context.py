@@ -5,22 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from mail_support import make_agent
+from mail_support import as_bob, make_agent
 
 from axi.mailbox import context, db
-
-
-@pytest.fixture
-def pair(home, monkeypatch):
-    """alice (this folder) and bob, both approved."""
-    make_agent(home, "alice")
-    make_agent(home / "bob", "bob")
-    return home
-
-
-def as_bob(monkeypatch, home) -> None:
-    monkeypatch.chdir(home / "bob")
-    monkeypatch.setenv("PWD", str(home / "bob"))
 
 
 def artifacts() -> list[str]:

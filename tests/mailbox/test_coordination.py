@@ -8,18 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from mail_support import axi_proc, make_agent
 from support import decode_strict
 
 from axi.mailbox import db, identity
-
-
-@pytest.fixture
-def pair(home):
-    make_agent(home, "alice")
-    make_agent(home / "bob", "bob")
-    return home
 
 
 def script(folder: Path, name: str, body: str) -> Path:

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from mail_support import make_agent
+from mail_support import as_bob, make_agent
 
 from axi.mailbox import db
-
-
-@pytest.fixture
-def pair(home, monkeypatch):
-    """alice (this folder) and bob, both approved."""
-    make_agent(home, "alice")
-    make_agent(home / "bob", "bob")
-    return home
-
-
-def as_bob(monkeypatch, home) -> None:
-    monkeypatch.chdir(home / "bob")
-    monkeypatch.setenv("PWD", str(home / "bob"))
 
 
 def count_rows(table: str) -> int:

@@ -28,24 +28,3 @@ def make_app(indexed: Path):
         return PickApp(config, bindings(config), live=live, **kwargs)
 
     return make
-
-
-@pytest.fixture
-def launch_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """HOME whose `claude` is the fake harness (tests/control/fake_harness.py), real clock;
-    every launch is stopped when the test ends."""
-    import os
-
-    from control_support import fake_config, stop_everything
-
-    monkeypatch.delenv("AXI_NOW", raising=False)
-    for var in ("AXI_SESSION_ID", "AXI_RUN", "AXI_PARENT", "AXI_DEPTH", "AXI_UNATTENDED",
-                "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    fake_config(Path(os.environ["AXI_HOME"]))
-    project = home / "proj"
-    project.mkdir()
-    monkeypatch.chdir(project)
-    monkeypatch.setenv("PWD", str(project))
-    yield project
-    assert not stop_everything()

@@ -35,8 +35,8 @@ def picker():
 
 
 @sync
-async def test_r_answers_the_question_a_session_asks(launch_home):
-    launch = launched_and_indexed(launch_home, "ask ship it today?")
+async def test_r_answers_the_question_a_session_asks(control_home):
+    launch = launched_and_indexed(control_home, "ask ship it today?")
     wait_for(lambda: asking(launch))
     app = picker()
     async with app.run_test(size=SIZE) as pilot:
@@ -53,8 +53,8 @@ async def test_r_answers_the_question_a_session_asks(launch_home):
 
 
 @sync
-async def test_l_labels_a_launched_session_and_x_kills_it_after_asking(launch_home):
-    launch = launched_and_indexed(launch_home, "hello")
+async def test_l_labels_a_launched_session_and_x_kills_it_after_asking(control_home):
+    launch = launched_and_indexed(control_home, "hello")
     app = picker()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")
@@ -67,12 +67,12 @@ async def test_l_labels_a_launched_session_and_x_kills_it_after_asking(launch_ho
         assert "Kill claude" in screen_text(app)
         await pilot.press("y")
         await until(pilot, lambda: "killed 1" in notes(app))
-    labels = axi_json("sessions", "view", launch, cwd=launch_home)
+    labels = axi_json("sessions", "view", launch, cwd=control_home)
     assert labels["status"] in ("done", "crashed", "ended")
 
 
 @sync
-async def test_the_person_tab_approves_a_pending_agent_after_confirmation(launch_home, axi):
+async def test_the_person_tab_approves_a_pending_agent_after_confirmation(control_home, axi):
     from axi.mailbox import db, identity
 
     assert axi("agents", "init", "frontend").code == 0

@@ -87,14 +87,14 @@ def test_the_picker_in_a_real_terminal(indexed, tmux_in):
     assert "\n icanon" in done  # the terminal is back in its normal (cooked) mode
 
 
-def test_enter_attaches_a_held_session_and_the_detach_chord_returns(launch_home, tmux_in):
+def test_enter_attaches_a_held_session_and_the_detach_chord_returns(control_home, tmux_in):
     from control_support import axi_json, wait_for
 
     from axi.index.catalog import open_index
 
-    launch = axi_json("sessions", "new", "claude", "hello", cwd=launch_home)["id"]
+    launch = axi_json("sessions", "new", "claude", "hello", cwd=control_home)["id"]
     wait_for(lambda: open_index()[0].execute("SELECT count(*) FROM sessions").fetchone()[0])
-    t = tmux_in(picker_command("--return"), str(launch_home))
+    t = tmux_in(picker_command("--return"), str(control_home))
     t.wait_for("1 of 1 sessions")
     t.wait_for("? keys")  # the key row: drawn last, the picker takes keys
     t.keys("Enter")
