@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 WATCHED = ("click", "toon", "textual", "typing", "dataclasses", "inspect", "shutil", "re",
-           "json", "shlex", "multiprocessing", "tomllib", "orjson", "platformdirs", "axi.remote")
+           "json", "shlex", "multiprocessing", "tomllib", "msgspec", "orjson", "platformdirs",
+           "axi.remote")
 
 # argv[0] is the installed `axi` script, as when an agent host runs it (else the dashboard
 # looks for axi on PATH to name its own path)

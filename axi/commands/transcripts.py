@@ -12,11 +12,13 @@ from axi.errors import AxiError, NotFound, UsageFault
 from axi.harnesses import NAMES, get
 from axi.index.catalog import open_index, resolve, session_filters, short_ids
 from axi.index.store import catch_up_search
+from axi.index.texts import catch_up as catch_up_texts
 from axi.paths import tilde
 from axi.shown import Table
 from axi.views import clock
 
 TURN_TEXT = 500
+SEARCH_WAIT = 20.0  # seconds a search reads search text a cold index left for later
 SEARCH_HELP = ("Full-text search of every session's prompts and replies, in all folders: words "
                "must all appear (punctuation and hyphens are fine: main.rs, sub-agent); OR "
                'between words matches either; "a phrase" in double quotes matches its words '
@@ -233,11 +235,16 @@ def search_here(query: tuple[str, ...], directory: str | None, harness: str | No
                                                                  "parser"])
     match = to_match(" ".join(words))
     conn, fresh = open_index()
+    missing = catch_up_texts(conn, budget=SEARCH_WAIT)
     catch_up_search(conn)
     where, args = session_filters(harness, directory)
     where, args = ["texts_fts MATCH ?", "s.is_subagent = 0", *where], [match, *args]
     total, hits = _search_rows(conn, " AND ".join(where), args, limit)
     data: dict = {"query": " ".join(words)}
+    note = fresh.note() or (f"the search text of {missing} transcripts is still being read; "
+                            "try again shortly" if missing else None)
+    if note:
+        data["index"] = note
     if not hits:
         data["hits"] = f"0 hits for {' '.join(words)!r}" + (
             f" in {tilde(directory)}" if directory else " in any session")
@@ -254,6 +261,4 @@ def search_here(query: tuple[str, ...], directory: str | None, harness: str | No
                          folder_key="dir")
     data["help"] = [views.hint(views.command("sessions", "read", "<id>", flags={
         "--since": "<cursor>"}), "shows the turns around a hit")]
-    if fresh.note():
-        data["index"] = fresh.note()
     return data

@@ -12,6 +12,8 @@ import os
 import time
 from collections.abc import Iterator
 
+from axi.harnesses.jsonl import decode
+
 MAX_LINE = 16 * 1024 * 1024  # a longer line is skipped (and counted), never held in memory
 CHUNK = 1024 * 1024
 HOUR = 3600
@@ -95,12 +97,20 @@ def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, ou
 
 
 class LineParser:
-    """Summarises one JSONL transcript fed line by line; state survives as plain JSON."""
+    """Summarises one JSONL transcript fed line by line; state survives as plain JSON.
+
+    `feed` decodes a line and hands the object to `record`, which an adapter writes. A cold
+    index decodes whole blocks of lines into the adapter's `schema` instead and hands each
+    record to `record` the same way; with `keep_texts` off (the search text is read in a
+    second pass) nothing is gathered for search.
+    """
 
     harness = ""
+    summarising = True  # off: only the search text is wanted (usage may be left uncounted)
 
-    def __init__(self, path: str, state: dict | None = None):
+    def __init__(self, path: str, state: dict | None = None, keep_texts: bool = True):
         self.path = path
+        self.keep_texts = keep_texts
         self.texts: list[SearchText] = []
         self.load(state or {})
 
@@ -110,8 +120,23 @@ class LineParser:
     def dump(self) -> dict:  # pragma: no cover
         raise NotImplementedError
 
-    def feed(self, line: bytes, offset: int) -> None:  # pragma: no cover
+    def feed(self, line: bytes, offset: int) -> None:
+        rec = decode(line)
+        if rec is None:
+            self.s["skipped"] += 1
+        else:
+            self.record(rec, offset)
+
+    def record(self, rec: dict, offset: int) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    # The name, in `axi.harnesses.schemas`, of the type a block of this harness's lines
+    # decodes into; None: decode line by line.
+    schema: str | None = None
+
+    def text(self, role: str, ts: float | None, offset: int, text: str) -> None:
+        if self.keep_texts:
+            self.texts.append(SearchText(role, ts, offset, text))
 
     def skip(self, line: bytes) -> bool:
         """True for a line that cannot change the summary, decided from its first bytes.
@@ -152,7 +177,8 @@ class Harness:
     def discover(self) -> Iterator[tuple[str, os.stat_result]]:  # pragma: no cover
         raise NotImplementedError
 
-    def parser(self, path: str, state: dict | None) -> LineParser:  # pragma: no cover
+    def parser(self, path: str, state: dict | None, keep_texts: bool = True
+               ) -> LineParser:  # pragma: no cover
         raise NotImplementedError
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
@@ -193,12 +219,15 @@ _MINUTES: dict[str, int | None] = {}  # "YYYY-MM-DDTHH:MM" -> epoch seconds
 
 
 def parse_iso(value: object) -> float | None:
-    """ISO-8601 (`2026-11-21T23:28:47.917Z`, or with a `+02:00` offset) to epoch seconds.
+    """ISO-8601 (`2026-11-21T23:28:47.917Z`, or with a `+02:00` offset) to epoch seconds; also
+    a datetime decoded from one.
 
     None when unreadable. Every transcript line carries one, so this avoids `strptime`: each
     minute is worked out once, the seconds are read from fixed positions.
     """
-    if type(value) is not str or len(value) < 19:
+    if type(value) is not str:
+        return _aware_epoch(value)
+    if len(value) < 19:
         return None
     if len(value) == 24 and value[23] == "Z" and value[19] == ".":  # the usual `…:47.917Z`
         minute = _MINUTES.get(value[:16])
@@ -228,6 +257,14 @@ def parse_iso(value: object) -> float | None:
         shift = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
         return seconds - shift if rest[0] == "+" else seconds + shift
     return None
+
+
+def _aware_epoch(value: object) -> float | None:
+    """A datetime a block decoder made of a timestamp (see `axi.harnesses.schemas`)."""
+    tzinfo = getattr(value, "tzinfo", False)
+    if tzinfo is False:
+        return None
+    return value.timestamp() if tzinfo is not None else parse_iso(value.isoformat())
 
 
 def _epoch_minute(text: str) -> int | None:
@@ -325,3 +362,45 @@ def iter_lines(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, i
                 pos = nl + 1
             base += len(chunk)
 
+
+
+BLOCK = 4 * 1024 * 1024
+
+
+def iter_blocks(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, int]]:
+    """Runs of complete lines from byte `start` as (offset, block, next offset), each block
+    about BLOCK bytes and ending with a newline; an over-long line comes alone as None.
+    Like `iter_lines`, a last line without its newline is left for the next read."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        base = start
+        rest = b""
+        skipping = False
+        while True:
+            chunk = fh.read(BLOCK)
+            if not chunk:
+                return
+            data = rest + chunk if rest else chunk
+            cut = data.rfind(b"\n") + 1
+            if skipping:
+                if not cut:
+                    base, rest = base + len(data), b""
+                    continue
+                first = data.find(b"\n") + 1
+                yield base, None, base + first
+                data, base, cut, skipping = data[first:], base + first, cut - first, False
+            if cut:
+                yield base, data[:cut], base + cut
+                base, rest = base + cut, data[cut:]
+            else:
+                rest = data
+            if len(rest) > MAX_LINE:
+                skipping, base, rest = True, base + len(rest), b""
+
+
+def records(path: str, since: int = 0) -> Iterator[tuple[int, dict]]:
+    """(offset, object) for every readable JSON line from byte `since`; others are passed over."""
+    for offset, line, _end in iter_lines(path, since):
+        rec = decode(line) if line is not None else None
+        if rec is not None:
+            yield offset, rec

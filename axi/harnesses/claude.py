@@ -16,16 +16,22 @@ from collections.abc import Iterator
 from axi.harnesses.base import (
     Harness,
     LineParser,
-    SearchText,
     SessionSummary,
     Turn,
     add_usage,
     env_dir,
     parse_iso,
+    records,
     scan_files,
     stamp,
 )
-from axi.harnesses.jsonl import clean_prompt, decode, is_wrapper, records, text_blocks
+from axi.harnesses.jsonl import (
+    clean_prompt,
+    is_wrapper,
+    materialize,
+    peek,
+    text_blocks,
+)
 
 RECENT_IDS = 64  # duplicated usage lines of one response are adjacent; keep a small window
 SAVED_IDS = 8  # of which this many are saved with the offset: a repeat spans an append at most
@@ -49,6 +55,7 @@ class ClaudeParser(LineParser):
         }
         self.s.update(s)
         self._recent = {tuple(r[0:2]): r[2] for r in self.s["recent"]}
+        self._last: tuple = (None, None)  # the last response counted, and its usage
 
     def dump(self) -> dict:
         self.s["recent"] = [[k[0], k[1], v] for k, v in list(self._recent.items())[-SAVED_IDS:]]
@@ -67,14 +74,25 @@ class ClaudeParser(LineParser):
             self.touch(ts)
         return True
 
-    def feed(self, line: bytes, offset: int) -> None:
-        rec = decode(line)
-        if rec is None:
-            self.s["skipped"] += 1
-            return
+    schema = "ClaudeLine"
+
+    def record(self, rec: dict, offset: int) -> None:
         kind = rec.get("type")
         ts = parse_iso(rec.get("timestamp"))
         s = self.s
+        if kind == "assistant":  # most records: the shortest way through
+            message = rec.get("message")
+            if isinstance(message, dict) and s["dir"] is not None and s["id"] is not None:
+                self._assistant(rec, message, ts, offset)
+                self.touch(ts)
+                return
+        if kind == "attachment" and s["dir"] is not None or kind == "user" and _tool_result(rec):
+            # What `skip` passes over when it can tell from the first bytes; the same here.
+            if kind == "user":
+                s["open"] = True
+            if not self._copied(ts):
+                self.touch(ts)
+            return
         if s["id"] is None and isinstance(rec.get("sessionId"), str):
             s["id"] = rec["sessionId"]
         if rec.get("agentId") and s["agent"] is None:
@@ -83,8 +101,8 @@ class ClaudeParser(LineParser):
             self._envelope(rec, ts)
         if kind == "user":
             self._user(rec, ts, offset)
-        elif kind == "assistant":
-            self._assistant(rec, ts, offset)
+        elif kind == "assistant" and isinstance(rec.get("message"), dict):
+            self._assistant(rec, rec["message"], ts, offset)
         elif kind == "queue-operation":
             if rec.get("operation") == "enqueue" and s["birth"] is None and s["turns"] == 0:
                 s["birth"] = ts
@@ -120,43 +138,42 @@ class ClaudeParser(LineParser):
         message = rec.get("message")
         if not isinstance(message, dict) or rec.get("isMeta"):
             return
-        content = message.get("content")
-        if isinstance(content, list) and any(
-            isinstance(b, dict) and b.get("type") == "tool_result" for b in content
-        ):
-            self.s["open"] = True
-            return
-        text = text_blocks(content)
+        text = text_blocks(materialize(message.get("content")))
         if not text or is_wrapper(text):
             return
         self.s["turns"] += 1
         self.s["open"] = True
         if self.s["prompt"] is None:
             self.s["prompt"] = clean_prompt(text)
-        self.texts.append(SearchText("user", ts, offset, text))
+        self.text("user", ts, offset, text)
 
-    def _assistant(self, rec: dict, ts: float | None, offset: int) -> None:
-        message = rec.get("message")
-        if not isinstance(message, dict):
-            return
+    def _assistant(self, rec: dict, message: dict, ts: float | None, offset: int) -> None:
+        branch = rec.get("gitBranch")
+        if branch and branch != self.s["branch"]:
+            self._envelope(rec, ts)
         model = message.get("model")
         if isinstance(model, str) and model and model != "<synthetic>":
             self.s["model"] = model
         stop = message.get("stop_reason")
         if stop:
             self.s["open"] = stop == "tool_use"
-        text = text_blocks(message.get("content"))
-        if text:
-            self.texts.append(SearchText("assistant", ts, offset, text))
+        if self.keep_texts:
+            text = text_blocks(materialize(message.get("content")))
+            if text:
+                self.text("assistant", ts, offset, text)
         usage = message.get("usage")
-        if isinstance(usage, dict) and not self._copied(ts):
+        if isinstance(usage, dict) and self.summarising and not self._copied(ts):
             self._count(rec, message, usage, ts)
 
     def _count(self, rec: dict, message: dict, usage: dict, ts: float | None) -> None:
+        key = (message.get("id"), rec.get("requestId"))
+        if key == self._last[0] and usage == self._last[1] and key != (None, None):
+            return  # the usual repeat: one line per content block, the same usage on each
+        self._last = (key, usage)
         fresh = [usage.get(k) for k in USAGE_KEYS]
         fresh = [v if type(v) is int else 0 for v in fresh]
         self.s["ctx"] = fresh[0] + fresh[2] + fresh[3]
-        key = (str(message.get("id") or ""), str(rec.get("requestId") or ""))
+        key = (str(key[0] or ""), str(key[1] or ""))
         seen = self._recent.get(key) if key != ("", "") else None
         if seen == fresh:
             return  # the usual repeat: one line per content block, the same usage on each
@@ -196,6 +213,20 @@ class ClaudeParser(LineParser):
         return os.path.basename(os.path.dirname(self.path)) == "subagents"
 
 
+def _tool_result(rec: dict) -> bool:
+    """A user record that carries tool results, not a prompt: the turn goes on."""
+    message = rec.get("message")
+    if not isinstance(message, dict):
+        return False
+    content = message.get("content")
+    if isinstance(content, list):
+        return any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    head = peek(content)
+    if b'"tool_use_id"' in head or b'"type":"tool_result"' in head:
+        return True
+    return head[:1] == b"[" and _tool_result({"message": {"content": materialize(content)}})
+
+
 def _title(s: dict) -> tuple[str | None, str | None]:
     if s["title"]:
         return s["title"], s["title_source"]
@@ -225,8 +256,8 @@ class Claude(Harness):
         # Sub-agents: projects/<dir>/<session>/subagents/agent-*.jsonl
         yield from scan_files([(projects, 4)])
 
-    def parser(self, path: str, state: dict | None) -> LineParser:
-        return ClaudeParser(path, state)
+    def parser(self, path: str, state: dict | None, keep_texts: bool = True) -> LineParser:
+        return ClaudeParser(path, state, keep_texts)
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
         for offset, rec in records(source, since):

@@ -16,16 +16,22 @@ from collections.abc import Iterator
 from axi.harnesses.base import (
     Harness,
     LineParser,
-    SearchText,
     SessionSummary,
     Turn,
     add_usage,
     env_dir,
     parse_iso,
+    records,
     scan_files,
     stamp,
 )
-from axi.harnesses.jsonl import as_int, clean_prompt, decode, is_wrapper, records, text_blocks
+from axi.harnesses.jsonl import (
+    as_int,
+    clean_prompt,
+    is_wrapper,
+    materialize,
+    text_blocks,
+)
 
 TOTAL_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens",
               "output_tokens", "reasoning_output_tokens")
@@ -75,11 +81,9 @@ class CodexParser(LineParser):
             return True
         return False
 
-    def feed(self, line: bytes, offset: int) -> None:
-        rec = decode(line)
-        if rec is None:
-            self.s["skipped"] += 1
-            return
+    schema = "CodexLine"
+
+    def record(self, rec: dict, offset: int) -> None:
         ts = parse_iso(rec.get("timestamp"))
         payload = rec.get("payload")
         if not isinstance(payload, dict):
@@ -134,7 +138,7 @@ class CodexParser(LineParser):
         elif kind == "AgentMessage":
             text = text_blocks(item.get("content"), ("Text", "text"))
             if text:
-                self.texts.append(SearchText("assistant", ts, offset, text))
+                self.text("assistant", ts, offset, text)
 
     def _user_message(self, p: dict, ts: float | None, offset: int) -> None:
         message = p.get("message")
@@ -143,7 +147,7 @@ class CodexParser(LineParser):
 
     def _agent_message(self, p: dict, ts: float | None, offset: int) -> None:
         if isinstance(p.get("message"), str):
-            self.texts.append(SearchText("assistant", ts, offset, p["message"]))
+            self.text("assistant", ts, offset, p["message"])
 
     def _prompt(self, text: str, ts: float | None, offset: int, legacy: bool) -> None:
         if not text or is_wrapper(text):
@@ -153,12 +157,12 @@ class CodexParser(LineParser):
             self.s["prompt"] = clean_prompt(text)
         # Older rollouts carry both event kinds for one prompt; index the text once.
         if legacy or not self.s["legacy_turns"]:
-            self.texts.append(SearchText("user", ts, offset, text))
+            self.text("user", ts, offset, text)
 
     def _response_message(self, p: dict, ts: float | None, offset: int) -> None:
         if p.get("role") != "user" or self.s["fallback_prompt"] is not None:
             return
-        text = text_blocks(p.get("content"), ("input_text",))
+        text = text_blocks(materialize(p.get("content")), ("input_text",))
         if text and not is_wrapper(text):
             self.s["fallback_prompt"] = clean_prompt(text)
 
@@ -180,7 +184,7 @@ class CodexParser(LineParser):
 
     def _totals(self, totals: object, ts: float | None) -> None:
         """Spend is the growth of the cumulative total; repeats grow nothing."""
-        if not isinstance(totals, dict):
+        if not isinstance(totals, dict) or not self.summarising:
             return
         now = [as_int(totals.get(k)) for k in TOTAL_KEYS]
         before = (self.s["totals"] + [0] * len(TOTAL_KEYS))[:len(TOTAL_KEYS)]
@@ -249,8 +253,8 @@ class Codex(Harness):
             if os.path.basename(path).startswith("rollout-"):
                 yield path, st
 
-    def parser(self, path: str, state: dict | None) -> LineParser:
-        return CodexParser(path, state)
+    def parser(self, path: str, state: dict | None, keep_texts: bool = True) -> LineParser:
+        return CodexParser(path, state, keep_texts)
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
         legacy = None

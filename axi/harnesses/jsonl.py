@@ -1,18 +1,24 @@
 """Helpers shared by the JSONL adapters: tolerant line decoding and prompt hygiene.
 
-Lines are decoded with the standard library's `json` until `bulk()` switches to orjson, which
-is 2-3 times faster per line but costs ~17 ms to import (it imports dataclasses, uuid and
-json itself): worth it for a cold index, not for the few new lines a hook reads. Even `json`
-is imported on first use: a warm call with nothing new to read never needs it.
+Lines are decoded with the standard library's `json` until `bulk()` switches to msgspec, which
+is 2-3 times faster per line but costs ~18 ms to import (it imports typing and dataclasses):
+worth it for a cold index, not for the few new lines a hook reads. Even `json` is imported on
+first use: a warm call with nothing new to read never needs it.
+
+msgspec also decodes a whole block of lines at once into each adapter's `schema`: only the
+fields a summary reads, the large ones (message content, tool output) kept as undecoded
+`Raw` bytes. That, not faster decoding, is what makes a cold index fast: most of a
+transcript is tool output nobody summarises.
 """
 
 from __future__ import annotations
 
 from axi.text import whole_tree
 
-_loads = None  # json.loads once a line is decoded, or orjson.loads after `bulk()`
-_fast = False  # orjson: it refuses lone surrogates itself, so nothing needs checking after
-# A JSON escape of a UTF-16 surrogate half: orjson refuses lone ones (the line then takes the
+_loads = None  # json.loads once a line is decoded, or msgspec's after `bulk()`
+_fast = False  # msgspec: it refuses lone surrogates itself, so nothing needs checking after
+_errors: tuple[type[BaseException], ...] = (ValueError, RecursionError)
+# A JSON escape of a UTF-16 surrogate half: msgspec refuses lone ones (the line then takes the
 # fallback below); the standard library accepts them, so its results are checked for them.
 _SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
 
@@ -26,11 +32,47 @@ WRAPPER_PREFIXES = (
 
 
 def bulk() -> None:
-    """Decode with orjson from now on in this process (a lot is about to be read)."""
-    global _loads, _fast
-    import orjson
+    """Decode with msgspec from now on in this process (a lot is about to be read)."""
+    global _loads, _fast, _errors
+    import msgspec
 
-    _loads, _fast = orjson.loads, True
+    _loads, _fast = msgspec.json.Decoder().decode, True
+    _errors = (ValueError, RecursionError, msgspec.MsgspecError)
+
+
+_BLOCK_DECODERS: dict = {}
+
+
+def block_decoder(schema: str | None):
+    """A function decoding a block of complete lines into records of the type named `schema`
+    in `axi.harnesses.schemas`, raising one of `errors()` when any line does not fit it (the
+    caller then decodes that block line by line). None before `bulk()` or without a schema."""
+    if not _fast or schema is None:
+        return None
+    if schema not in _BLOCK_DECODERS:
+        import msgspec
+
+        from axi.harnesses import schemas
+
+        _BLOCK_DECODERS[schema] = msgspec.json.Decoder(getattr(schemas, schema)).decode_lines
+    return _BLOCK_DECODERS[schema]
+
+
+def errors() -> tuple[type[BaseException], ...]:
+    return _errors
+
+
+def materialize(value: object) -> object:
+    """A field a block decoder kept as raw JSON bytes, decoded (None when unreadable)."""
+    if value is None or type(value) in (str, list, dict, int, float, bool):
+        return value
+    return decode_any(bytes(memoryview(value)))
+
+
+def peek(value: object, size: int = 300) -> bytes:
+    """The first bytes of a raw JSON field, to tell its kind without decoding it."""
+    return bytes(memoryview(value)[:size]) if value is not None and not isinstance(
+        value, (str, list, dict, int, float, bool)) else b""
 
 
 def _stdlib_loads():
@@ -44,6 +86,12 @@ def decode(line: bytes | str) -> dict | None:
 
     Every string in the result is whole (no lone surrogates), so it can be stored and shown.
     """
+    value = decode_any(line)
+    return value if isinstance(value, dict) else None
+
+
+def decode_any(line: bytes | str) -> object:
+    """Any JSON value, as `decode` reads it; None when unreadable."""
     global _loads
     if _loads is None:
         _loads = _stdlib_loads()
@@ -51,14 +99,14 @@ def decode(line: bytes | str) -> dict | None:
         value = _loads(line)
         if not _fast and _has_surrogate_escape(line):
             value = whole_tree(value)
-    except (ValueError, RecursionError):
-        # Invalid UTF-8 or a lone surrogate fails the whole line in orjson; keep the rest.
+    except _errors:
+        # Invalid UTF-8 or a lone surrogate fails the whole line in msgspec; keep the rest.
         try:
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
             value = whole_tree(_stdlib_loads()(text))
         except (ValueError, RecursionError):
             return None
-    return value if isinstance(value, dict) else None
+    return value
 
 
 def _has_surrogate_escape(line: bytes | str) -> bool:
@@ -104,13 +152,3 @@ def text_blocks(content: object, kinds: tuple[str, ...] = ("text",)) -> str:
 
 def as_int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def records(path: str, since: int = 0):
-    """(offset, object) for every readable JSON line from byte `since`; others are passed over."""
-    from axi.harnesses.base import iter_lines
-
-    for offset, line, _end in iter_lines(path, since):
-        rec = decode(line) if line is not None else None
-        if rec is not None:
-            yield offset, rec

@@ -14,22 +14,21 @@ from collections.abc import Iterator
 from axi.harnesses.base import (
     Harness,
     LineParser,
-    SearchText,
     SessionSummary,
     Turn,
     add_usage,
     env_dir,
     parse_iso,
+    records,
     scan_files,
     stamp,
 )
 from axi.harnesses.jsonl import (
     as_int,
     clean_prompt,
-    decode,
     dumps,
     is_wrapper,
-    records,
+    materialize,
     text_blocks,
 )
 
@@ -56,11 +55,9 @@ class PiParser(LineParser):
         self.touch(stamp(head))
         return True
 
-    def feed(self, line: bytes, offset: int) -> None:
-        rec = decode(line)
-        if rec is None:
-            self.s["skipped"] += 1
-            return
+    schema = "PiLine"
+
+    def record(self, rec: dict, offset: int) -> None:
         s = self.s
         kind = rec.get("type")
         ts = parse_iso(rec.get("timestamp"))
@@ -83,20 +80,22 @@ class PiParser(LineParser):
         s = self.s
         role = m.get("role")
         if role == "user":
-            text = text_blocks(m.get("content"))
+            text = text_blocks(materialize(m.get("content")))
             if text and not is_wrapper(text):
                 s["turns"] += 1
                 s["open"] = True
                 s["prompt"] = s["prompt"] or clean_prompt(text)
-                self.texts.append(SearchText("user", ts, offset, text))
+                self.text("user", ts, offset, text)
         elif role == "assistant":
             s["provider"] = m.get("provider") or s["provider"]
             s["model"] = m.get("model") or s["model"]
             s["open"] = m.get("stopReason") == "toolUse"
-            text = text_blocks(m.get("content"))
-            if text:
-                self.texts.append(SearchText("assistant", ts, offset, text))
-            self._usage(m.get("usage"), ts)
+            if self.keep_texts:
+                text = text_blocks(materialize(m.get("content")))
+                if text:
+                    self.text("assistant", ts, offset, text)
+            if self.summarising:
+                self._usage(m.get("usage"), ts)
         elif role == "toolResult":
             s["open"] = True
 
@@ -163,8 +162,8 @@ class Pi(Harness):
     def discover(self) -> Iterator[tuple[str, os.stat_result]]:
         yield from scan_files([(self.roots()[0], 2)])
 
-    def parser(self, path: str, state: dict | None) -> LineParser:
-        return PiParser(path, state)
+    def parser(self, path: str, state: dict | None, keep_texts: bool = True) -> LineParser:
+        return PiParser(path, state, keep_texts)
 
     def read_turns(self, source: str, session_id: str, since: int) -> Iterator[Turn]:
         for offset, rec in records(source, since):

@@ -13,7 +13,7 @@ import sqlite3
 import time
 
 from axi.harnesses import get, jsonl
-from axi.harnesses.base import SearchText, SessionSummary, iter_lines
+from axi.harnesses.base import SearchText, SessionSummary, iter_blocks, iter_lines
 from axi.harnesses.jsonl import dumps
 from axi.index.store import get_meta, write
 from axi.index.vet import vet, vet_texts
@@ -27,21 +27,38 @@ BLANK = (b"", b" ", b"\t", b"\r")  # a line starting so may be blank; others are
 
 
 class Job:
-    """A file to read from byte `start` (with the parser `state` saved at that offset)."""
+    """A file to read from byte `start` (with the parser `state` saved at that offset).
 
-    __slots__ = ("harness", "path", "size", "mtime_ns", "inode", "start", "state")
+    `text_at` is where the file's stored search text ends; a job `for_texts` reads the file
+    only for the search text from there to `size` (the offset its summary was read to)."""
+
+    __slots__ = ("harness", "path", "size", "mtime_ns", "inode", "start", "state", "text_at",
+                 "for_texts")
 
     def __init__(self, harness: str, path: str, size: int, mtime_ns: int, inode: int,
-                 start: int, state: dict | None):
+                 start: int, state: dict | None, text_at: int = 0, for_texts: bool = False):
         self.harness, self.path, self.size = harness, path, size
         self.mtime_ns, self.inode, self.start, self.state = mtime_ns, inode, start, state
+        self.text_at, self.for_texts = text_at, for_texts
+
+    def keeps_texts(self, bulk: bool) -> bool:
+        """Whether reading this job gathers search text: not in a cold index (`bulk`: a second
+        pass reads it), and only where the file's stored text reaches the job's start."""
+        return self.for_texts or not bulk and (self.start == 0 or self.text_at == self.start)
 
 
 class Parsed:
     def __init__(self, job: Job, offset: int, state: dict, summary: SessionSummary | None,
-                 texts: list[SearchText], error: str | None = None):
+                 texts: list[SearchText], error: str | None = None, with_texts: bool = True):
         self.job, self.offset, self.state = job, offset, state
         self.summary, self.texts, self.error = summary, texts, error
+        self.with_texts = with_texts
+
+    def text_at(self) -> int:
+        """Where the file's stored search text ends once this is stored."""
+        if self.with_texts:
+            return self.offset
+        return self.job.text_at if self.job.start else 0
 
 
 class Stored:
@@ -58,27 +75,75 @@ class Stored:
         self.warnings += other.warnings
 
 
-def parse(job: Job) -> Parsed:
-    """Read a file from the job's offset with the adapter's line parser."""
-    parser = get(job.harness).parser(job.path, job.state)
-    skip, feed = parser.skip, parser.feed  # looked up once: this loop runs for every line
+def parse(job: Job, keep_texts: bool = True, blocks: bool = False) -> Parsed:
+    """Read a file from the job's offset with the adapter's parser: line by line, or (with
+    `blocks`, after `jsonl.bulk()`) in blocks of lines decoded at once into its schema."""
+    parser = get(job.harness).parser(job.path, job.state, keep_texts)
+    parser.summarising = not job.for_texts
+    decode_block = jsonl.block_decoder(parser.schema) if blocks else None
     offset = job.start
     try:
-        for line_offset, line, end in iter_lines(job.path, job.start):
-            if line is None:
-                parser.s["skipped"] = parser.s.get("skipped", 0) + 1
-            elif (line[:1] not in BLANK or line.strip()) and not skip(line):
-                try:
-                    feed(line, line_offset)
-                except Exception:  # a record of a shape nobody expected costs only itself
-                    parser.s["skipped"] = parser.s.get("skipped", 0) + 1
-            offset = end
-        return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts())
+        if decode_block is None:
+            feed = _line_feeder(parser)
+            for line_offset, line, end in iter_lines(job.path, job.start):
+                feed(line, line_offset)
+                offset = end
+        else:
+            for block_offset, block, end in iter_blocks(job.path, job.start):
+                _feed_block(parser, decode_block, block, block_offset, keep_texts)
+                offset = end
+        return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts(),
+                      with_texts=keep_texts)
     except OSError as exc:
         return Parsed(job, job.start, job.state or {}, None, [], error=str(exc))
     except Exception as exc:
         return Parsed(job, job.start, job.state or {}, None, [],
                       error=f"unreadable ({type(exc).__name__}); skipped")
+
+
+def _line_feeder(parser):
+    skip, feed = parser.skip, parser.feed  # looked up once: this runs for every line
+
+    def one(line: bytes | None, offset: int) -> None:
+        if line is None:
+            parser.s["skipped"] = parser.s.get("skipped", 0) + 1
+        elif (line[:1] not in BLANK or line.strip()) and not skip(line):
+            try:
+                feed(line, offset)
+            except Exception:  # a record of a shape nobody expected costs only itself
+                parser.s["skipped"] = parser.s.get("skipped", 0) + 1
+
+    return one
+
+
+def _feed_block(parser, decode_block, block: bytes | None, offset: int,
+                exact: bool = False) -> None:
+    """Records decoded a block at a time; a block with any line that does not fit the schema
+    (torn, invalid, hostile) is read again line by line, which keeps every other line.
+    `exact`: each record gets its own line's offset (search text needs it), not the block's."""
+    if block is None:
+        parser.s["skipped"] = parser.s.get("skipped", 0) + 1
+        return
+    try:
+        records = decode_block(block)
+    except jsonl.errors():
+        records = None
+    if records is None or exact and block.count(b"\n") != len(records):  # a blank line
+        feed, pos = _line_feeder(parser), 0
+        while pos < len(block):
+            end = block.index(b"\n", pos)
+            feed(block[pos:end], offset + pos)
+            pos = end + 1
+        return
+    record, pos, find = parser.record, 0, block.find
+    for rec in records:
+        at = offset
+        if exact:
+            at, pos = offset + pos, find(b"\n", pos) + 1
+        try:
+            record(rec, at)
+        except Exception:  # as in `_line_feeder`
+            parser.s["skipped"] = parser.s.get("skipped", 0) + 1
 
 
 def chunks(jobs: list[Job]) -> list[list[Job]]:
@@ -111,7 +176,8 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     if parallel and deadline is None:
         # Nothing to show early: biggest chunks first, so both workers finish together.
         work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
-    results = _in_workers(work, bulk) if parallel else (store_chunk(conn, c) for c in work)
+    results = _in_workers(work, bulk) if parallel else (store_chunk(conn, c, bulk=bulk)
+                                                         for c in work)
     if meanwhile:
         meanwhile()
     total, done = Stored(), 0
@@ -137,8 +203,10 @@ def _fewer_collections() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def store_chunk(conn: sqlite3.Connection, chunk: list[Job], lock=None) -> tuple[Stored, int]:
-    parsed = [parse(job) for job in chunk]
+def store_chunk(conn: sqlite3.Connection, chunk: list[Job], lock=None, bulk: bool = False
+                ) -> tuple[Stored, int]:
+    """Parse a chunk (`bulk`: a cold index's way, see `parse`) and store it in one write."""
+    parsed = [parse(job, keep_texts=job.keeps_texts(bulk), blocks=bulk) for job in chunk]
     if lock is None:
         return store(conn, parsed), len(chunk)
     with lock:  # wakes at once when the other worker commits, unlike SQLite's busy polling
@@ -154,6 +222,9 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
         for parsed in batch:
             if parsed.error:
                 stored.warnings.append(f"{parsed.job.path}: {parsed.error}")
+                continue
+            if parsed.job.for_texts:
+                stored.files += _store_texts(conn, parsed)
                 continue
             if not _still_current(conn, parsed.job):
                 continue
@@ -180,10 +251,11 @@ def _worker_start(lock, bulk: bool) -> None:
         _fewer_collections()
     _WORKER["conn"] = connect()
     _WORKER["lock"] = lock
+    _WORKER["bulk"] = bulk
 
 
 def _worker_chunk(chunk: list[Job]) -> tuple[Stored, int]:
-    return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"])
+    return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"], _WORKER["bulk"])
 
 
 def _in_workers(work: list[list[Job]], bulk: bool):
@@ -250,12 +322,34 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
     if key and job.start == 0 and known:
         delete_session(conn, key, indexed, texts_only=True)  # a full read replaces every text
     conn.execute(
-        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (job.path, job.harness, job.size, job.mtime_ns, job.inode, parsed.offset,
-         dumps(parsed.state), key),
+         parsed.text_at(), dumps(parsed.state), key),
     )
     if summary is not None:
         put_session(conn, summary, parsed.texts, fresh=not known)
+
+
+def _store_texts(conn: sqlite3.Connection, parsed: Parsed) -> int:
+    """The search text a second pass read, for a file whose summary was stored without it;
+    kept only while the file's row is still the one the pass read (1), else dropped (0)."""
+    job = parsed.job
+    row = conn.execute("SELECT offset, inode, text_at, session_key FROM files WHERE path = ?",
+                       (job.path,)).fetchone()
+    if parsed.error or row is None or (row[0], row[1], row[2]) != (
+            job.size, job.inode, job.text_at) or not row[3]:
+        return 0
+    texts = [t for t in vet_texts(parsed.texts) if job.text_at <= t.cursor < job.size]
+    conn.execute("SAVEPOINT texts")
+    try:
+        conn.executemany("INSERT INTO texts (session_key, role, ts, cursor, text) VALUES "
+                         "(?, ?, ?, ?, ?)",
+                         [(row[3], t.role, t.ts, t.cursor, t.text[:TEXT_CAP]) for t in texts])
+    except (sqlite3.Error, ValueError, TypeError, OverflowError):
+        conn.execute("ROLLBACK TO texts")  # that file's text is not searchable; nothing else
+    conn.execute("RELEASE texts")
+    conn.execute("UPDATE files SET text_at = ? WHERE path = ?", (job.size, job.path))
+    return 1
 
 
 def _known(conn: sqlite3.Connection, key: str) -> bool:

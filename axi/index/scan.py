@@ -85,7 +85,7 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
 
     plan = SweepPlan(harnesses)
     known = {r["path"]: r for r in conn.execute(
-        "SELECT path, harness, size, mtime_ns, inode, offset, session_key FROM files")}
+        "SELECT path, harness, size, mtime_ns, inode, offset, text_at, session_key FROM files")}
     seen: set[str] = set()
     base.DIR_LOG = plan.dirs
     try:
@@ -183,7 +183,7 @@ def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | N
     named by hooks or in scope: where their new siblings would appear."""
     # Not `state` nor anything stored after it: rows hold the parser's state (~1.4 KB), and
     # reading past it costs the dashboard its overflow pages.
-    columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset"
+    columns = "f.path, f.harness, f.size, f.mtime_ns, f.inode, f.offset, f.text_at"
     named = conn.execute(
         f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT harness || ':' || id "
         "FROM lifecycle WHERE max(coalesce(started, 0), coalesce(state_at, 0), "
@@ -235,7 +235,8 @@ def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -
     grown = (row is not None and row["inode"] == st.st_ino and st.st_size >= row["size"]
              and (row["offset"] or 0) <= st.st_size)
     return Job(harness, path, st.st_size, st.st_mtime_ns, st.st_ino,
-               start=row["offset"] if grown else 0, state=None)
+               start=row["offset"] if grown else 0, state=None,
+               text_at=(row["text_at"] or 0) if grown else 0)
 
 
 def _run(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,

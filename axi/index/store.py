@@ -5,9 +5,11 @@ a busy timeout absorbs brief contention, and every write is one short `BEGIN IMM
 A schema change simply rebuilds the cache. Being a cache, it skips fsync (`synchronous = OFF`):
 an OS crash may at worst corrupt it, and a corrupt index is deleted and rebuilt on open.
 
-Search text is stored with each session; the full-text index over it (`texts_fts`, external
-content) is brought up to date lazily, by the first search after new text arrived, so indexing
-sessions never pays for tokenising text nobody has searched yet.
+Search text is stored with each session; `files.text_at` says how far into each transcript it
+goes. A cold index stores summaries first and leaves the text to a second pass in the
+background (`axi.index.texts`); a warm refresh reads it with the summary. The full-text index
+over it (`texts_fts`, external content) is brought up to date after that pass, or by the first
+search after new text arrived, so indexing sessions never waits for tokenising text.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import sqlite3
 
 from axi.paths import state_dir
 
-SCHEMA_VERSION = "11"  # 11: files by session (the bounded quick refresh)
+SCHEMA_VERSION = "12"  # 12: files.text_at (search text read in a second pass)
 BUSY_MS = 5000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, harness TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
-    inode INTEGER, offset INTEGER, state TEXT, session_key TEXT
+    inode INTEGER, offset INTEGER, text_at INTEGER, state TEXT, session_key TEXT
 );
 CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE INDEX IF NOT EXISTS files_mtime ON files(mtime_ns);

@@ -2,8 +2,9 @@
 answered from a stale or unfinished index. It stats every transcript first, without the scan
 lock, then takes the lock only to store what changed. One runs at a time (`sweep.lock`); it
 gives up when another process holds the scan lock. Last, it brings the full-text index up to
-date (all it does with `--search`, which a command starts right after reading a lot: a cold
-index)."""
+date: first the search text a cold index left for later (`axi.index.texts`), then the
+full-text index over it (all it does with `--search`, which a command starts right after
+reading a lot: a cold index)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 
 def main(argv: list[str]) -> None:
     from axi.harnesses import all_harnesses
-    from axi.index import store
+    from axi.index import store, texts
     from axi.index.lock import scan_lock, sweep_lock
     from axi.index.scan import plan_sweep, refresh
 
@@ -26,8 +27,9 @@ def main(argv: list[str]) -> None:
                 with scan_lock(wait=0) as held:
                     if held:
                         refresh(conn, full=True, plan=plan)
-            # Then the full-text index catches up, so a first search after a cold index does
-            # not pay for it; in batches, so a hook's or a list's own writes never wait long.
+            # Then search catches up, so a first search after a cold index does not pay for
+            # it; in short writes, so a hook's or a list's own writes never wait long.
+            texts.catch_up(conn)
             store.catch_up_search(conn, batch=SEARCH_BATCH)
     except Exception as exc:  # nobody waits on a background sweep: `axi log` shows it
         from axi.diaglog import note

@@ -70,10 +70,11 @@ class QueryActions:
     @work(thread=True, exclusive=True, group="search")
     def _search(self, text: str, match: str) -> None:
         """The sessions whose transcript text matches (the FTS index, brought up to date)."""
-        from axi.index import store
+        from axi.index import store, texts
 
         try:
             conn = store.connect()
+            texts.catch_up(conn, budget=20.0)
             store.catch_up_search(conn)
             keys = {r[0] for r in conn.execute(
                 "SELECT DISTINCT t.session_key FROM texts_fts JOIN texts t "

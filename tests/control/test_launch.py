@@ -98,7 +98,9 @@ def test_two_self_minting_launches_in_one_folder_each_adopt_their_own(control_ho
     started = [subprocess.Popen([sys.executable, "-m", "axi", "sessions", "new", "claude", task,
                                  "--format", "json"], cwd=control_home, stdout=subprocess.PIPE)
                for task in tasks]  # at the same moment, so each holder sees both sessions
-    ids = [json.loads(p.communicate(timeout=60)[0])["id"] for p in started]
+    answers = [json.loads(p.communicate(timeout=60)[0]) for p in started]
+    assert all("id" in answer for answer in answers), answers
+    ids = [answer["id"] for answer in answers]
     conn = records.connect()
     rows = wait_for(lambda: all(r["session"] for r in rows) and rows
                     if (rows := [records.get(conn, i) for i in ids]) else None, seconds=30)

@@ -1,0 +1,35 @@
+"""The second pass of a cold index: the search text of transcripts whose summary was stored
+without it (`files.text_at` short of `offset`).
+
+A cold index stores every session's row first, so lists and hooks never wait for search text;
+then the background sweep reads the text here, on both cores, and the full-text index catches
+up. A search that finds text still missing reads it too, within its budget, and says what it
+could not reach. A warm refresh reads text with the summary, so nothing lags for long.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from axi.index.ingest import Job, ingest
+
+LAGGING = "coalesce(text_at, 0) < offset AND session_key IS NOT NULL"
+
+
+def lagging(conn: sqlite3.Connection) -> int:
+    """How many transcripts' search text is not stored yet."""
+    return conn.execute(f"SELECT count(*) FROM files WHERE {LAGGING}").fetchone()[0]
+
+
+def catch_up(conn: sqlite3.Connection, budget: float | None = None) -> int:
+    """Read the missing search text (within `budget` seconds); returns how many transcripts
+    still lack it. A file that changed meanwhile is left to the next pass."""
+    rows = conn.execute(f"SELECT path, harness, mtime_ns, inode, offset, text_at FROM files "
+                        f"WHERE {LAGGING} ORDER BY mtime_ns DESC").fetchall()
+    if not rows:
+        return 0
+    jobs = [Job(r["harness"], r["path"], r["offset"], r["mtime_ns"], r["inode"], 0, None,
+                text_at=r["text_at"] or 0, for_texts=True) for r in rows]
+    ingest(conn, jobs, None if budget is None else time.time() + budget)
+    return lagging(conn)
