@@ -39,6 +39,24 @@ class Folder(Shown):
     """A folder shown with `~` for home; absolute in JSON."""
 
 
+class MissingFolder(Folder):
+    """A session's folder that no longer exists, shown `!~/old/place`; JSON: the absolute
+    path and `<key>_missing: true`."""
+
+    def json_items(self, key: str) -> list[tuple[str, object]]:
+        return [(key, self.raw), (f"{key}_missing", True)]
+
+
+class MovedFolder(Folder):
+    """A session's folder as relinked (`axi sessions relink`); JSON: where it is now, and
+    the folder the transcript records as `<key>_recorded`."""
+
+    recorded: str = ""
+
+    def json_items(self, key: str) -> list[tuple[str, object]]:
+        return [(key, self.raw), (f"{key}_recorded", self.recorded)]
+
+
 class Count(Shown):
     """`N of M total[ more words]`: JSON gets `count` and `total` as numbers, and the words
     after them (a scope) as `count_scope`."""

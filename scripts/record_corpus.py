@@ -2,12 +2,13 @@
 
 The CLIs come from the e2e tests' npm cache (`tests/e2e/clis.py`: pinned versions, installed
 there when missing) and talk only to `tests/e2e/fake_llm.py --style corpus` on 127.0.0.1 (its
-trigger words THINK, TOOLCALL and SUBAGENT make a reasoning block, a shell `ls` call and
-Claude's `Agent` call; its token counts follow from the request size). HOME is a fixed
-throwaway folder, `/tmp/axi-<set>/home`, so the recorded paths are the same on every run; it is
-deleted first. Nothing outside the repository is needed.
+trigger words THINK, TOOLCALL and SUBAGENT make a reasoning block, a shell `ls` call and a call
+of the harness's sub-agent tool; its token counts follow from the request size). HOME is a
+fixed throwaway folder, `/tmp/axi-<set>/home`, so the recorded paths are the same on every run;
+it is deleted first. Nothing outside the repository is needed.
 
     python scripts/record_corpus.py                      # tests/heldout, re-recorded in place
+    python scripts/record_corpus.py --only codex-subagent  # one more session, added to it
     python scripts/record_corpus.py --set corpus --out /tmp/corpus --compare tests/corpus
 
 `--set heldout` (the default) writes tests/heldout/. `--set corpus` replays the sessions of
@@ -129,22 +130,39 @@ def run(argv: list[str], cwd: Path, env: dict, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def record_heldout(dirs: dict[str, Path], env: dict) -> None:
-    g, d, p = dirs["projG"], dirs["projD"], dirs["projP"]
-    run(["claude", "-p", "SUBAGENT please inspect this project", "--output-format", "json"], g,
-        env)
-    run(["claude", "-p", "--session-id", FIRST, "Describe the notes briefly"], p, env)
-    run(["claude", "-p", "--resume", FIRST, "--fork-session", "Forked follow-up question"], p,
-        env)
-    run(["claude", "-p", "Say hello from a detached head"], d, env)
-    run(["codex", "exec", "-c", "model_reasoning_effort=medium", "-c",
-         "model_reasoning_summary=auto", "THINK about what this project holds"], g, env)
-    run(["opencode", "run", "--thinking", "THINK", "about", "what", "this", "project", "holds"],
-        g, env)
-    run(["pi", "-p", "--model", "fakeanthropic/claude-fake-sonnet", "--thinking", "medium",
-         "THINK about what this project holds"], g, env)
-    run(["pi", "-p", "--model", "fakellm/fake-model", "THINK briefly about chat completions"],
-        p, env)
+# The held-out sessions, in recording order: (name, folder, command). A name starts with its
+# harness; `--only` records some of them (claude-fork needs claude-first before it).
+HELDOUT = [
+    ("claude-subagent", "projG",
+     ["claude", "-p", "SUBAGENT please inspect this project", "--output-format", "json"]),
+    ("claude-first", "projP",
+     ["claude", "-p", "--session-id", FIRST, "Describe the notes briefly"]),
+    ("claude-fork", "projP",
+     ["claude", "-p", "--resume", FIRST, "--fork-session", "Forked follow-up question"]),
+    ("claude-detached", "projD", ["claude", "-p", "Say hello from a detached head"]),
+    ("codex-think", "projG", ["codex", "exec", "-c", "model_reasoning_effort=medium", "-c",
+                              "model_reasoning_summary=auto",
+                              "THINK about what this project holds"]),
+    # spawn_agent, wait_agent on its id, then the answer; the child thread has its own rollout
+    ("codex-subagent", "projG", ["codex", "exec", "SUBAGENT please inspect this project"]),
+    ("opencode-think", "projG",
+     ["opencode", "run", "--thinking", "THINK", "about", "what", "this", "project", "holds"]),
+    # the `task` tool: a child session (`session.parent_id`) answers, then the parent
+    ("opencode-subagent", "projG",
+     ["opencode", "run", "SUBAGENT", "please", "inspect", "this", "project"]),
+    ("pi-think", "projG", ["pi", "-p", "--model", "fakeanthropic/claude-fake-sonnet",
+                           "--thinking", "medium", "THINK about what this project holds"]),
+    ("pi-chat", "projP",
+     ["pi", "-p", "--model", "fakellm/fake-model", "THINK briefly about chat completions"]),
+]
+# Stores holding every session of their harness in one file: recorded whole or not at all.
+WHOLE = {"opencode"}
+
+
+def record_heldout(dirs: dict[str, Path], env: dict, only: set[str] | None = None) -> None:
+    for name, folder, argv in HELDOUT:
+        if only is None or name in only:
+            run(argv, dirs[folder], env)
 
 
 def newest_codex() -> str:
@@ -195,7 +213,7 @@ def pi_rpc(cwd: Path, env: dict, name: str, prompts: list[str]) -> None:
     time.sleep(1.1)
 
 
-def record_corpus(dirs: dict[str, Path], env: dict) -> None:
+def record_corpus(dirs: dict[str, Path], env: dict, only: set[str] | None = None) -> None:
     """The sessions of tests/corpus/README.md, in its order."""
     a, b, c = dirs["projA"], dirs["projB"], dirs["projC"]
     sonnet = ["--model", "claude-sonnet-4-5"]
@@ -246,7 +264,8 @@ def record_corpus(dirs: dict[str, Path], env: dict) -> None:
                                           "TOOLCALL second RPC prompt, list files"])
 
 
-SETS: dict[str, tuple[Callable[[], dict[str, Path]], Callable[[dict, dict], None]]] = {
+SETS: dict[str, tuple[Callable[[], dict[str, Path]],
+                      Callable[[dict, dict, set[str] | None], None]]] = {
     "heldout": (heldout_projects, record_heldout),
     "corpus": (corpus_projects, record_corpus),
 }
@@ -273,17 +292,23 @@ def checkpoint(db: Path) -> None:
     conn.close()
 
 
-def keep(out: Path, wanted: dict[str, list[str]]) -> None:
-    """Copy each harness's store (and the config it ran with) into `out`."""
+def keep(out: Path, wanted: dict[str, list[str]], merge: bool = False) -> None:
+    """Copy each harness's store (and the config it ran with) into `out`. With `merge` (a
+    subset was recorded) what is in `out` stays: the new transcript files are added to it,
+    databases replaced, existing configs kept."""
     for harness, paths in wanted.items():
-        shutil.rmtree(out / harness, ignore_errors=True)
+        if not merge:
+            shutil.rmtree(out / harness, ignore_errors=True)
         for rel in paths:
             src, dst = HOME / rel, out / harness / "home" / rel
+            if merge and dst.is_file() and src.suffix not in (".db", ".sqlite"):
+                continue  # a config, already there
             if src.suffix in (".db", ".sqlite"):
                 checkpoint(src)
             dst.parent.mkdir(parents=True, exist_ok=True)
             if src.is_dir():
-                shutil.copytree(src, dst, ignore=shutil.ignore_patterns("memory"))
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns("memory"),
+                                dirs_exist_ok=merge)
             else:
                 shutil.copy2(src, dst)
 
@@ -374,9 +399,21 @@ def main() -> None:
                     help="another fake model server (default: tests/e2e/fake_llm.py)")
     ap.add_argument("--compare", type=Path, metavar="DIR",
                     help="check the record types of each session against the store in DIR")
+    ap.add_argument("--only", metavar="NAME,...", help="record only these held-out sessions ("
+                    + ", ".join(n for n, _, _ in HELDOUT) + ") and add them to --out; "
+                    "opencode's are recorded all or none (one database)")
     args = ap.parse_args()
     if args.out is None and args.set != "heldout":
         ap.error("--set corpus needs --out (tests/corpus is not overwritten)")
+    only = set(args.only.split(",")) if args.only else None
+    if only is not None:
+        names = {n for n, _, _ in HELDOUT}
+        if args.set != "heldout" or not only <= names:
+            ap.error(f"--only takes held-out session names: {', '.join(sorted(names))}")
+        for harness in WHOLE & {n.split("-")[0] for n in only}:
+            if not {n for n in names if n.startswith(f"{harness}-")} <= only:
+                ap.error(f"--only: {harness} keeps all its sessions in one database: "
+                         "name all of them")
     out = (args.out or ROOT / "tests" / "heldout").resolve()
     if out == (ROOT / "tests" / "corpus").resolve():
         ap.error("tests/corpus is asserted figure by figure: record elsewhere and --compare")
@@ -393,11 +430,15 @@ def main() -> None:
         configure(url)
         env = clis.environment(HOME, HOME.parent / "axi", url, bin_dir)
         env["ANTHROPIC_API_KEY"] = clis.ANTHROPIC_KEY
-        record(dirs, env)
+        record(dirs, env, only)
     finally:
         proc.kill()
         proc.wait(timeout=10)
-    keep(out, KEEP[args.set])
+    wanted = KEEP[args.set]
+    if only is not None:
+        wanted = {h: paths for h, paths in wanted.items() if any(n.startswith(f"{h}-")
+                                                                  for n in only)}
+    keep(out, wanted, merge=only is not None)
     print(f"recorded into {out}")
     if args.compare and not compare(out, args.compare):
         raise SystemExit(1)

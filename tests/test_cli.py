@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ CALLS = {
     ("sessions", "read"): ["cb4228d5"],
     ("sessions", "search"): ["main.rs"],
     ("sessions", "resume"): ["cb4228d5", "--print"],
+    ("sessions", "relink"): ["cb4228d5", "."],
     ("usage",): ["--days", "0"],
     ("agents",): [],
     ("agents", "init"): ["alice"],
@@ -77,12 +79,14 @@ CALLS = {
     ("hosts", "add"): ["box", "--transport", "ssh -T box"],
     ("hosts", "check"): [],
     ("hosts", "remove"): ["box"],
+    ("hosts", "sync"): [],
     ("doctor",): ["--no-run"],
     ("log",): [],
     ("prices",): [],
     ("prices", "update"): ["--from", os.path.join(os.path.dirname(__file__), os.pardir, "axi",
                                                   "pricing", "prices.json")],
     ("activity",): ["--since", "2h", "--limit", "5"],
+    ("serve",): ["--dry-run", "--port", "0"],
     ("check",): ["{checked}"],
     ("context",): [],
     ("context", "set"): ["build/status", "green", "--ttl", "2h"],
@@ -113,6 +117,16 @@ def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
         os.makedirs(os.environ["AXI_HOME"], exist_ok=True)
         with open(os.path.join(os.environ["AXI_HOME"], "config.toml"), "a", encoding="utf-8") as fh:
             fh.write('[[host]]\nname = "box"\ntransport = "ssh -T box"\n')
+    if path == ("hosts", "sync"):  # a host reached by a plain argv transport, its own mailbox
+        import shlex
+        import sys
+
+        there = shlex.join(["env", f"AXI_HOME={home / 'box'}",
+                            os.path.join(os.path.dirname(sys.executable), "axi")])
+        os.makedirs(os.environ["AXI_HOME"], exist_ok=True)
+        with open(os.path.join(os.environ["AXI_HOME"], "config.toml"), "a", encoding="utf-8") as fh:
+            fh.write(f'[[host]]\nname = "box"\ntransport = "sh -c \'exec \\"$@\\"\' sh"\n'
+                     f"axi = {json.dumps(there)}\n")
     if not path or path[0] not in MAIL_NOUNS:
         return CALLS[path]
     from mail_support import code_of, make_agent

@@ -23,8 +23,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("commands",),                  # every command; home, hook_entry (runs the dashboard and
                                     # the click tree's help), skill (reads the click tree)
     ("console", "picker"),          # doctor's checks, the log's reader, the price table in
-                                    # use; `axi pick`'s Textual UI (only commands/pick.py
-                                    # loads it); peers
+                                    # use, `axi serve`'s web app (console/web: only
+                                    # commands/serve.py loads it); `axi pick`'s Textual UI
+                                    # (only commands/pick.py loads it); peers
     ("dashboard",),                 # fits the data it is handed into the budget
     ("remote",),                    # hosts over the user's transport (reads control's config)
     ("control",),                   # the control plane (uses mailbox.db, integrations.files)
@@ -33,7 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("harnesses",),                 # store adapters
     ("diaglog",),                   # the diagnostic log's writer (hook, sweeper, holder call it)
     ("output", "views"),            # the output boundary; list helpers
-    ("pricing",),                   # the price table in use (the state dir's, else packaged)
+    ("pricing", "dirmap"),          # the price table in use (the state dir's, else packaged);
+                                    # folders that moved (`sessions relink`)
     ("errors", "text", "paths", "terminal"),  # small helpers
     ("shown", "toon", "axi"),       # leaves: two-faced values; TOON text; the version
 )
@@ -187,3 +189,12 @@ def test_the_checker_sees_function_local_and_relative_imports(tmp_path):
     assert list(imports("axi.a.mod", path, known)) == [("axi.a.b.c", 2), ("axi.x", 3)]
     ring = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}
     assert cycles(ring) == [["a", "b", "c"]]
+
+
+def test_only_axi_serve_imports_the_web_app():
+    """Starlette and uvicorn load with the web app, so only `axi serve` may pay for them."""
+    edges = graph()
+    users = sorted(m for m, targets in edges.items()
+                   if not m.startswith("axi.console.web")
+                   and any(t.startswith("axi.console.web") for t in targets))
+    assert users == ["axi.commands.serve"]

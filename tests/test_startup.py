@@ -14,7 +14,7 @@ import sys
 
 WATCHED = ("click", "toon", "textual", "typing", "dataclasses", "inspect", "shutil", "re",
            "json", "shlex", "multiprocessing", "tomllib", "msgspec", "orjson", "platformdirs",
-           "axi.remote")
+           "axi.remote", "starlette", "uvicorn")
 
 # argv[0] is the installed `axi` script, as when an agent host runs it (else the dashboard
 # looks for axi on PATH to name its own path)

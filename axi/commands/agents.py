@@ -197,7 +197,7 @@ def _require_operator(verb: str, name: str, rest: str) -> None:
 @click.command(cls=AxiCommand, examples=("axi whoami", "axi whoami --as reviewer"))
 @as_option
 def whoami(as_name: str | None) -> dict:
-    """This shell's agent identity: name, state, folder and where it was found."""
+    """This shell's agent identity and where it was found."""
     conn = db.connect()
     found = identity.lookup(conn, as_name, reading=False)
     row = found.row

@@ -105,6 +105,13 @@ def _await_answer(conn, ask_id: int, seconds: float | None):
 @click.argument("answer", nargs=-1, required=True)
 def reply(session_id: str, answer: tuple[str, ...]) -> dict:
     """Answer the oldest open `axi ask` question of session ID; it resumes."""
+    from axi.commands.hosts import HOST_ID
+
+    routed = HOST_ID.fullmatch(session_id)
+    if routed is not None:  # host/id: answered on that host
+        from axi.remote.route import reply as reply_there
+
+        return reply_there(routed.group(1), routed.group(2), [routed.group(2), *answer])
     from axi.control import live, records
 
     text = " ".join(answer).strip()

@@ -10,6 +10,7 @@ from axi import views
 from axi.commands.tree import AxiCommand
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.paths import tilde
+from axi.text import shell_word
 
 
 @click.command(cls=AxiCommand, examples=(
@@ -17,19 +18,24 @@ from axi.paths import tilde
 @click.argument("target", metavar="ID|RUN")
 def check(target: str) -> dict:
     """Run the --accept check of a session axi launched (or of a run's first session) in its
-    folder, and show its status and output. Concludes nothing; exit 1 when it fails."""
+    folder, through the `shell` its launch recorded, and show its status and output. Concludes
+    nothing; exit 1 when it fails."""
     from axi.control import records
     from axi.control.runs import run_accept
 
     row = _launch(records, target)
-    accept = records.spec_of(row).get("accept")
+    spec = records.spec_of(row)
+    accept = spec.get("accept")
     if not accept:
         raise UsageFault(f"{target!r} was launched without an --accept check", help=[
             'give one at launch: axi sessions new claude "task" --accept "make test"'])
     started = time.monotonic()
-    passed, output = run_accept(accept, row["dir"])
-    data = {"check": accept, "dir": tilde(row["dir"]), "session": row["session"] or row["id"],
+    shell = spec.get("shell")
+    passed, output = run_accept(accept, row["dir"], shell=shell)
+    data = {"check": accept, "shell": " ".join(map(shell_word, shell)) if shell else None,
+            "dir": tilde(row["dir"]), "session": row["session"] or row["id"],
             "took": views.duration(time.monotonic() - started), "output": output}
+    data = {k: v for k, v in data.items() if v is not None}
     if not passed:
         raise AxiError(f"the accept check failed: {output[:200]}", code="CHECK_FAILED",
                        **data, help=[views.hint(views.command("check", target), "runs it again")])

@@ -10,6 +10,7 @@ import click
 
 from axi import views
 from axi.commands.caller import caller, reply_hint, warm_output
+from axi.commands.mail_run import host_poller
 from axi.commands.tree import AxiCommand, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import coordination as coord
@@ -126,7 +127,8 @@ def _task_hint(task_id: int) -> str:
 @click.option("--exec", "command_line", metavar="CMD",
               help="Run for each new message. Its text comes on stdin and in AXI_MESSAGE, never "
                    "as an argument; also AXI_MESSAGE_ID, AXI_FROM, AXI_THREAD, AXI_TASK, "
-                   "AXI_AGENT.")
+                   "AXI_AGENT. Its stdout is the reply, except lines starting `axi-progress:`: "
+                   "progress the sender sees while it works.")
 @click.option("--echo", is_flag=True,
               help="Run the built-in @echo instead: it answers every mail to @echo with what it "
                    "received (to test the whole path).")
@@ -139,7 +141,8 @@ def _task_hint(task_id: int) -> str:
 @as_option
 def listen(command_line: str | None, echo: bool, max_messages: int, timeout: float,
            handler_timeout: float, as_name: str | None) -> dict:
-    """Answer each new message with CMD: its stdout is the reply, then it is acked.
+    """Answer each new message with CMD: its stdout is the reply, then it is acked. Lines CMD
+    prints starting with `axi-progress:` are progress the sender sees, not the reply.
 
     Never answers automatic replies (its own or another listener's), so two listeners cannot
     loop. A failing CMD gets the sender a failure reply and listening goes on. With --echo it
@@ -157,7 +160,7 @@ def listen(command_line: str | None, echo: bool, max_messages: int, timeout: flo
         me = identity.echo_identity(conn)
         identity.touch(conn, me["id"], HEARTBEAT * 3)
         result = coord.listen(conn, me, None, max_messages, seconds, limit or 1.0, log=log,
-                              handle=coord.echo)
+                              handle=coord.echo, tick=host_poller())
         return {"agent": "@echo", **_trim_log(result)}
     if not command_line:
         raise UsageFault("listen needs --exec CMD (or --echo)",
@@ -165,7 +168,8 @@ def listen(command_line: str | None, echo: bool, max_messages: int, timeout: flo
                                "axi listen --echo runs the built-in @echo"])
     argv = _handler_argv(command_line)
     conn, me = caller(as_name, HEARTBEAT * 3)
-    result = coord.listen(conn, me, argv, max_messages, seconds, limit or 1.0, log=log)
+    result = coord.listen(conn, me, argv, max_messages, seconds, limit or 1.0, log=log,
+                          tick=host_poller())
     return _trim_log(result)
 
 
@@ -210,7 +214,7 @@ def _handler_argv(command_line: str) -> list[str]:
 @as_option
 def watch(sender: str | None, contains: str | None, mention: bool, thread: int | None,
           after: int | None, timeout: float, as_name: str | None) -> dict:
-    """Block until a message you can see matches, or time out with `status: timeout`."""
+    """Block until a message you can see matches, or time out."""
     seconds = check_seconds(timeout, "--timeout")
     conn, me = caller(as_name, HEARTBEAT * 3)
     flt = coord.WatchFilter(contains=contains, thread=thread,

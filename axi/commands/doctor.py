@@ -14,7 +14,7 @@ from axi.commands.tree import AxiCommand
 @click.option("--no-run", is_flag=True,
               help="Do not run the installed hooks (skips timing the session-start hook).")
 def doctor(fix: bool, no_run: bool) -> dict:
-    """Check config, stores, index, mailbox, hooks, Codex trust, skill, prices, disk."""
+    """Check config, stores, index, mailbox, hosts, hooks, trust, skill, prices, disk."""
     import time
 
     from axi.console import doctor as checkup

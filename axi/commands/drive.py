@@ -239,35 +239,39 @@ def kill(session_ids: tuple[str, ...], run: str | None) -> dict:
 
 
 @click.command(cls=AxiCommand, examples=(
-    "axi sessions tag --outcome success", "axi sessions tag 01a20071 --name api --label team=web",
-    "axi sessions tag 01a20071 --outcome gave_up"))
+    "axi sessions tag d1c9ea04 --label team=web --label urgent",
+    "axi sessions tag 01a20071 --name api --label -urgent", "axi sessions tag --outcome success"))
 @click.argument("session_id", metavar="ID", required=False)
-@click.option("--name", metavar="NAME", help="Rename the session.")
+@click.option("--name", metavar="NAME", help="Rename the session (launched by axi).")
 @click.option("--label", "labels", metavar="K=V", multiple=True,
-              help="Set a label (K= or -K removes it; a bare word is a flag).")
+              help="Set a tag on any session (K= or -K removes it; a bare word is a flag).")
 @click.option("--run", metavar="R", help="Move it into run R (its limits apply from now).")
 @click.option("--outcome", type=click.Choice(("success", "gave_up")),
               help="Conclude it; success must pass the --accept check first.")
 def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: str | None,
         outcome: str | None) -> dict:
-    """Name, label or conclude a launched session (ID defaults to the session you are in)."""
-    import json
+    """Tag any session; name, move or conclude one axi launched.
+
+    ID defaults to the session you are in. Tags of a session axi did not launch are kept in
+    the mailbox by its catalog id, so they outlive the index."""
     import time
 
-    from axi.control import records, runs
+    from axi.control import records, runs, tags
 
+    edits = tags.check(labels)
     conn = records.connect()
+    if session_id and records.find(conn, session_id) is None:
+        return _tag_catalog(conn, session_id, edits, name or run or outcome)
     row = _launch(conn, session_id)
     fields: dict = {}
     if name:
         fields["name"] = name
-    if labels:
-        fields["labels"] = json.dumps(records.edit_labels(records.labels_of(row), labels))
     data: dict = {"id": row["id"]}
     if outcome == "success":
         accept = records.spec_of(row).get("accept")
         if accept:
-            passed, output = runs.run_accept(accept, row["dir"])
+            passed, output = runs.run_accept(accept, row["dir"],
+                                             shell=records.spec_of(row).get("shell"))
             if not passed:
                 raise AxiError("not done: the accept check failed", code="ACCEPT_FAILED",
                                check=accept, output=output or "(no output)",
@@ -275,7 +279,7 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: 
             data["accept"] = "passed"
     if outcome:
         fields.update(outcome=outcome, outcome_at=time.time())
-    if not fields and not run:
+    if not fields and not run and not labels:
         raise UsageFault("nothing to tag", help=["give --name, --label, --run or --outcome"])
     if run and run != row["run"]:
         with records.db.write(conn):
@@ -283,6 +287,8 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: 
             conn.execute("UPDATE launches SET run = ? WHERE id = ?", (run, row["id"]))
         data["moved_to"] = run
         row = records.get(conn, row["id"])
+    if labels:
+        data["labels"] = tags.edit(conn, edits, launch=row)
     if fields:
         records.update(conn, row["id"], **fields)
     if outcome and runs.root_key(conn, row["run"]) == (row["session"] or row["id"]):
@@ -290,6 +296,28 @@ def tag(session_id: str | None, name: str | None, labels: tuple[str, ...], run: 
                              runs.totals(conn, row["run"]))
         data["run"] = f"{row['run']} concluded: {outcome}"
     data.update({k: v for k, v in fields.items() if k in ("name", "outcome")})
-    if labels:
-        data["labels"] = json.loads(fields["labels"])
+    if "labels" in data:
+        data["labels"] = data.pop("labels")  # after name and outcome, as before
     return data
+
+
+def _tag_catalog(conn, session_id: str, edits: list[str], launch_only: object) -> dict:
+    """Tags on a catalog session axi did not launch (kept in the mailbox, by session key)."""
+    from axi.commands.transcripts import resolve_session
+    from axi.control import tags
+    from axi.index.catalog import open_index
+
+    index, _ = open_index(budget=1.0)
+    row = resolve_session(index, session_id)
+    if launch_only:
+        raise AxiError(f"axi did not launch {row['id']}: --name, --run and --outcome are for "
+                       "sessions axi launched; --label tags any session", code="NOT_LAUNCHED",
+                       help=[views.hint(views.command("sessions", "tag", row["id"],
+                                                      flags={"--label": "team=web"}),
+                                        "tags it"),
+                             views.hint(views.command("sessions", "continue", row["id"],
+                                                      "<task>"), "takes it over under axi")])
+    if not edits:
+        raise UsageFault("nothing to tag", help=[views.hint(views.command(
+            "sessions", "tag", row["id"], flags={"--label": "team=web"}), "tags it")])
+    return {"id": row["id"], "labels": tags.edit(conn, edits, key=row["key"])}

@@ -30,7 +30,8 @@ class Verb:
 
 AS = {"--as": ("as_name", str, None)}
 HARNESSES = ("claude", "codex", "opencode", "pi")  # axi.harnesses.NAMES, not imported here
-STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
+STATUSES = ("working", "idle", "needs-you", "needs-auth", "review", "done", "crashed",
+            "ended")
 
 VERBS = {
     "sessions": Verb("axi.commands.session_list:list_command", {
@@ -41,7 +42,9 @@ VERBS = {
         "--fields": ("fields", str, None),
         "--limit": ("limit", int, 20),
         "--subagents": ("subagents", FLAG, False),
-        "--host": ("host", str, None)}),
+        "--host": ("host", str, None),
+        "--tag": ("tags", MANY, ()),
+        "--group-by": ("group_by", str, None)}),
     "inbox": Verb("axi.commands.mail_run:inbox_view", {
         "--unread": ("unread", FLAG, False),
         "--wait": ("wait_s", float, None),

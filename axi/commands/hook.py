@@ -48,5 +48,5 @@ def session_end(host: str) -> None:
 @click.option("--host", type=click.Choice(HOSTS), default="none", show_default=True,
               help="Who runs it: claude, codex and opencode get nothing printed; none, TOON.")
 def state(host: str) -> None:
-    """Record the session's state (working, idle, needs you) from a host's hook event."""
+    """Record the session's state (working, idle, needs you, needs auth) from a hook event."""
     run_hook("state", host)

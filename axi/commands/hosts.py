@@ -80,6 +80,31 @@ def remove(name: str) -> dict:
     return {"removed": name, "config": config_path()}
 
 
+@hosts.command(cls=AxiCommand, examples=("axi hosts sync", "axi hosts sync box"))
+@click.argument("name", required=False)
+def sync(name: str | None) -> dict:
+    """Hand queued mail to agents on other machines (@name@host) and fetch theirs."""
+    from axi.remote.mailsync import configured_hosts
+    from axi.remote.mailsync import sync as sync_mail
+
+    hosts_ = configured_hosts(name)
+    if not hosts_:
+        raise AxiError("no hosts are configured: there is no other machine to sync with",
+                       code="NO_HOSTS", help=['`axi hosts add box --transport "ssh -T box"`'])
+    from axi.shown import Table
+
+    rows = sync_mail(hosts_)
+    failed = [r["host"] for r in rows if r["status"] != "ok"]
+    if failed:  # every row gets the column, so the table stays one shape
+        rows = [{**r, "error": r.get("error", "")} for r in rows]
+    data: dict = {"hosts": Table(rows)}
+    if failed:
+        data["help"] = [views.hint(f"axi hosts check {failed[0]}", "shows why it failed")]
+        raise AxiError(f"sync failed with {', '.join(failed)}; what was handed over is kept",
+                       code="SYNC_FAILED", **data)
+    return data
+
+
 @hosts.command(cls=AxiCommand, hidden=True)
 @click.argument("request")
 def serve(request: str) -> dict:
@@ -96,6 +121,8 @@ def serve(request: str) -> dict:
         envelope["error"] = _error(exc)
         return envelope
     stream = asked.get("stream") is True
+    if asked["protocol"] == PROTOCOL and "relay" in asked:
+        return _serve_relay(envelope, asked)
     if asked["protocol"] != PROTOCOL or not served(asked["argv"], stream):
         envelope["error"] = {"error": f"not a call protocol {PROTOCOL} serves",
                              "code": "NOT_SERVED"}
@@ -112,6 +139,19 @@ def serve(request: str) -> dict:
             envelope["result"] = run_click(asked["argv"])
         else:
             envelope["sessions"] = _session_count()
+    except Exception as exc:  # the answer must stay one JSON object whatever went wrong
+        envelope["error"] = _error(exc)
+    return envelope
+
+
+def _serve_relay(envelope: dict, asked: dict) -> dict:
+    """A mail-relay step (axi.remote.mailsync), its payload on stdin."""
+    import sys
+
+    from axi.remote import mailsync
+
+    try:
+        envelope["result"] = mailsync.serve(asked, sys.stdin.buffer.read())
     except Exception as exc:  # the answer must stay one JSON object whatever went wrong
         envelope["error"] = _error(exc)
     return envelope
@@ -200,6 +240,10 @@ class RoutedGroup(AxiGroup):
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name, cmd, rest = super().resolve_command(ctx, args)
+        if name == "new" and cmd is not None:
+            there = _launch_host(rest)
+            if there is not None:
+                return name, _remote_command(name, there[0], [], there[1]), []
         if name not in ID_VERBS or cmd is None:
             return name, cmd, rest
         where = _arguments(cmd, rest)
@@ -217,6 +261,26 @@ class RoutedGroup(AxiGroup):
             words[i] = m.group(2)
         sids = [m.group(2) for _, m in routed]
         return name, _remote_command(name, hosts_named.pop(), sids, words), []
+
+
+def _launch_host(args: list[str]) -> tuple[str, list[str]] | None:
+    """`new --host NAME ...` naming another machine: (NAME, the words without `--host NAME`)."""
+    for i, word in enumerate(args):
+        if word == "--":
+            return None
+        name = args[i + 1] if word == "--host" and i + 1 < len(args) else (
+            word.partition("=")[2] if word.startswith("--host=") else None)
+        if name is None:
+            continue
+        if name == "local":
+            return None
+        from axi.remote.hosts import machine_name
+
+        if name == machine_name():
+            return None
+        skip = 2 if word == "--host" else 1
+        return name, args[:i] + args[i + skip:]
+    return None
 
 
 def _arguments(cmd: click.Command, args: list[str]) -> list[int]:

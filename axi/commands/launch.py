@@ -42,6 +42,9 @@ def mode_options(func):
                      help="`axi ask` inside it answers with its default instead of blocking."),
         click.option("--accept", metavar="CMD",
                      help="A check (shell command) that must pass before success counts."),
+        click.option("--close-on-done", is_flag=True,
+                     help="Watched: end the harness once the session is tagged with an "
+                     "outcome and its turn is over, instead of holding it open."),
     )):
         func = decorator(func)
     return func
@@ -67,20 +70,49 @@ def fences(max_cost, max_tokens, max_workers, max_depth, timeout_text) -> dict:
 @mode_options
 @click.option("--behavior", metavar="FILE", help="A behaviour prompt (a file or text) put "
               "before the task, such as the coordinator recipe.")
+@click.option("--host", metavar="NAME", help="Launch it on that machine ([[host]]), over its "
+              "transport; its id comes back as NAME/id.")
+@click.option("--args", "harness_args", metavar="WORDS", help="The harness's own flags, as "
+              "shell words, put before the task (e.g. --args=--dangerously-skip-permissions).")
 @fence_options
 def new(harness: str, task: str | None, model: str | None, directory: str | None,
         run: str | None, name: str | None, headless: bool, wait: bool, unattended: bool,
-        accept: str | None, behavior: str | None, max_cost, max_tokens, max_workers,
-        max_depth, timeout_text) -> dict:
+        accept: str | None, close_on_done: bool, behavior: str | None, host: str | None,
+        harness_args: str | None, max_cost, max_tokens, max_workers, max_depth,
+        timeout_text) -> dict:
     """Launch HARNESS (default: default_harness in config.toml) on TASK under axi's holder;
     prints the session id and run at once."""
     from axi.control.launch import Request
 
+    watched_only(close_on_done, headless, wait)
     harness, task = harness_and_task(harness, task)
     req = Request(harness, task, model, directory, run, name, headless or wait, unattended,
                   accept, behavior, fences(max_cost, max_tokens, max_workers, max_depth,
-                                           timeout_text))
+                                           timeout_text), close_on_done=close_on_done,
+                  args=split_args(harness_args))
     return started(req, wait)
+
+
+def split_args(words: str | None) -> list[str]:
+    """`--args "--flag value"` as argv words; one that does not split is a usage error."""
+    import shlex
+
+    if not words:
+        return []
+    try:
+        return shlex.split(words)
+    except ValueError as exc:
+        raise UsageFault(f"--args is not a valid command line: {exc}",
+                         help=['example: --args "--dangerously-skip-permissions"']) from None
+
+
+def watched_only(close_on_done: bool, headless: bool, wait: bool) -> None:
+    """`--close-on-done` ends a watched session's harness; a headless one ends by itself."""
+    if close_on_done and (headless or wait):
+        flag = "--wait" if wait else "--headless"
+        raise UsageFault(f"--close-on-done is for watched sessions; a {flag} session ends by "
+                         "itself when its task is done", help=[
+                             f"drop --close-on-done, or drop {flag} to watch it"])
 
 
 def harness_and_task(first: str, task: str | None) -> tuple[str, str | None]:
@@ -110,6 +142,7 @@ def started(req, wait: bool, pinned: dict | None = None) -> dict:
     data = {"id": ids["id"], "session": _session_now(ids["id"]), "run": ids["run"],
             "harness": req.harness,
             "mode": "headless" if req.headless else "watched",
+            "on_done": "close" if req.close_on_done and not req.headless else None,
             "dir": tilde(req.directory) if req.directory else None,
             "tmux_window": ids.get("window"), "warning": ids.get("warning")}
     sid = ids["id"][:8]
@@ -146,12 +179,13 @@ def _session_now(launch_id: str) -> str:
 @fence_options
 def continue_(session_id: str, task: str, model: str | None, directory: str | None,
               run: str | None, name: str | None, headless: bool, wait: bool, unattended: bool,
-              accept: str | None, max_cost, max_tokens, max_workers, max_depth,
-              timeout_text) -> dict:
+              accept: str | None, close_on_done: bool, max_cost, max_tokens, max_workers,
+              max_depth, timeout_text) -> dict:
     """Resume session ID with a new TASK, under axi's holder (its context is kept)."""
     from axi.control import live, records
     from axi.control.launch import Request
 
+    watched_only(close_on_done, headless, wait)
     conn = records.connect()
     launched = records.find(conn, session_id)
     if launched is not None:
@@ -161,12 +195,15 @@ def continue_(session_id: str, task: str, model: str | None, directory: str | No
                            "types the task into it")])
         harness, real, folder = launched["harness"], launched["session"], launched["dir"]
         run = run or launched["run"]
+        # its tags go on with it (the tmux window is the old launch's own)
+        labels = {k: v for k, v in records.labels_of(launched).items() if k != "tmux"}
     else:
         from axi.index.catalog import open_index, resolve
 
         index, _ = open_index(budget=1.0)
         row = resolve(index, session_id)
         harness, real, folder = row["harness"], row["id"], row["dir"]
+        labels = {}
     if not real:
         raise AxiError("the harness never reported a session id for this launch",
                        code="NO_SESSION", help=[views.hint(
@@ -174,7 +211,8 @@ def continue_(session_id: str, task: str, model: str | None, directory: str | No
                            "starts it again from its launch spec")])
     req = Request(harness, task, model, directory or folder, run, name, headless or wait,
                   unattended, accept, None, fences(max_cost, max_tokens, max_workers,
-                                                   max_depth, timeout_text), resume=real)
+                                                   max_depth, timeout_text), resume=real,
+                  labels=labels, close_on_done=close_on_done)
     return started(req, wait)
 
 

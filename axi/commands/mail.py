@@ -9,6 +9,7 @@ from axi.commands.caller import ALL_MAIL_FIELDS, caller, reply_hint
 from axi.commands.mail_run import inbox_view, send_mail
 from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.mailbox import mail
+from axi.mailbox.coordination import latest_progress
 
 FULL_TEXT = 1500
 
@@ -81,6 +82,10 @@ def view(message_id: int, full: bool, as_name: str | None) -> dict:
             "thread": row["thread"], "reply_to": row["reply_to"], "kind": row["kind"],
             "task": row["task"], "ack": "required" if row["ack_required"] else None,
             "state": mail.state_of(row) if row["seq"] is not None else "sent", "text": text}
+    working = latest_progress(conn, row["id"])
+    if working:  # what a listener's handler said it is doing (`axi-progress:` lines)
+        data["progress"] = [f"@{p['name']}: {p['text']} ({views.age(p['at'])} ago)"
+                            for p in working]
     data = {k: v for k, v in data.items() if v is not None}
     hints = [reply_hint(row["id"])]
     if row["seq"] is not None and row["acked_at"] is None:

@@ -68,8 +68,10 @@ def _list_hints(rows: list) -> list[str]:
 def _wait_view(conn: sqlite3.Connection, me: sqlite3.Row, seconds: float, after: int,
                fields: list[str], limit: int) -> dict:
     warm_output()
+    poll = host_poller()
     rows = wait_for(conn, lambda: mail.inbox_rows(conn, me["id"], True, after, limit, True),
-                    seconds, heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
+                    seconds, heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3)
+                    or (poll and poll()))
     if not rows:
         return {"status": "timeout", "waited": f"{seconds:g}s",
                 "mail": "{1} unread of {0}".format(*mail.counts(conn, me["id"])),
@@ -105,12 +107,14 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
     sent = mail.send(conn, me, mail.Outgoing(to=to, body=text, reply_to=reply_to,
                                              ack_required=ack_required, idem=idem))
     data = {"sent": sent["id"], "to": sent["to"], "thread": sent["thread"]}
-    for key in ("already", "not_routed"):
+    for key in ("already", "not_routed", "queued"):
         if key in sent:
             data[key] = sent[key]
     data["help"] = [views.hint(views.command("watch", flags={"--thread": sent["thread"],
                                                              "--timeout": 300}),
                                "waits for the answer")]
+    if "queued" in sent:
+        data["help"].insert(0, views.hint("axi hosts sync", "hands it to the other machine now"))
     return data
 
 
@@ -131,12 +135,27 @@ def _attached(conn: sqlite3.Connection, me: sqlite3.Row, files: list[tuple[str, 
     return lines
 
 
+def host_poller():
+    """What a waiter calls with each heartbeat when other machines are configured: a
+    background `axi hosts sync` every 30 s, so their mail arrives (None: no hosts)."""
+    from axi.remote import maybe_configured
+
+    if not maybe_configured():
+        return None
+    from axi.remote.mailsync import poll_hosts
+
+    return poll_hosts
+
+
 def split_words(words: tuple[str, ...]) -> tuple[list[str], str]:
     """Leading `@name` words are recipients; the rest is the text."""
     to: list[str] = []
     rest = list(words)
     while rest and rest[0].startswith("@") and " " not in rest[0].strip():
-        to.append(identity.check_name(rest.pop(0), "recipient"))
+        word = rest.pop(0)
+        name, at, machine = word.strip().lstrip("@").partition("@")
+        # `@name@machine`: an agent on another machine (checked when it is routed)
+        to.append(identity.check_name(name, "recipient") + (at + machine if at else ""))
     return to, " ".join(rest)
 
 

@@ -38,9 +38,12 @@ def pick(return_after: bool, keys_only: bool) -> dict | None:
     handed = run(config, keymap, return_after, rows)
     if not handed:
         return None
-    _kind, argv, _folder = handed
+    _kind, argv, folder = handed
     # Textual has put the terminal back as it found it; the harness (through `axi sessions
-    # resume` or `attach`, which check the folder and the PATH) takes this process over.
+    # resume` or `attach`, which check the folder and the PATH; or, for a resume with the
+    # harness's args, directly in the session's folder, checked by the picker) takes over.
+    if folder:
+        os.chdir(folder)
     os.execvp(argv[0], argv)
     return None  # pragma: no cover - exec does not return
 
@@ -48,8 +51,8 @@ def pick(return_after: bool, keys_only: bool) -> dict | None:
 def keys_table(keymap: dict) -> dict:
     from axi.picker.keys import ACTIONS, FIXED
 
-    return {"keys": [{"action": a.name, "keys": " ".join(keymap[a.name]), "does": a.help}
-                     for a in ACTIONS],
+    return {"keys": [{"action": a.name, "keys": " ".join(keymap[a.name]), "where": a.scope,
+                      "does": a.help} for a in ACTIONS],
             "fixed": ", ".join(FIXED),
             "help": ["rebind under [keys] in config.toml: action = \"key\" or a list of keys",
                      "`axi pick` in a terminal opens the picker"]}

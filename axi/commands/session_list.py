@@ -1,73 +1,94 @@
 """`axi sessions` as a list, without click: the click group in `sessions.py` and the fast path
-(`fast.py`) both call `list_view`."""
+(`fast.py`) both call `list_command`; `--group-by` is `session_groups.py`'s."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi import views
-from axi.index.catalog import check_dir, newest, open_index, scope_clause, short_ids
+from axi.commands.session_pick import Selection, command, index_note
+from axi.index.catalog import newest, short_ids
 from axi.index.rows import ALL_FIELDS, LIST_FIELDS, present
-from axi.paths import cwd, dir_candidates, tilde
 from axi.shown import Table
-from axi.views import clock
 
 UNIQUE = ("id", "full_id", "title", "launch", "question", "answer_with")  # never stated once
-STATUSES = ("working", "idle", "needs-you", "review", "done", "crashed", "ended")
+STATUSES = ("working", "idle", "needs-you", "needs-auth", "review", "done", "crashed",
+            "ended")
+FIELDS = [*ALL_FIELDS, "tags"]  # `tags` also shows on its own once a shown row has one
 
 
 def list_command(all_dirs: bool, directory: str | None, harness: str | None,
                  status: str | None, fields: str | None, limit: int, subagents: bool,
-                 host: str | None) -> dict:
+                 host: str | None, tags: tuple[str, ...] = (), group_by: str | None = None
+                 ) -> dict:
     """`axi sessions` as typed: this machine's list, or with `--host` (or hosts configured)
-    every machine's (`axi.remote.listing`). The parameters are the click options' (`fast.py`
-    passes them by name)."""
+    every machine's (`axi.remote.listing`); `--group-by`: this machine's groups. The
+    parameters are the click options' (`fast.py` passes them by name)."""
+    if group_by is not None:
+        from axi.commands.session_groups import group_command
+
+        return group_command(group_by, host, fields, Selection(
+            all_dirs, directory, harness, status, subagents, tags), limit)
     from axi.remote.listing import with_hosts
 
     return with_hosts(host, list_view, all_dirs=all_dirs, directory=directory, harness=harness,
-                      status=status, fields=fields, limit=limit, subagents=subagents)
+                      status=status, fields=fields, limit=limit, subagents=subagents,
+                      tags=tuple(tags))
 
 
 def list_view(all_dirs: bool, directory: str | None, harness: str | None, status: str | None,
-              fields: str | None, limit: int, subagents: bool) -> dict:
+              fields: str | None, limit: int, subagents: bool, tags: tuple[str, ...] = ()
+              ) -> dict:
     """This machine's list."""
     views.check_limit(limit)
     default = LIST_FIELDS + (["dir"] if all_dirs else [])
-    chosen = views.parse_fields(fields, default, ALL_FIELDS, "axi sessions")
-    here = check_dir(directory) if directory else cwd()
-    scoped, scope_args = ("1", []) if all_dirs else scope_clause(dir_candidates(here))
-    conn, fresh = open_index(scope=None if all_dirs else (scoped, scope_args))
-    filters, args = _filters(conn, harness, status, subagents)
-    base = " AND ".join(filters) or "1"
-    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {base} AND {scoped}",
-                         args + scope_args).fetchone()[0]
-    rows = newest(conn, f"{base} AND {scoped}", args + scope_args, limit)
-    flags = {"--all": all_dirs, "--dir": directory, "--harness": harness, "--status": status,
-             "--fields": fields, "--subagents": subagents}
+    chosen = views.parse_fields(fields, default, FIELDS, "axi sessions")
+    pick = Selection(all_dirs, directory, harness, status, subagents, tags)
+    pick.open()
+    conn = pick.conn
+    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {pick.where}",
+                         pick.args).fetchone()[0]
+    rows = newest(conn, pick.where, pick.args, limit)
+    flags = pick.flags(**{"--fields": fields})
     data: dict = {}
-    place = "all folders" if all_dirs else tilde(here)
     if not rows:
-        elsewhere = 0 if all_dirs else conn.execute(
-            f"SELECT count(*) FROM sessions WHERE {base}", args).fetchone()[0]
-        what = f"{_kind(harness, status)} in {place}"
-        data["sessions"] = f"0 {what}" + ("" if all_dirs else f" ({elsewhere} elsewhere)")
-        data["help"] = _empty_hints(all_dirs, elsewhere, flags)
+        pick.nothing(data, **{"--fields": fields})
     else:
-        data["count"] = views.count_line(len(rows), total) + ("" if all_dirs else f" in {place}")
+        data["count"] = views.count_line(len(rows), total) + (
+            "" if all_dirs else f" in {pick.place}")
         ids = short_ids(conn, [r["id"] for r in rows])
         from axi.control.overlay import statuses
 
         shown = with_dir(chosen, rows)
-        data["sessions"] = Table(present(conn, rows, shown, ids, overlay=statuses),
-                                 liftable=tuple(f for f in shown if f not in UNIQUE),
+        found = _tags_of(rows)
+        if found and "tags" not in shown:
+            shown = [*shown, "tags"]
+        listed = present(conn, rows, [f for f in shown if f != "tags"], ids, overlay=statuses)
+        if "tags" in shown:
+            listed = [_with_tags(out, shown, found.get(row["key"]))
+                      for out, row in zip(listed, rows, strict=True)]
+        data["sessions"] = Table(listed, liftable=tuple(f for f in shown if f not in UNIQUE),
                                  folder_key="dir")
         data["help"] = _list_hints(len(rows) < total, limit, flags)
     if "cost" in chosen:  # the price table is read only when a cost is shown
         from axi.console.pricetable import stale_note
 
         stale_note(data)
-    index_note(data, fresh)
+    index_note(data, pick.fresh)
     return data
+
+
+def _tags_of(rows: list) -> dict[str, dict]:
+    from axi.control.tags import read
+
+    return read([r["key"] for r in rows])
+
+
+def _with_tags(out: dict, shown: list[str], tags: dict | None) -> dict:
+    """The row with its `tags` cell where the fields put it (before `question`)."""
+    from axi.control.tags import text
+
+    placed = {f: (text(tags) if f == "tags" else out.get(f)) for f in shown}
+    placed.update((k, v) for k, v in out.items() if k not in placed)
+    return placed
 
 
 def with_dir(fields: list[str], rows: list) -> list[str]:
@@ -77,65 +98,10 @@ def with_dir(fields: list[str], rows: list) -> list[str]:
     return fields[:len(LIST_FIELDS)] + ["dir"] + fields[len(LIST_FIELDS):]
 
 
-def _filters(conn: sqlite3.Connection, harness: str | None, status_: str | None,
-             subagents: bool) -> tuple[list[str], list]:
-    filters: list[str] = [] if subagents else ["is_subagent = 0"]
-    args: list = []
-    if harness:
-        filters.append("harness = ?")
-        args.append(harness)
-    if status_:
-        return _status_filter(conn, filters, args, status_)
-    return filters, args
-
-
-def _status_filter(conn: sqlite3.Connection, filters: list[str], args: list, status_: str
-                   ) -> tuple[list[str], list]:
-    """The catalog's status (`axi/index/status.py`) in SQL; sessions axi launched answer for
-    themselves."""
-    from axi.control.overlay import sessions_with
-    from axi.index.status import matching
-
-    word = status_.replace("-", " ")
-    hits, launched = sessions_with(word)
-    derived, derived_args = matching(conn, word, clock())
-    if launched:
-        marks = ",".join("?" * len(launched))
-        hit_marks = ",".join("?" * len(hits)) or "NULL"
-        filters.append(f"((({derived}) AND id NOT IN ({marks})) OR id IN ({hit_marks}))")
-        args += derived_args + launched + hits
-    else:
-        filters.append(derived)
-        args += derived_args
-    return filters, args
-
-
-def _kind(harness: str | None, status_: str | None) -> str:
-    words = [w for w in (status_, harness) if w]
-    return " ".join(words + ["sessions"])
-
-
 def _list_hints(more: bool, limit: int, flags: dict) -> list[str]:
     hints = [views.hint(views.command("sessions", "view", "<id>"), "for every field"),
              views.hint(views.command("sessions", "read", "<id>"), "for its turns")]
     if more:
-        hints.append(views.hint(views.command("sessions", flags={**flags, "--limit": limit * 5}),
+        hints.append(views.hint(command("sessions", flags={**flags, "--limit": limit * 5}),
                                 "for more rows"))
     return hints
-
-
-def _empty_hints(all_dirs: bool, elsewhere: int, flags: dict) -> list[str]:
-    if not all_dirs and elsewhere:
-        return [views.hint(views.command("sessions", flags={**flags, "--all": True,
-                                                            "--dir": None}),
-                           "for every folder")]
-    return [views.hint(views.command("sessions", "search", "<words>"),
-                       "to find a session by what was said")]
-
-
-def index_note(data: dict, fresh) -> None:
-    note = fresh.note()
-    if note:
-        data["index"] = note
-    if fresh.warnings:
-        data["warnings"] = list(fresh.warnings)[:5]

@@ -1,5 +1,5 @@
 """`axi setup`: install, inspect and remove the session hooks: the dashboard at session start,
-and each session's end and state (working, idle, needs you) reported to the catalog."""
+and each session's end and state (working, idle, needs you, needs auth) reported to the catalog."""
 
 from __future__ import annotations
 

@@ -217,11 +217,27 @@ def _search_rows(conn, where: str, args: list, limit: int) -> tuple[int, list]:
               "(axi hosts); default this machine only.")
 def search(query: tuple[str, ...], directory: str | None, harness: str | None,
            limit: int, host: str | None) -> dict:
+    host, directory = _dir_on_host(host, directory)
     if host is not None:
         from axi.remote.aggregate import search_hosts
 
         return search_hosts(host, query, directory, harness, limit, search_here)
     return search_here(query, directory, harness, limit)
+
+
+def _dir_on_host(host: str | None, directory: str | None) -> tuple[str | None, str | None]:
+    """`--dir box:/path`: search that folder on that host (when `box` is a configured host)."""
+    if not directory or ":" not in directory:
+        return host, directory
+    from axi.remote import maybe_configured
+
+    if not maybe_configured():
+        return host, directory
+    from axi.remote.hosts import load_hosts
+    from axi.remote.listing import host_dir
+
+    named = host_dir(directory, load_hosts())
+    return (named[0], named[1]) if named is not None else (host, directory)
 
 
 def search_here(query: tuple[str, ...], directory: str | None, harness: str | None,

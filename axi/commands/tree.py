@@ -37,6 +37,7 @@ COMMANDS = {
     "log": "axi.commands.log:log",
     "prices": "axi.commands.prices:prices",
     "activity": "axi.commands.activity:activity",
+    "serve": "axi.commands.serve:serve",
 }
 
 

@@ -39,7 +39,7 @@ SESSION = ("s.harness || ':' || CASE WHEN s.is_subagent = 1 AND s.parent_id IS N
               "(axi hosts); default this machine only.")
 def usage(by: str, days: int, directory: str | None, harness: str | None, limit: int,
           host: str | None) -> dict:
-    """Tokens (input, output with its reasoning, cache read, cache write) and cost."""
+    """Tokens and cost, by day, model, harness or folder."""
     if host is not None:
         from axi.remote.aggregate import usage_hosts
 

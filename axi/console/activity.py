@@ -1,17 +1,17 @@
-"""What happened, as one stream: read back from the stores that already hold it, never written.
+"""What happened, as one stream: read back from the stores that hold it.
 
 Sources (each a read-only query, or the hooks' journal file):
 
-* `sessions.jsonl` (the hooks' journal, `axi/index/journal.py`): every session start, end and
-  state change, one line each. It is read directly rather than through the index's
-  `lifecycle` table, which keeps only the latest state of each session.
-* the mailbox (`axi/mailbox/db.py`): messages sent (`messages.created`), read and
-  acknowledged (`deliveries.read_at`, `acked_at`), tasks created (`tasks.created`) and their
-  latest change (`tasks.updated`: the table keeps no history of earlier moves), identities
-  pending, approved and revoked (`agents.created`, `approved`, `revoked`), and the control
-  plane: launches started, ended and judged (`launches`), runs started and concluded with
-  their outcome (`runs`; a fence trip concludes a run as `budget_hit`), questions asked and
-  answered (`asks`).
+* `sessions.jsonl` (the hooks' journal, `activity_journal.py`): every session start, end and
+  state change, one line each.
+* the mailbox (`axi/mailbox/db.py`, `activity_sources.py`): messages sent (`messages.created`),
+  read and acknowledged (`deliveries.read_at`, `acked_at`), the progress a handler reported
+  (`progress`), and the control plane: launches started, ended and judged (`launches`), runs
+  started and concluded with their outcome (`runs`; a fence trip concludes a run as
+  `budget_hit`), questions asked and answered (`asks`).
+* the mailbox's history (`activity_history.py`): every move of a task (created, assigned,
+  each status change, a note) and every change of an identity (pending, approved, revoked,
+  moved), each as it happened; a task or identity from before the history is told from its row.
 
 No message body, question or answer is ever read: an event names the message, its sender and
 recipients, never what it says.
@@ -22,6 +22,10 @@ is sent before it is read), then hash, so "after a cursor" is exact: a resume ne
 nor skips. Following holds each event back `LAG` seconds so that a write whose timestamp
 was taken just before a newer one's, but committed after it, still lands in order (the
 mailbox takes its time inside the write transaction; the hooks append at once).
+
+A list reads no more of the journal than it shows: the newest events from its end backwards,
+the first after a cursor forward from near it (`activity_journal.py`), in memory bounded by
+`--limit`; what it did not read is only counted, for the total.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from axi.console import activity_journal
 from axi.console.activity_events import (  # noqa: F401 - the stream's API
     _JOURNAL_KIND,
     GROUPS,
@@ -39,11 +44,12 @@ from axi.console.activity_events import (  # noqa: F401 - the stream's API
     Cursor,
     Event,
     Filters,
+    Window,
     kinds_for,
     parse_cursor,
 )
+from axi.console.activity_journal import Journal, Scope
 from axi.console.activity_sources import (
-    Journal,
     agent_folders,
     mailbox_events,
     open_mailbox,
@@ -65,24 +71,35 @@ class Stream:
             self.mailbox.close()
             self.mailbox = None
 
+    def _scope(self, lower: float | None) -> tuple[str | None, Scope]:
+        """The agent `--agent` names, and which journal lines pass."""
+        if self.mailbox is None:
+            self.mailbox = open_mailbox()
+        filters = self.filters
+        name = filters.agent.lstrip("@") if filters.agent else None
+        folders = agent_folders(self.mailbox, name) if name else None
+        sessions = run_sessions(self.mailbox, filters.run) if filters.run else None
+        return name, Scope(filters, folders, sessions, lower)
+
+    def _journal_wanted(self) -> bool:
+        return any(self.filters.wants(k) for k in _JOURNAL_KIND.values())
+
+    def _mail(self, lower: float | None, name: str | None) -> list[Event]:
+        found = mailbox_events(self.mailbox, lower, self.filters) if self.mailbox else []
+        return [ev for ev in found if not name or name in ev.agents]
+
     def collect(self, after: Cursor | None, lower: float | None = None,
                 upper: float | None = None) -> list[Event]:
         """Events past `after` (and at or after `lower` seconds, at or before `upper`),
         oldest first."""
         if after is not None:
             lower = max(lower or 0.0, after.ms / 1000 - 0.001)
-        if self.mailbox is None:
-            self.mailbox = open_mailbox()
-        filters = self.filters
-        name = filters.agent.lstrip("@") if filters.agent else None
-        folders = agent_folders(self.mailbox, name) if name else None
+        name, scope = self._scope(lower)
         found: list[Event] = []
-        if any(filters.wants(k) for k in _JOURNAL_KIND.values()):
-            sessions = run_sessions(self.mailbox, filters.run) if filters.run else None
+        if self._journal_wanted():
             self.journal.refresh(lower)
-            found += self.journal.events(lower, filters, folders, sessions)
-        if self.mailbox is not None:
-            found += mailbox_events(self.mailbox, lower, filters)
+            found += self.journal.events(lower, self.filters, scope.folders, scope.sessions)
+        found += self._mail(lower, name)
         kept = {}
         upper_ms = None if upper is None else int(upper * 1000)
         for ev in found:
@@ -91,10 +108,34 @@ class Stream:
                 continue
             if upper_ms is not None and c.ms > upper_ms:
                 continue
-            if name and ev.kind.split(".")[0] != "session" and name not in ev.agents:
-                continue
             kept[c] = ev  # the same event twice (a duplicated journal line) is one
         return [kept[c] for c in sorted(kept)]
+
+    def newest(self, limit: int, lower: float | None = None) -> tuple[list[Event], int]:
+        """(the newest `limit` events at or after `lower`, oldest first; how many there are):
+        the journal read from its end only as far back as they need."""
+        name, scope = self._scope(lower)
+        window = Window(limit)
+        for ev in self._mail(lower, name):
+            window.offer(ev)
+        unread = activity_journal.newest(window, scope, self.journal.path) \
+            if self._journal_wanted() else 0
+        return window.events(), window.total + unread
+
+    def first_after(self, after: Cursor, limit: int, lower: float | None = None
+                    ) -> tuple[list[Event], int]:
+        """(the first `limit` events after `after` (and at or after `lower`), oldest first;
+        how many there are): the journal read forward from near `after` only as far as they
+        need."""
+        lower = max(lower or 0.0, after.ms / 1000 - 0.001)
+        name, scope = self._scope(lower)
+        window = Window(limit, newest=False)
+        for ev in self._mail(lower, name):
+            if ev.cursor > after:
+                window.offer(ev)
+        unread = activity_journal.first_after(window, scope, after, self.journal.path) \
+            if self._journal_wanted() else 0
+        return window.events(), window.total + unread
 
 
 def select(filters: Filters, since: float | None, after: Cursor | None, limit: int
@@ -103,11 +144,11 @@ def select(filters: Filters, since: float | None, after: Cursor | None, limit: i
     `limit`; how many passed in all)."""
     stream = Stream(filters)
     try:
-        events = stream.collect(after, lower=since)
+        if after is not None:
+            return stream.first_after(after, limit, since)
+        return stream.newest(limit, since)
     finally:
         stream.close()
-    shown = events[:limit] if after is not None else events[-limit:] if limit else []
-    return shown, len(events)
 
 
 def follow(filters: Filters, since: float | None, after: Cursor | None,

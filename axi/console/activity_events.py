@@ -19,6 +19,7 @@ KINDS = (
     "launch.started", "launch.ended", "launch.judged",
     "run.started", "run.concluded",
     "ask.asked", "ask.answered",
+    "mail.progress",
 )
 GROUPS = tuple(dict.fromkeys(k.split(".")[0] for k in KINDS))
 LAG = 1.0  # seconds a follow holds events back (see the module docstring)
@@ -114,6 +115,46 @@ class Event:
             out["agents"] = list(self.agents)
         out["cursor"] = self.cursor.word()
         return out
+
+
+_FLIP = str.maketrans("0123456789abcdef", "fedcba9876543210")
+
+
+class Window:
+    """The `limit` events at one end of what is offered (the newest, or with `newest=False`
+    the first), in memory bounded by `limit` whatever is offered; `total` counts every
+    distinct event offered. The same event offered twice while kept counts once."""
+
+    def __init__(self, limit: int, newest: bool = True):
+        self.limit, self.newest = limit, newest
+        self.heap: list[tuple[tuple, Event]] = []  # heap[0]: the kept event to give up first
+        self.kept: set[Cursor] = set()
+        self.total = 0
+
+    def offer(self, event: Event) -> None:
+        import heapq
+
+        c = event.cursor
+        if c in self.kept:
+            return
+        self.total += 1
+        key = (c.ms, c.rank, c.digest) if self.newest else (
+            -c.ms, -c.rank, c.digest.translate(_FLIP))
+        if len(self.heap) < self.limit:
+            heapq.heappush(self.heap, (key, event))
+        elif self.heap and key > self.heap[0][0]:
+            self.kept.discard(heapq.heapreplace(self.heap, (key, event))[1].cursor)
+        else:
+            return
+        self.kept.add(c)
+
+    def edge(self) -> Cursor | None:
+        """The kept event nearest the middle of the stream, once `limit` are kept: an event
+        beyond it (older for the newest, later for the first) cannot get in."""
+        return self.heap[0][1].cursor if self.heap and len(self.heap) >= self.limit else None
+
+    def events(self) -> list[Event]:
+        return sorted((e for _, e in self.heap), key=lambda e: e.cursor)
 
 
 def _iso_ms(ts: float) -> str:

@@ -1,133 +1,16 @@
-"""Where activity is read from: the hooks' journal and the mailbox's tables, each a
-read-only query (see `axi/console/activity.py`). No message body, question or answer
-is read."""
+"""Where activity is read from in the mailbox: its tables, read-only, in one read transaction
+(one consistent snapshot); tasks and identities are in `activity_history.py`, the hooks'
+journal in `activity_journal.py` (see `axi/console/activity.py`). No message body, question
+or answer is read."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
 
-from axi.console.activity_events import (
-    _JOURNAL_KIND,
-    Event,
-    Filters,
-    _word,
-)
-
-# ---- the journal ----------------------------------------------------------------------------
-
-class Journal:
-    """The hooks' journal, read from where the last look stopped (it is only ever appended
-    to; a shorter file or a new inode is read again from its start)."""
-
-    def __init__(self, path: str | None = None):
-        from axi.index.journal import path as journal_path
-
-        self.path = path or journal_path()
-        self.offset = 0
-        self.inode: int | None = None
-        self.entries: list[dict] = []
-
-    def refresh(self, lower: float | None = None) -> None:
-        """Read what was appended since the last look. The first look with a `lower` bound
-        (epoch s: `--since`, or a cursor to resume from) starts near it, found by bisecting
-        the file: lines are appended in time order, give or take JOURNAL_SLACK."""
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return
-        if st.st_ino != self.inode or st.st_size < self.offset:
-            self.inode, self.offset, self.entries = st.st_ino, 0, []
-            if lower is not None:
-                self.offset = offset_near(self.path, st.st_size, lower - JOURNAL_SLACK)
-        if st.st_size == self.offset:
-            return
-        from axi.harnesses.base import iter_lines
-
-        with contextlib.suppress(OSError):
-            for _at, line, after in iter_lines(self.path, self.offset):
-                self.offset = after
-                entry = _journal_entry(line) if line is not None else None
-                if entry is not None:
-                    self.entries.append(entry)
-
-    def forget_before(self, ms: int) -> None:
-        """Drop entries a follow is past (keeps its memory flat on a long watch)."""
-        self.entries = [e for e in self.entries if round(e["ts"] * 1000) >= ms]
-
-    def events(self, lower: float | None, filters: Filters, folders: set[str] | None,
-               sessions: set[str] | None = None) -> Iterable[Event]:
-        for e in self.entries:
-            kind = _JOURNAL_KIND[e["event"]]
-            if not filters.wants(kind) or (lower is not None and e["ts"] < lower):
-                continue
-            if filters.session and not e["id"].startswith(filters.session):
-                continue
-            if sessions is not None and e["id"] not in sessions:
-                continue  # --run: the hooks know nothing of runs; its launches name sessions
-            if folders is not None and e.get("cwd") not in folders:
-                continue
-            yield _session_event(e, kind)
-
-
-JOURNAL_SLACK = 300.0  # seconds a line may be older than one written before it (OpenCode's
-# plugin sends when an event happened; the hooks may finish out of order)
-
-
-def offset_near(path: str, size: int, ts: float) -> int:
-    """The offset of a line start at or before the first line stamped `ts` or later (0 when
-    unsure): a bisection over the file, reading one line at each probe."""
-    low, high = 0, size
-    try:
-        with open(path, "rb") as fh:
-            while high - low > 4096:
-                middle = (low + high) // 2
-                fh.seek(middle)
-                fh.readline()  # to the next line start
-                start = fh.tell()
-                entry = _journal_entry(fh.readline())
-                if entry is None or start >= high:
-                    return low  # unreadable there: read from the last safe point
-                if entry["ts"] < ts:
-                    low = start
-                else:
-                    high = middle
-    except OSError:
-        return 0
-    return low
-
-
-def _journal_entry(line: bytes) -> dict | None:
-    with contextlib.suppress(ValueError, UnicodeDecodeError):
-        row = json.loads(line)
-        if (isinstance(row, dict) and row.get("event") in _JOURNAL_KIND
-                and isinstance(row.get("id"), str) and row["id"]
-                and isinstance(row.get("ts"), (int, float))):
-            return row
-    return None
-
-
-def _session_event(e: dict, kind: str) -> Event:
-    from axi.paths import tilde
-
-    why = _word(e.get("why"))
-    harness = _word(e.get("harness")) or "?"
-    who = f"{harness} {e['id'][:8]}"
-    if kind == "session.started":
-        what = "started" + (f" ({why})" if why else "")
-        if e.get("cwd"):
-            what += f" in {tilde(str(e['cwd']))}"
-    elif kind == "session.ended":
-        what = "ended" + (f" ({why})" if why else "")
-    else:
-        what = why or "state unknown"
-    ident = f"{harness}\0{e['id']}\0{e['event']}\0{why}\0{e['ts']}"
-    return Event(e["ts"], kind, ident, who, what, session=e["id"][:200],
-                 folder=e.get("cwd") or None)
-
+from axi.console import activity_history
+from axi.console.activity_events import Event, Filters, _word
 
 # ---- the mailbox ----------------------------------------------------------------------------
 
@@ -156,9 +39,17 @@ def mailbox_events(conn: sqlite3.Connection, lower: float | None, filters: Filte
                    ) -> list[Event]:
     low = -1.0 if lower is None else lower
     out: list[Event] = []
-    for kind, source in _MAIL_SOURCES:
-        if any(filters.wants(k) for k in kind):
-            out += source(conn, low, filters)
+    try:
+        conn.execute("BEGIN")  # every query below sees the same commits
+    except sqlite3.Error:
+        return out
+    try:
+        for kind, source in _MAIL_SOURCES:
+            if any(filters.wants(k) for k in kind):
+                out += source(conn, low, filters)
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
     return out
 
 
@@ -199,6 +90,18 @@ def _sent(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]
     return out
 
 
+def _progress(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
+    """What a `listen --exec` handler reported while working on a message."""
+    if filters.session or filters.run:
+        return []
+    rows = _rows(conn, "SELECT p.id, p.at, p.text, p.message, a.name AS agent, s.name AS sender "
+                 "FROM progress p JOIN agents a ON a.id = p.agent JOIN messages m ON "
+                 "m.id = p.message JOIN agents s ON s.id = m.sender WHERE p.at >= ?", (low,))
+    return [Event(r["at"], "mail.progress", f"p{r['id']}", f"@{r['agent']}",
+                  f"on message #{r['message']}: {r['text']}",
+                  agents=tuple(sorted({r["agent"], r["sender"]}))) for r in rows]
+
+
 def _marked(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
     if filters.session or filters.run:
         return []
@@ -217,51 +120,6 @@ def _marked(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Even
             out.append(Event(at, kind, f"d{r['seq']}", f"@{r['reader']}",
                              f"{verb} message #{r['message']} from @{r['sender']}",
                              agents=tuple(sorted({r["reader"], r["sender"]}))))
-    return out
-
-
-def _tasks(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
-    if filters.session or filters.run:
-        return []
-    from axi.views import one_line
-
-    rows = _rows(conn, (
-        "SELECT t.id, t.title, t.status, t.priority, t.created, t.updated, c.name AS creator, "
-        "o.name AS owner FROM tasks t JOIN agents c ON c.id = t.creator "
-        "JOIN agents o ON o.id = t.assignee WHERE t.created >= ? OR t.updated >= ?"),
-        (low, low))
-    out = []
-    for r in rows:
-        agents = tuple(sorted({r["creator"], r["owner"]}))
-        if r["created"] >= low and filters.wants("task.created"):
-            owner = "" if r["owner"] == r["creator"] else f" for @{r['owner']}"
-            out.append(Event(r["created"], "task.created", f"t{r['id']}", f"@{r['creator']}",
-                             f"task #{r['id']}{owner} ({r['priority']}): "
-                             f"{one_line(r['title'], 60)}", agents=agents))
-        if (r["updated"] >= low and round(r["updated"] * 1000) > round(r["created"] * 1000)
-                and filters.wants("task.updated")):
-            out.append(Event(r["updated"], "task.updated", f"t{r['id']}", f"task #{r['id']}",
-                             f"now {r['status']} (@{r['owner']}'s)", agents=agents))
-    return out
-
-
-def _agents(conn: sqlite3.Connection, low: float, filters: Filters) -> list[Event]:
-    if filters.session or filters.run:
-        return []
-    from axi.paths import tilde
-
-    rows = _rows(conn, "SELECT id, name, folder, created, approved, revoked FROM agents "
-                       "WHERE created >= ? OR approved >= ? OR revoked >= ?", (low, low, low))
-    out = []
-    for r in rows:
-        for kind, column, what in (
-                ("agent.pending", "created", f"asked to join from {tilde(r['folder'])}"),
-                ("agent.approved", "approved", "approved"),
-                ("agent.revoked", "revoked", "revoked")):
-            at = r[column]
-            if at is not None and at >= low and filters.wants(kind):
-                out.append(Event(at, kind, f"a{r['id']}", f"@{r['name']}", what,
-                                 agents=(r["name"],)))
     return out
 
 
@@ -359,11 +217,11 @@ def _prefix(text: str) -> str:
 _MAIL_SOURCES: tuple[tuple[tuple[str, ...], Callable], ...] = (
     (("mail.sent",), _sent),
     (("mail.read", "mail.acked"), _marked),
-    (("task.created", "task.updated"), _tasks),
-    (("agent.pending", "agent.approved", "agent.revoked"), _agents),
+    (activity_history.TASK_KINDS + activity_history.AGENT_KINDS, activity_history.events),
     (("launch.started", "launch.ended", "launch.judged"), _launches),
     (("run.started", "run.concluded"), _runs),
     (("ask.asked", "ask.answered"), _asks),
+    (("mail.progress",), _progress),
 )
 
 

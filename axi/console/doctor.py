@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import subprocess
 
-from axi.console import checks, hookcheck
+from axi.console import checks, hookcheck, hostcheck
 from axi.console.checks import Check
 
 FIX_TIMEOUT = 60
 
 
 def run_all(now: float, run_hooks: bool = True) -> list[Check]:
+    hosts = hostcheck.start()  # every [[host]] asked at once, while the rest is checked
     index, counts = checks.index_check(now)
     out = [checks.config_check(), checks.state_dir_check()]
     out += checks.store_checks(counts, now)
     out += [index, checks.mailbox_check()]
+    after_mailbox = len(out)
     out += hookcheck.hook_checks(run_hooks)
     trust = hookcheck.codex_trust_check()
     if trust:
         out.append(trust)
     out += [hookcheck.skill_check(), checks.prices_check(now), checks.disk_check()]
+    out[after_mailbox:after_mailbox] = hosts()
     return out
 
 

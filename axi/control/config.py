@@ -2,10 +2,12 @@
 
 ```toml
 mux = "tmux"            # optional; unset runs sessions under axi's own holder
+shell = "bash -lc"      # optional: launches and accept checks run through this shell
 [[harness]]
 name = "claude"         # a built-in name overrides that harness field by field
 launch = "claude --session-id {newid} -- {task}"  # a string (shell words) or a list
 pretrust = false        # do not mark the folder trusted in ~/.claude.json before a launch
+waiting_re = 'Allow\\? \\(y/n\\)'  # a prompt on the screen that blocks it (no state hook)
 [policy]
 harness = ["claude", "codex"]
 models = { allow = ["claude-*"], deny = ["*opus*"] }
@@ -96,6 +98,31 @@ def templates(harness: str, config: dict) -> dict[str, list[str]]:
             if field in block:
                 out[field] = _argv(block[field], harness, field)
     return out
+
+
+# What a blocked harness shows when no state hook reports it (`waiting_re`): the permission
+# dialogs of Claude Code 2.1 and Codex 0.169. A [[harness]] block's own pattern replaces it.
+WAITING_RE = {
+    "claude": r"Do you want to (?:proceed|make this edit|create|allow)\b[^\n]*\?",
+    "codex": r"Would you like to (?:run the following command|make the following edits)\?",
+}
+
+
+def waiting_re(harness: str, config: dict) -> str | None:
+    """The harness's `waiting_re` (checked when the config was loaded); "" turns it off."""
+    for block in config.get("harness", []):
+        if isinstance(block, dict) and block.get("name") == harness and "waiting_re" in block:
+            return block["waiting_re"] or None
+    return WAITING_RE.get(harness)
+
+
+def shell_words(config: dict) -> list[str] | None:
+    """The `shell` launches and accept checks run through, as words (None: unset); the
+    command goes after the last word (`bash -lc 'claude ...'`)."""
+    value = config.get("shell")
+    if value is None:
+        return None
+    return shlex.split(value) if isinstance(value, str) else list(value)
 
 
 def pretrust(harness: str, config: dict) -> bool:

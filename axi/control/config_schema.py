@@ -13,9 +13,12 @@ COMMAND = "a string (shell words) or a list of strings"
 TOP = {"mux": STRING, "default_harness": STRING,
        "harness": "an array of tables ([[harness]])", "policy": "a table",
        "keys": "a table", "columns": STRINGS, "ui": "a table", "person": "a table",
-       "host": "an array of tables ([[host]])", "machine": "a table"}
+       "host": "an array of tables ([[host]])", "machine": "a table", "shell": COMMAND}
+# `args`: the harness's own flags (such as "--dangerously-skip-permissions") that the picker's
+# `E` and `C` put after its resume or launch command (`e`, `c` and other launches leave them out).
 HARNESS = {"name": STRING, "launch": COMMAND, "launch_headless": COMMAND,
-           "resume_input": COMMAND, "resume_input_headless": COMMAND, "pretrust": BOOL}
+           "resume_input": COMMAND, "resume_input_headless": COMMAND, "pretrust": BOOL,
+           "waiting_re": STRING, "args": COMMAND}
 POLICY = {"harness": STRINGS, "models": "a table"}
 MODELS = {"allow": STRINGS, "deny": STRINGS}
 MUX_VALUES = ("tmux",)
@@ -39,6 +42,7 @@ def check(config: dict) -> str | None:
     """The first problem in a parsed config, as `key must be <type> (got <what>)`."""
     return (_keys(config, TOP, "")
             or _mux(config)
+            or _shell(config)
             or _default_harness(config)
             or _harness_blocks(config.get("harness", []))
             or _policy(config.get("policy", {}))
@@ -83,9 +87,71 @@ def _harness_blocks(blocks: object) -> str | None:
             return f"{where} has no name (name must be {STRING})"
         if isinstance(block["name"], str):
             where = f"[[harness]] {block['name']}"
-        problem = _keys(block, HARNESS, where + ".")
+        problem = (_keys(block, HARNESS, where + ".") or _waiting_re(block, where)
+                   or _args(block, where))
         if problem:
             return problem
+    return None
+
+
+def _args(block: dict, where: str) -> str | None:
+    """`args`: shell words (or a list of words) that must split, with no empty word."""
+    value = block.get("args")
+    if value is None:
+        return None
+    fix = 'such as args = "--dangerously-skip-permissions"'
+    if isinstance(value, str):
+        import shlex
+
+        try:
+            shlex.split(value)
+        except ValueError as exc:
+            return f"has {where}.args that is not a valid command line ({exc}): {fix}"
+    elif not all(word.strip() for word in value):
+        return f"has an empty word in {where}.args: {fix}"
+    return None
+
+
+def _waiting_re(block: dict, where: str) -> str | None:
+    """`waiting_re`: a Python regular expression the holder looks for on the screen; "" turns
+    the built-in one off. One that does not compile is named here, never at the first match."""
+    pattern = block.get("waiting_re")
+    if not pattern:
+        return None
+    import re
+
+    try:
+        empty = re.compile(pattern, re.MULTILINE).search("") is not None
+    except re.error as exc:
+        return (f"has {where}.waiting_re that is not a regular expression ({exc}): write a "
+                "Python regular expression and escape the characters meant literally with a "
+                r"backslash, in a TOML literal string: waiting_re = 'Allow\? \(y/n\)'")
+    if empty:
+        return (f"has {where}.waiting_re that matches an empty screen, so every session would "
+                "look blocked: make it match the prompt's own text, such as "
+                r"waiting_re = 'Allow\? \(y/n\)'")
+    return None
+
+
+def _shell(config: dict) -> str | None:
+    """`shell`: the command line harness launches and accept checks run through, such as
+    "bash -lc"; the command goes after its last word. Unset: launches run directly and checks
+    through `sh -c`."""
+    if "shell" not in config:
+        return None
+    value = config["shell"]
+    fix = 'give a shell and its flags, such as shell = "bash -lc", or remove the key'
+    if isinstance(value, str):
+        import shlex
+
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            return f"has shell that is not a valid command line ({exc}): {fix}"
+    else:
+        words = value
+    if not words or not all(w.strip() for w in words):
+        return f"has an empty shell (or an empty word in it): {fix}"
     return None
 
 

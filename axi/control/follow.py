@@ -1,8 +1,10 @@
 """`axi sessions read --follow`: a session's (or a run's) life as a stream of NDJSON events.
 
 Events: `turn` (a new user or assistant turn, read from the parsed transcript), `waiting` (a
-live held session went quiet after a turn, asked a question with `axi ask`, or was tagged
-success and awaits review), `exit` (it ended) and `crash` (its holder vanished). Every POLL
+live held session went quiet after a turn, asked a question with `axi ask`, shows a login or
+OAuth prompt (`auth`) or another prompt that blocks it (`prompt`: its state hook's report, else
+the harness's `waiting_re`), or was tagged success and awaits review), `exit` (it ended) and
+`crash` (its holder vanished). Every POLL
 seconds each followed session is looked at; the stream ends once every followed session has
 exited or crashed, or at the timeout.
 Sessions axi did not launch have no holder to watch: they only yield turns.
@@ -37,6 +39,7 @@ class Stream:
         self.last_role: str | None = None  # of the last turn read (tool: mid-turn)
         self.quiet_told = self.review_told = False
         self.asks_told: set[int] = set()
+        self.block_told: str | None = None  # what blocks it (auth, prompt), as last told
         self.done = False
 
     def base(self, kind: str) -> dict:
@@ -178,6 +181,12 @@ class Follow:
                 self.emit({**stream.base("waiting"), "reason": "ask",
                            "question": ask["question"],
                            "hint": views.command("reply", row["id"], "<answer>")})
+        block = live.blocked(row)
+        if (block and block[0]) != stream.block_told:
+            stream.block_told = block and block[0]  # told once each time it becomes blocked
+            if block:
+                self.emit({**stream.base("waiting"), "reason": block[0], "prompt": block[1],
+                           "hint": views.command("sessions", "attach", row["id"])})
         last_write = stream.tail.last_write if stream.tail else None
         status = live.status(row, asking=bool(asks), transcript_last=last_write)
         if status == "review" and not stream.review_told:

@@ -4,7 +4,9 @@
 pty, then loops: harness output goes to a 256 KiB ring and to attached terminals; clients on
 the Unix socket attach, type, interrupt or ask it to stop; every HEARTBEAT seconds it writes
 the heartbeat, adopts the harness's own session id when it mints one, and checks the run's
-fences. When the harness exits it records the exit and the outcome, then goes away.
+fences. It notices a login or another prompt blocking the harness (`blocked`) and, under
+`--close-on-done`, ends the harness once the session concluded (`closing`). When the harness
+exits it records the exit and the outcome, then goes away.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import socket
 import sys
 import time
 
-from axi.control import live, proc, protocol, records
+from axi.control import blocked, closing, live, proc, protocol, records
 
 RING = 256 * 1024
 ALT_SCREEN = (b"\x1b[?1049h", b"\x1b[?47h")
@@ -25,6 +27,7 @@ FENCE_EVERY = 5.0
 ADOPT_EVERY = 1.5
 ADOPT_FOR = 90.0
 SIZE = (40, 120)  # a 0x0 pty makes Claude Code stall
+SCAN_EVERY = 0.5  # seconds between looks at the screen for a prompt that blocks
 
 
 class Client:
@@ -58,6 +61,11 @@ class Holder:
         self.next_beat = 0.0
         self.finished = False
         self.pty = None
+        self.out_total = self.answered_at = self.scanned = 0  # output byte counts
+        self.next_scan = 0.0
+        self.blocked = blocked.Blocked(self.spec.get("waiting_re"))
+        self.told: tuple[str, str] | None = None  # the block the heartbeat carries
+        self.close_due = False
 
     # -- start ------------------------------------------------------------------------------
     def start(self) -> bool:
@@ -144,6 +152,7 @@ class Holder:
         if not data:
             return False
         self.last_output = time.time()
+        self.out_total += len(data)
         self.ring += data
         if len(self.ring) > RING:
             del self.ring[:len(self.ring) - RING]
@@ -197,8 +206,11 @@ class Holder:
             self.pty.setwinsize(*protocol.parse_size(payload))
         elif kind == protocol.INPUT:
             self._write(payload)
+            if blocked.answers(payload):
+                self._answered()
         elif kind == protocol.INTERRUPT:
             self._write(b"\x03")
+            self._answered()
         elif kind == protocol.TERMINATE:
             self.request_stop(payload.decode() or "killed")
         elif kind == protocol.DETACH:
@@ -211,6 +223,22 @@ class Holder:
             while view:
                 view = view[os.write(self.pty.fd, view):]
 
+    def _answered(self) -> None:
+        """A prompt on the screen had its answer: only what the harness shows next counts."""
+        self.answered_at = self.scanned = self.out_total
+        self.blocked.answered()
+
+    def _look(self, now: float) -> None:
+        """Judge the screen again when there is new output; beat at once when what blocks the
+        session changed (a hook's report, read by the watcher, counts too)."""
+        if now >= self.next_scan and self.scanned != self.out_total:
+            self.next_scan, self.scanned = now + SCAN_EVERY, self.out_total
+            fresh = min(self.out_total - self.answered_at, len(self.ring))
+            self.blocked.look(bytes(self.ring[len(self.ring) - fresh:]))
+        if self.blocked.now() != self.told:
+            self.told = self.blocked.now()
+            self.next_beat = 0.0
+
     def _replay(self) -> bytes:
         ring = bytes(self.ring)
         start = max(ring.rfind(m) for m in ALT_SCREEN)
@@ -221,16 +249,20 @@ class Holder:
         if self.kill_at is not None and time.monotonic() >= self.kill_at:
             proc.signal_group(self.pty.pid, signal.SIGKILL)
             self.kill_at = None
+        if self.close_due:
+            self.request_stop("closed")
+        self._look(now)
         if now >= self.next_beat:
             self.next_beat = now + live.HEARTBEAT
             proc.reap_orphans(keep=self.pty.pid)
-            live.beat(self.launch_id, self.last_output, os.getpid(), self.token, self.pty.pid)
+            live.beat(self.launch_id, self.last_output, os.getpid(), self.token, self.pty.pid,
+                      self.told)
 
     def _watch(self) -> None:
         """Adoption and fence checks read the catalog, which may take a second or two; they
         run here, beside the loop, so the terminal is never kept waiting."""
         conn = records.connect()
-        next_adopt = next_fence = 0.0
+        next_adopt = next_fence = next_close = 0.0
         while not self.finished:
             now = time.time()
             try:
@@ -240,6 +272,10 @@ class Holder:
                 if now >= next_fence and self.stop_reason is None:
                     next_fence = now + FENCE_EVERY
                     self._check_fences(conn)
+                self.blocked.read_hooks(self.row["session"])
+                if self.spec.get("close_on_done") and now >= next_close:
+                    next_close = now + closing.EVERY
+                    self.close_due = closing.due(conn, self.launch_id, self.last_output, now)
                 from axi.index.catalog import reap_sweepers
 
                 reap_sweepers()  # index sweeps the catalog started: no zombies while we live

@@ -34,12 +34,15 @@ class Request:
                  directory: str | None = None, run: str | None = None, name: str | None = None,
                  headless: bool = False, unattended: bool = False, accept: str | None = None,
                  behavior: str | None = None, fences: dict | None = None,
-                 resume: str | None = None, labels: dict | None = None):
+                 resume: str | None = None, labels: dict | None = None,
+                 close_on_done: bool = False, args: list[str] | None = None):
         self.harness, self.task, self.model = harness, task, model
         self.directory, self.run, self.name = directory, run, name
         self.headless, self.unattended, self.accept = headless, unattended, accept
         self.behavior, self.fences, self.resume = behavior, dict(fences or {}), resume
         self.labels = dict(labels or {})
+        self.close_on_done = close_on_done  # watched only: end the harness once concluded
+        self.args = list(args or [])  # the harness's own flags, put before the task
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -96,7 +99,8 @@ def start(req: Request, pinned: dict | None = None) -> dict:
     run = req.run or up["run"] or records.run_id()
     _check_run_policy(conn, run, req)
     launch_id = records.new_id()
-    argv, mints, prompt = build_argv(req, cfg, launch_id)
+    shell = config.shell_words(cfg)
+    argv, mints, prompt = build_argv(req, cfg, launch_id, shell)
     accept = req.accept  # a worker is judged by its own check, not by its run's goal
     root = launch_id if not (req.run or up["run"] or up["parent"]) else None
     # One transaction: the run's limits and policy (a script joining with `--run R` is bound
@@ -111,7 +115,9 @@ def start(req: Request, pinned: dict | None = None) -> dict:
         env = child_env(launch_id, run, up["parent"], depth, fences, accept, req.unattended)
         spec = {"request": req.to_dict(), "argv": argv, "prompt": prompt, "env": env,
                 "dir": directory, "accept": accept, "unattended": req.unattended,
-                "fences": fences}
+                "fences": fences, "shell": shell,
+                "waiting_re": config.waiting_re(req.harness, cfg),
+                "close_on_done": bool(req.close_on_done and not req.headless)}
         records.insert_launch(conn, {
             "id": launch_id, "session": req.resume or (None if mints else launch_id),
             "harness": req.harness, "mode": "headless" if req.headless else "watched",
@@ -192,9 +198,13 @@ def _check_workers(conn, run: str, cap: int) -> None:
                              "--any` waits for one to finish"])
 
 
-def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool, str | None]:
+def build_argv(req: Request, cfg: dict, launch_id: str, shell: list[str] | None = None
+               ) -> tuple[list[str], bool, str | None]:
     """The harness command line, whether the harness mints its own session id, and the first
-    prompt as sent (what adoption recognises the new session by)."""
+    prompt as sent (what adoption recognises the new session by).
+
+    With a `shell` the command line goes through it (`bash -lc 'exec claude ...'`): a harness
+    behind a tool manager is on the login shell's PATH, not necessarily on this one's."""
     tmpl = config.templates(req.harness, cfg)
     field = ("resume_input" if req.resume else "launch") + ("_headless" if req.headless else "")
     template = tmpl.get(field) or []
@@ -206,12 +216,46 @@ def build_argv(req: Request, cfg: dict, launch_id: str) -> tuple[list[str], bool
     behavior = _behavior_text(req.behavior)
     if behavior and not any("{behavior}" in w for w in template):
         task = f"{behavior}\n\n{task}" if task else behavior
-    argv = config.fill(template, {"newid": launch_id, "id": req.resume, "model": req.model,
-                                  "task": task, "behavior": behavior, "dir": req.directory})
+    argv = config.fill(with_args(template, [ARGS_MARK] if req.args else []), {
+        "newid": launch_id, "id": req.resume, "model": req.model, "task": task,
+        "behavior": behavior, "dir": req.directory})
+    argv = [w for word in argv for w in (req.args if word == ARGS_MARK else [word])]
+    mints = not any("{newid}" in w for w in template)
+    if shell:
+        return through_shell(shell, argv), mints, task
     if shutil.which(argv[0]) is None:
         raise AxiError(f"{argv[0]} is not on PATH", code="NOT_INSTALLED", help=[
-            f"install it, or set `{field}` in its [[harness]] block in {config.config_path()}"])
-    return argv, not any("{newid}" in w for w in template), task
+            f"install it, or set `{field}` in its [[harness]] block in {config.config_path()}",
+            f'or set shell = "bash -lc" in {config.config_path()} when a login shell finds it'])
+    return argv, mints, task
+
+
+ARGS_MARK = "\0args\0"  # where `args` go, through `fill` (an empty {task} cannot drop them)
+
+
+def with_args(template: list[str], args: list[str]) -> list[str]:
+    """`args` (the harness's own flags) in the template, before the task: ahead of the word
+    holding `{task}` and of the `--` or option in front of it (`claude ... ARGS -- {task}`,
+    `opencode ... ARGS --prompt {task}`); at the end when the template has no task."""
+    if not args:
+        return template
+    at = next((i for i, word in enumerate(template) if "{task}" in word), len(template))
+    if 1 < at < len(template) and template[at - 1].startswith("-"):
+        at -= 1
+    return [*template[:at], *args, *template[at:]]
+
+
+def through_shell(shell: list[str], argv: list[str]) -> list[str]:
+    """`argv` run by `shell`: its words, then the command line quoted as one word. `exec`
+    makes the harness take the shell's place, so it keeps the pid and process group the
+    holder signals (an interactive `zsh -lic` would otherwise put it in a group of its own)."""
+    import shlex
+
+    if shutil.which(shell[0]) is None:
+        raise AxiError(f"the shell {shell[0]} is not on PATH", code="NOT_INSTALLED", help=[
+            f"fix `shell` in {config.config_path()}, such as shell = \"bash -lc\", or remove "
+            "it to start harnesses directly"])
+    return [*shell, "exec " + shlex.join(argv)]
 
 
 def _behavior_text(behavior: str | None) -> str | None:

@@ -1,9 +1,10 @@
 """Heartbeats, sockets and the status of a launched session.
 
 The holder rewrites `live/<launch id>` every HEARTBEAT seconds (its mtime is the heartbeat)
-with the time of the harness's last output and its own pid and start token. A reader decides
-from that file and the launch record whether the session is live, ended or crashed; nothing
-here ever blocks on the holder.
+with the time of the harness's last output, its own pid and start token, and what the session
+is blocked on (`auth` or `prompt` and the line that says so, `control/blocked.py`). A reader
+decides from that file and the launch record whether the session is live, ended or crashed;
+nothing here ever blocks on the holder.
 """
 
 from __future__ import annotations
@@ -50,9 +51,12 @@ def socket_path(launch_id: str) -> str:
 
 
 def beat(launch_id: str, last_output: float, holder_pid: int, holder_token: str | None,
-         child_pid: int | None) -> None:
-    line = f"{last_output:.3f}\t{holder_pid}\t{holder_token or ''}\t{child_pid or ''}\n"
-    write_atomic(heartbeat_path(launch_id), line, durable=False)  # rewritten every beat
+         child_pid: int | None, blocked: tuple[str, str] | None = None) -> None:
+    line = f"{last_output:.3f}\t{holder_pid}\t{holder_token or ''}\t{child_pid or ''}"
+    if blocked:
+        reason, text = blocked
+        line += f"\t{reason}\t{' '.join(text.split())}"
+    write_atomic(heartbeat_path(launch_id), line + "\n", durable=False)  # rewritten every beat
 
 
 def clear(launch_id: str) -> None:
@@ -61,20 +65,24 @@ def clear(launch_id: str) -> None:
 
 
 class Beat:
-    """What one heartbeat file says."""
+    """What one heartbeat file says; `blocked` is `auth`, `prompt` or "", `prompt` the line
+    on the screen (or the hook's word) that says so."""
 
-    def __init__(self, mtime: float, last_output: float, holder_pid: int, token: str):
+    def __init__(self, mtime: float, last_output: float, holder_pid: int, token: str,
+                 blocked: str = "", prompt: str = ""):
         self.mtime, self.last_output = mtime, last_output
         self.holder_pid, self.token = holder_pid, token
+        self.blocked, self.prompt = blocked, prompt
 
 
 def read_beat(launch_id: str) -> Beat | None:
     path = heartbeat_path(launch_id)
     try:
         mtime = os.stat(path).st_mtime
-        with open(path) as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             parts = fh.read().rstrip("\n").split("\t")
-        return Beat(mtime, float(parts[0]), int(parts[1]), parts[2])
+        blocked = parts[4:6] if len(parts) >= 6 else ["", ""]
+        return Beat(mtime, float(parts[0]), int(parts[1]), parts[2], *blocked)
     except (OSError, ValueError, IndexError):
         return None
 
@@ -98,9 +106,20 @@ def running(row: sqlite3.Row) -> bool:
     return state(row)[0] in (LIVE, STARTING_UP)
 
 
+def blocked(row: sqlite3.Row) -> tuple[str, str] | None:
+    """(auth or prompt, the line that says so) while a live session is blocked on one."""
+    where, beat_ = state(row)
+    if where != LIVE or beat_ is None or not beat_.blocked:
+        return None
+    return beat_.blocked, beat_.prompt
+
+
 def status(row: sqlite3.Row, asking: bool, transcript_last: float | None = None,
            now: float | None = None) -> str:
-    """The word the catalog shows: working, idle, needs you, review, done or crashed."""
+    """The word the catalog shows: working, idle, needs you, needs auth, review, done or
+    crashed. A login or OAuth prompt on the held screen (or reported by a hook) is `needs
+    auth`; another prompt that blocks it (`waiting_re`, a hook's permission request) and an
+    open `axi ask` are `needs you`."""
     now = now or time.time()
     where, beat_ = state(row, now)
     if where == STARTING_UP:
@@ -111,10 +130,12 @@ def status(row: sqlite3.Row, asking: bool, transcript_last: float | None = None,
         if row["outcome"] in ("crashed", "budget_hit"):
             return "crashed" if row["outcome"] == "crashed" else "done"
         failed = (row["exit_code"] or 0) != 0 or row["exit_signal"]
-        quiet_end = row["end_reason"] in ("killed", "budget_hit", "timeout")
+        quiet_end = row["end_reason"] in ("killed", "budget_hit", "timeout", "closed")
         return "crashed" if failed and not quiet_end and row["outcome"] != "success" else "done"
     if asking:
         return "needs you"
+    if beat_ is not None and beat_.blocked:
+        return "needs auth" if beat_.blocked == "auth" else "needs you"
     if row["outcome"] == "success" and row["mode"] == "watched":
         return "review"
     if row["mode"] == "headless":

@@ -1,4 +1,5 @@
-"""The control plane's word on sessions the catalog lists: needs you, review, done, crashed.
+"""The control plane's word on sessions the catalog lists: needs you, needs auth, review, done,
+crashed.
 
 The catalog knows sessions from their transcripts; for the ones axi launched, the launch
 record and the holder's heartbeat know better. Listing commands ask here, by session id, and
@@ -102,7 +103,13 @@ def launch_details(session_id: str) -> dict | None:
     if not found or session_id not in found[0]:
         return None
     row = found[0][session_id]
-    data = {"run": row["run"], "mode": row["mode"],
+    import json
+
+    try:
+        closes = json.loads(row["spec"] or "{}").get("close_on_done")
+    except (ValueError, AttributeError):
+        closes = None
+    data = {"run": row["run"], "mode": row["mode"], "on_done": "close" if closes else None,
             "parent": row["parent"], "depth": row["depth"], "outcome": row["outcome"],
             "exit": row["exit_code"], "end_reason": row["end_reason"]}
     return {k: v for k, v in data.items() if v is not None}

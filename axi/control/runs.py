@@ -187,20 +187,33 @@ def _exit_outcome(row: sqlite3.Row) -> tuple[str, str | None]:
         return "crashed", None
     if row["mode"] == "watched":
         return "gave_up", None  # a watched session that was never tagged success
-    accept = records.spec_of(row).get("accept")
+    spec = records.spec_of(row)
+    accept = spec.get("accept")
     if not accept:
         return "success", None
-    ok, output = run_accept(accept, row["dir"])
+    ok, output = run_accept(accept, row["dir"], shell=spec.get("shell"))
     return ("success" if ok else "gave_up"), (None if ok else
                                               f"accept check `{accept}` failed: {output}")
 
 
-def run_accept(command: str, cwd: str) -> tuple[bool, str]:
-    """Run the accept check through the shell; (passed, its last output)."""
+CONFIGURED = "configured"  # run_accept's default: the `shell` config.toml names now
+
+
+def run_accept(command: str, cwd: str, shell: list[str] | str | None = CONFIGURED
+               ) -> tuple[bool, str]:
+    """Run the accept check through the shell; (passed, its last output).
+
+    `shell`: the words of the `shell` a launch recorded (`bash -lc`: the command goes after
+    them), None for `sh -c`; by default the one config.toml names now."""
     import subprocess
 
+    if shell == CONFIGURED:
+        from axi.control import config
+
+        shell = config.shell_words(config.load())
+    argv = [*shell, command] if shell else command
     try:
-        done = subprocess.run(command, shell=True, cwd=cwd, capture_output=True, text=True,
+        done = subprocess.run(argv, shell=not shell, cwd=cwd, capture_output=True, text=True,
                               timeout=ACCEPT_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return False, f"timed out after {ACCEPT_TIMEOUT:g}s"

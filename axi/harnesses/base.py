@@ -187,6 +187,11 @@ class Harness:
     def resume_argv(self, session_id: str, source: str) -> list[str]:  # pragma: no cover
         raise NotImplementedError
 
+    def relocate(self, source: str, session_id: str, folder: str) -> str:
+        """Make the session resumable from `folder` (its folder moved there); returns where
+        its transcript is now. Most harnesses find a session by id wherever they run."""
+        return source
+
     # Launch templates (argv lists). `{newid}` is an id axi mints for the harness to use;
     # a harness whose template lacks it mints its own and is adopted once its transcript
     # appears. An element whose placeholder is empty drops out, with the flag before it.

@@ -236,6 +236,19 @@ def _title(s: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
+def project_folder(projects: str, folder: str) -> str:
+    """Claude Code's folder for a project: the path with every character but letters and
+    digits turned into `-` (longer paths get a hash suffix axi does not know: refused)."""
+    from axi.errors import AxiError
+
+    mangled = "".join(c if c.isascii() and c.isalnum() else "-" for c in folder)
+    if len(mangled) > 200:
+        raise AxiError(f"the folder path is too long for axi to find Claude Code's project "
+                       f"folder for it ({len(mangled)} characters)", code="RELOCATE_UNKNOWN",
+                       help=["resume it once by hand from the new folder: claude --resume <id>"])
+    return os.path.join(projects, mangled)
+
+
 def _stem(path: str) -> str:
     return os.path.basename(path).rsplit(".", 1)[0]
 
@@ -277,6 +290,27 @@ class Claude(Harness):
 
     def resume_argv(self, session_id: str, source: str) -> list[str]:
         return ["claude", "--resume", session_id]
+
+    def relocate(self, source: str, session_id: str, folder: str) -> str:
+        """`claude --resume` looks only in the project folder of the current directory: move
+        the transcript (and its sub-agents' folder) to the moved folder's project, by rename,
+        so nothing is copied or lost; a file already there is never replaced."""
+        from axi.errors import AxiError
+
+        project = project_folder(self.roots()[0], folder)
+        target = os.path.join(project, os.path.basename(source))
+        if os.path.abspath(source) == os.path.abspath(target):
+            return source
+        if os.path.exists(target):
+            raise AxiError(f"{target} already exists; the transcript was left at {source}",
+                           code="RELOCATE_CONFLICT", help=[
+                               "move one of them aside, then resume again"])
+        os.makedirs(project, mode=0o700, exist_ok=True)
+        sidecar = os.path.splitext(source)[0]
+        os.rename(source, target)
+        if os.path.isdir(sidecar) and not os.path.exists(os.path.splitext(target)[0]):
+            os.rename(sidecar, os.path.splitext(target)[0])
+        return target
 
 
 def _turn(rec: dict, offset: int) -> Turn | None:

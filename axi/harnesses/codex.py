@@ -5,7 +5,9 @@ Traps handled: token events carry cumulative thread totals and may repeat (a
 cumulative total, attributed to the model of the current turn; `input_tokens` includes cached
 input, which is split out; 0.169 writes prompts and replies as `item_completed` events where
 older versions wrote `user_message`/`agent_message`; each turn begins with injected
-`<environment_context>`/instructions messages that are never titles.
+`<environment_context>`/instructions messages that are never titles; a sub-agent thread
+(`spawn_agent`) is a rollout of its own whose parent is `source.subagent.thread_spawn
+.parent_thread_id`, and the parent's totals leave the child's usage out.
 """
 
 from __future__ import annotations
@@ -107,9 +109,9 @@ class CodexParser(LineParser):
         source = p.get("source")
         if isinstance(source, dict) and "subagent" in source:
             s["subagent"] = True
-            parent = source.get("subagent")
-            if isinstance(parent, dict):
-                s["parent"] = parent.get("parent_thread_id") or parent.get("thread_id")
+            s["parent"] = _spawned_by(source["subagent"]) or s["parent"]
+        if s["subagent"] and isinstance(p.get("parent_thread_id"), str):
+            s["parent"] = s["parent"] or p["parent_thread_id"]
         created = parse_iso(p.get("timestamp"))
         if created is not None:
             s["created"] = created
@@ -230,6 +232,17 @@ HANDLERS = {
     ("event_msg", "thread_name_updated"): CodexParser._thread_name,
     ("response_item", "message"): CodexParser._response_message,
 }
+
+
+def _spawned_by(subagent: object) -> str | None:
+    """The parent thread of a sub-agent's `source.subagent`: 0.169 writes
+    `{"thread_spawn": {"parent_thread_id": ..., "depth": 1, ...}}` (reviews and compactions
+    are the strings "review", "compact", without a parent)."""
+    if not isinstance(subagent, dict):
+        return None
+    spawn = subagent.get("thread_spawn")
+    found = (spawn if isinstance(spawn, dict) else subagent).get("parent_thread_id")
+    return found if isinstance(found, str) and found else None
 
 
 def _id_from_name(path: str) -> str:

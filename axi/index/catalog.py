@@ -127,8 +127,10 @@ def scope_clause(dirs: list[str]) -> tuple[str, list]:
     Written as a range on `dir` (`d` up to `d0`: '/' sorts just before '0'), narrowed to `d`
     itself and what is below `d/`, so the (is_subagent, dir, last) index finds the folder's
     rows without reading every session's."""
+    from axi.dirmap import recorded_as
+
     parts, args = [], []
-    for d in dirs:
+    for d in [*dirs, *(old for folder in dirs for old in recorded_as(folder))]:
         d = d.rstrip("/") or "/"
         if d == "/":
             return "1", []

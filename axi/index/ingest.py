@@ -171,7 +171,12 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     bulk = new_bytes > BULK_BYTES
     if bulk:  # here for the parent; workers are told to do the same
         jsonl.bulk()
-        _fewer_collections()
+    with _fewer_collections(bulk):
+        return _ingest(conn, work, len(jobs), deadline, meanwhile, bulk, new_bytes)
+
+
+def _ingest(conn: sqlite3.Connection, work: list[list[Job]], jobs: int, deadline: float | None,
+            meanwhile, bulk: bool, new_bytes: int) -> tuple[Stored, int]:
     parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
     if parallel and deadline is None:
         # Nothing to show early: biggest chunks first, so both workers finish together.
@@ -191,16 +196,32 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
         close = getattr(results, "close", None)
         if close:
             close()
-    return total, len(jobs) - done
+    return total, jobs - done
 
 
-def _fewer_collections() -> None:
+class _fewer_collections:
     """Parsing allocates millions of short-lived dicts and no reference cycles: run the cyclic
-    garbage collector rarely (it took 5-8% of a cold index at its default thresholds)."""
-    import gc
+    garbage collector rarely (it took 5-8% of a cold index at its default thresholds), for as
+    long as the read lasts. A long-lived process (the picker, a holder) gets its collector back
+    after: left rare, connections caught in cycles would keep their files open."""
 
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    def __init__(self, wanted: bool = True):
+        self.wanted = wanted
+
+    def __enter__(self) -> None:
+        if self.wanted:
+            import gc
+
+            self.before = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(100_000, 50, 100)
+
+    def __exit__(self, *exc) -> None:
+        if self.wanted:
+            import gc
+
+            gc.unfreeze()
+            gc.set_threshold(*self.before)
 
 
 def store_chunk(conn: sqlite3.Connection, chunk: list[Job], lock=None, bulk: bool = False
@@ -248,7 +269,7 @@ def _worker_start(lock, bulk: bool) -> None:
 
     if bulk:
         jsonl.bulk()
-        _fewer_collections()
+        _fewer_collections().__enter__()  # for the worker's whole life: it only parses
     _WORKER["conn"] = connect()
     _WORKER["lock"] = lock
     _WORKER["bulk"] = bulk

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from axi import views
+from axi import dirmap, views
 from axi.index.catalog import subagent_keys, token_totals
-from axi.paths import tilde
 from axi.views import clock
 
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]
@@ -118,8 +117,9 @@ def present(conn: sqlite3.Connection, rows: list[sqlite3.Row], fields: list[str]
         words = of_rows(conn, rows, now)
     shown = [_one(conn, row, fields, ids, now, control.get(row["id"]), words.get(row["key"]))
              for row in rows]
-    waiting = [waiting_on(control.get(row["id"]), ids.get(row["id"], row["id"]))
-               if out.get("status") == "needs you" else (None, None)
+    waiting = [waiting_on(control.get(row["id"]), ids.get(row["id"], row["id"]),
+                          out["status"])
+               if out.get("status") in ("needs you", "needs auth") else (None, None)
                for row, out in zip(rows, shown, strict=True)]
     if any(q for q, _ in waiting):
         for out, (question, answer_with) in zip(shown, waiting, strict=True):
@@ -138,8 +138,13 @@ def status_of(control, word: str | None) -> str | None:
     return control.status
 
 
-def waiting_on(control, shown_id: str) -> tuple[str, str]:
+def waiting_on(control, shown_id: str, status: str = "needs you") -> tuple[str, str]:
     """What a session that needs you is waiting on, and the command that answers it."""
+    if status == "needs auth":
+        where = "on its screen" if control is not None and control.held else "in its terminal"
+        return (f"a login or OAuth prompt {where}",
+                views.command("sessions", "attach", shown_id) if control is not None
+                and control.held else "complete it in that terminal")
     if control is not None and control.question:
         return control.question, views.command("reply", shown_id, "<answer>")
     if control is not None and control.held:
@@ -173,7 +178,7 @@ def _field(conn, row, name, ids, now):
     if name == "title":
         return views.one_line(row["title"], 60)
     if name == "dir":
-        return tilde(row["dir"])
+        return dirmap.shown(row["dir"])
     if name == "ctx":
         return ctx_percent(row)
     if name in ("tokens", "tokens_with_subagents"):

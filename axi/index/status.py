@@ -3,10 +3,10 @@
 First rule that applies:
 1. The host reported the session's end, after its last start and no earlier than its
    transcript's last write (less END_SLACK): ended.
-2. Its hooks reported a state (working, idle, needs you) at or after the transcript's last
-   write (less STATE_SLACK) and within that word's FRESH window: that word. A transcript write
-   after the report is newer news (a prompt approved, a tool's output), so the transcript
-   decides again.
+2. Its hooks reported a state (working, idle, needs you, needs auth) at or after the
+   transcript's last write (less STATE_SLACK) and within that word's FRESH window: that word.
+   A transcript write after the report is newer news (a prompt approved, a tool's output), so
+   the transcript decides again.
 3. The transcript: an open turn written within WORKING_WINDOW is working; anything written
    within IDLE_WINDOW is idle; older is ended.
 Sessions axi launched are decided by the control plane before any of this (`control/overlay`).
@@ -29,8 +29,10 @@ STATE_SLACK = 5.0
 # silent that long has likely died without a Stop. idle: as long as the transcript rule keeps
 # a quiet session idle, so the hook never makes a session look more alive than its transcript
 # would. needs you: a day; a blocked session waits however long nobody answers, and that is
-# when it matters most; past a day it was more likely closed without a SessionEnd.
-FRESH = {"working": 15 * 60, "idle": IDLE_WINDOW, "needs you": 24 * 60 * 60}
+# when it matters most; past a day it was more likely closed without a SessionEnd. needs auth
+# (a login or OAuth flow): the same.
+FRESH = {"working": 15 * 60, "idle": IDLE_WINDOW, "needs you": 24 * 60 * 60,
+         "needs auth": 24 * 60 * 60}
 SQL_NAME = "axi_status"
 
 

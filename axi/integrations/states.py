@@ -1,4 +1,5 @@
-"""What a host's hook event says about its session: working, idle or needs you (None: nothing).
+"""What a host's hook event says about its session: working, idle, needs you or needs auth
+(None: nothing).
 
 Claude Code and Codex name the event in `hook_event_name`; OpenCode's plugin forwards its bus
 event's `type` there (and a `session.status` event's `status`).
@@ -16,8 +17,11 @@ event's `type` there (and a `session.status` event's `status`).
   - `idle_prompt` ("Claude is waiting for your input", 60 s after a turn ended): the same
     news as `Stop`, so idle. Reading it as needs you would turn every finished session into
     one a minute later, and the word would stop meaning anything.
-  - `auth_success` and types added later: nothing.
-  Older Claude Code sent no `notification_type`; its message text decides then.
+  - a type naming auth that is not a success or completion (`auth_required`, should one come):
+    a login or OAuth flow waits: needs auth.
+  - `auth_success` and other types added later: nothing.
+  Older Claude Code sent no `notification_type`; its message text decides then (a login, a
+  sign-in or OAuth: needs auth).
 - OpenCode: `session.status` busy/retry: working, idle: idle; `session.idle`: idle;
   `permission.asked`, `question.asked`: needs you; their replies (and a rejected question):
   working.
@@ -25,8 +29,9 @@ event's `type` there (and a `session.status` event's `status`).
 
 from __future__ import annotations
 
-WORKING, IDLE, NEEDS_YOU = "working", "idle", "needs you"
-WORDS = (WORKING, IDLE, NEEDS_YOU)
+WORKING, IDLE, NEEDS_YOU, NEEDS_AUTH = "working", "idle", "needs you", "needs auth"
+WORDS = (WORKING, IDLE, NEEDS_YOU, NEEDS_AUTH)
+AUTH_WORDS = ("log in", "login", "sign in", "sign-in", "oauth", "authenticat")
 
 BY_EVENT = {"UserPromptSubmit": WORKING, "Stop": IDLE, "PermissionRequest": NEEDS_YOU}
 BY_NOTIFICATION = {"permission_prompt": NEEDS_YOU, "elicitation_dialog": NEEDS_YOU,
@@ -54,8 +59,12 @@ def word(host: str, payload: dict) -> str | None:
 def notification(payload: dict) -> str | None:
     kind = _text(payload.get("notification_type"))
     if kind:
+        if "auth" in kind and not kind.endswith(("success", "complete", "completed")):
+            return BY_NOTIFICATION.get(kind, NEEDS_AUTH)
         return BY_NOTIFICATION.get(kind)
     message = _text(payload.get("message")).lower()
+    if any(w in message for w in AUTH_WORDS):
+        return NEEDS_AUTH
     if "permission" in message:
         return NEEDS_YOU
     return IDLE if "waiting for your input" in message else None

@@ -3,10 +3,12 @@ watch (block until a matching message). No click here: the commands wrap these."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 
@@ -108,28 +110,75 @@ def handler_env(message: sqlite3.Row, me: sqlite3.Row) -> dict[str, str]:
     return dict(os.environ, **dict(zip(HANDLER_ENV, values, strict=True)))
 
 
+PROGRESS_PREFIX = "axi-progress:"  # a handler's stdout line that reports, not replies
+PROGRESS_CHARS = 300
+
+
 def run_handler(argv: list[str], message: sqlite3.Row, me: sqlite3.Row,
-                timeout: float) -> Outcome:
+                timeout: float, on_progress=None) -> Outcome:
     """Run the handler with the text on stdin and in AXI_MESSAGE, never as an argument: a
-    message such as `--output=FILE` must not become an option of the handler."""
+    message such as `--output=FILE` must not become an option of the handler. Its stdout is
+    the reply, except lines starting with PROGRESS_PREFIX: each goes to `on_progress` as it is
+    printed (the sender's "working on it")."""
     try:
         proc = subprocess.Popen(argv, env=handler_env(message, me), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
     except OSError as exc:
         return Outcome(False, None, f"could not start: {exc}")
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [threading.Thread(target=_read_lines, args=(proc.stdout, out, on_progress),
+                                daemon=True),
+               threading.Thread(target=_read_lines, args=(proc.stderr, err, None), daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
-        out, err = proc.communicate(message["body"].encode("utf-8"), timeout=timeout)
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(message["body"].encode("utf-8"))
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         return Outcome(False, None, f"timed out after {timeout:g}s")
-    text = out.decode("utf-8", "replace").strip()
+    for reader in readers:
+        reader.join(timeout=5)
+    text = b"".join(out).decode("utf-8", "replace").strip()
     if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip()[-400:]
+        tail = b"".join(err).decode("utf-8", "replace").strip()[-400:]
         return Outcome(False, None, f"exit {proc.returncode}" + (f": {tail}" if tail else ""))
     if len(text.encode()) > MAX_BODY:
         text = text.encode()[:MAX_BODY - 64].decode("utf-8", "ignore") + "\n… (cut)"
     return Outcome(True, text or None, "replied" if text else "no output")
+
+
+def _read_lines(stream, kept: list[bytes], on_progress) -> None:
+    """Keep a pipe's lines; hand progress lines to `on_progress` instead, as they come."""
+    prefix = PROGRESS_PREFIX.encode()
+    for line in iter(stream.readline, b""):
+        if on_progress is not None and line.startswith(prefix):
+            said = " ".join(line[len(prefix):].decode("utf-8", "replace").split())
+            if said:
+                with contextlib.suppress(Exception):  # a report must never stop the handler
+                    on_progress(said[:PROGRESS_CHARS])
+        elif sum(map(len, kept)) <= 4 * MAX_BODY:
+            kept.append(line)
+
+
+def record_progress(conn: sqlite3.Connection, me: sqlite3.Row, message: sqlite3.Row,
+                    text: str) -> None:
+    with write(conn):
+        conn.execute("INSERT INTO progress (message, agent, at, text) VALUES (?, ?, ?, ?)",
+                     (message["id"], me["id"], clock(), text))
+
+
+def latest_progress(conn: sqlite3.Connection, message_id: int) -> list[sqlite3.Row]:
+    """Each agent's last progress report on a message, newest first."""
+    return conn.execute(
+        "SELECT a.name, p.at, p.text FROM progress p JOIN agents a ON a.id = p.agent "
+        "WHERE p.id IN (SELECT max(id) FROM progress WHERE message = ? GROUP BY agent) "
+        "ORDER BY p.id DESC", (message_id,)).fetchall()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -163,23 +212,36 @@ def answer(conn: sqlite3.Connection, me: sqlite3.Row, message: sqlite3.Row,
 
 def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str] | None,
            max_messages: int, seconds: float, handler_timeout: float, log=None,
-           handle=None) -> dict:
+           handle=None, tick=None) -> dict:
     """Answer each new message: with `handle(message) -> Outcome` when given (the echo), else
-    by running `argv`."""
+    by running `argv`. `tick` runs with each heartbeat while it waits (a sync with the
+    machines mail may come from)."""
     deadline = time.monotonic() + seconds
     handled: list[dict] = []
     failed = 0
+    own: list[sqlite3.Connection] = []
+
+    def reporter() -> sqlite3.Connection:
+        """Progress is written from the handler's reader thread: on a connection of its own."""
+        if not own:
+            from axi.mailbox import db
+
+            own.append(db.connect())
+        return own[0]
+
     while len(handled) < max_messages:
         left = deadline - time.monotonic()
         if left <= 0:
             break
         message = wait_for(conn, lambda: next_unhandled(conn, me["id"]), left,
-                           heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3))
+                           heartbeat=lambda: identity.touch(conn, me["id"], HEARTBEAT * 3)
+                           or (tick and tick()))
         if message is None:
             break
         identity.touch(conn, me["id"], handler_timeout + HEARTBEAT)
-        outcome = (handle(message) if handle is not None
-                   else run_handler(argv, message, me, handler_timeout))
+        outcome = (handle(message) if handle is not None else run_handler(
+            argv, message, me, handler_timeout,
+            on_progress=lambda said, m=message: record_progress(reporter(), me, m, said)))
         reply_id = answer(conn, me, message, outcome)
         failed += not outcome.ok
         entry = {"id": message["id"], "from": f"@{message['sender_name']}",
@@ -187,6 +249,8 @@ def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str] | None,
         handled.append(entry)
         if log:
             log(entry)
+    for extra in own:
+        extra.close()
     status = "max_reached" if len(handled) >= max_messages else "timeout"
     return {"status": status, "handled": len(handled), "failed": failed, "log": handled}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 
 from axi.errors import AxiError
 from axi.paths import private_open, state_dir
@@ -146,8 +147,83 @@ MIGRATIONS: list[tuple[int, str]] = [
         CHECK (kind IN ('agent', 'service', 'person', 'builtin'));
     ALTER TABLE agents ADD COLUMN token_hash TEXT
     """),
+    # Mail between machines (axi/mailbox/relay.py): a message's global id, an identity for an
+    # agent on another machine (`machine` set; stored as kind 'builtin', the CHECK of step 5
+    # cannot be widened in place), and a delivery to it waiting for a sync (`relay`: queued,
+    # then delivered or refused, with the far side's reason in `relay_note`).
+    (6, """
+    ALTER TABLE messages ADD COLUMN gid TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS messages_gid ON messages(gid);
+    ALTER TABLE agents ADD COLUMN machine TEXT;
+    ALTER TABLE deliveries ADD COLUMN relay TEXT;
+    ALTER TABLE deliveries ADD COLUMN relay_at REAL;
+    ALTER TABLE deliveries ADD COLUMN relay_note TEXT;
+    CREATE INDEX IF NOT EXISTS deliveries_relay ON deliveries(relay) WHERE relay IS NOT NULL
+    """),
+    # Tags of sessions axi did not launch, by catalog session key (`harness:id`): the user's
+    # data, so they outlive the index. A launched session's stay in `launches.labels`
+    # (`axi/control/tags.py` reads both).
+    (7, """
+    CREATE TABLE IF NOT EXISTS session_tags (
+        session_key TEXT PRIMARY KEY,
+        labels TEXT NOT NULL,
+        updated REAL
+    )
+    """),
+    # Progress a `listen --exec` handler reported while working on a message (lines it printed
+    # with the `axi-progress:` prefix): the sender's "working on it", and activity events.
+    (8, """
+    CREATE TABLE IF NOT EXISTS progress (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message INTEGER NOT NULL REFERENCES messages(id),
+        agent INTEGER NOT NULL REFERENCES agents(id),
+        at REAL NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS progress_message ON progress(message, id)
+    """),
+    # History (axi/mailbox/history.py): every move of a task (created, assigned, a status
+    # change, a note) and every change of an identity (pending, approved, revoked, moved with
+    # `init --move`, created approved), appended in the change's own transaction and never
+    # rewritten; `axi activity` reads it. A row is a task's (`task`) or an identity's
+    # (`agent`); `state` is the status or state after it, `actor` who moved a task (NULL when
+    # not known), `owner` the task's owner after it, `folder` the identity's folder then.
+    # The rows the older columns still tell are copied in (what `axi activity` derived from
+    # them before: a task's creation and latest change, an identity's creation, approval and
+    # revocation), so the stream stays the same across this step and grows from here.
+    (9, """
+    CREATE TABLE IF NOT EXISTS history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        task INTEGER REFERENCES tasks(id),
+        agent INTEGER REFERENCES agents(id),
+        change TEXT NOT NULL,
+        state TEXT NOT NULL,
+        actor INTEGER REFERENCES agents(id),
+        owner INTEGER REFERENCES agents(id),
+        folder TEXT,
+        CHECK ((task IS NULL) != (agent IS NULL))
+    );
+    CREATE INDEX IF NOT EXISTS history_at ON history(at);
+    CREATE INDEX IF NOT EXISTS history_task ON history(task) WHERE task IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS history_agent ON history(agent) WHERE agent IS NOT NULL;
+    INSERT INTO history (at, task, change, state, actor, owner)
+        SELECT created, id, 'created', 'open', creator, assignee FROM tasks ORDER BY id;
+    INSERT INTO history (at, task, change, state, owner)
+        SELECT updated, id, 'status', status, assignee FROM tasks
+        WHERE round(updated * 1000) > round(created * 1000) ORDER BY id;
+    INSERT INTO history (at, agent, change, state, folder)
+        SELECT created, id, 'pending', 'pending', folder FROM agents ORDER BY id;
+    INSERT INTO history (at, agent, change, state)
+        SELECT approved, id, 'approved', 'approved' FROM agents
+        WHERE approved IS NOT NULL ORDER BY id;
+    INSERT INTO history (at, agent, change, state)
+        SELECT revoked, id, 'revoked', 'revoked' FROM agents
+        WHERE revoked IS NOT NULL ORDER BY id
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
+OPEN_TRIES = 40  # about 40 s of waiting, on top of each try's busy timeout
 
 
 def mailbox_path() -> str:
@@ -163,12 +239,26 @@ def connect(path: str | None = None) -> sqlite3.Connection:
     path = path or mailbox_path()
     if not os.path.exists(path):
         os.close(private_open(path, os.O_CREAT | os.O_WRONLY))
-    try:
-        conn = _open(path)
-        migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise unreadable(path, exc) from None
-    return conn
+    for attempt in range(OPEN_TRIES):
+        conn = None
+        try:
+            conn = _open(path)
+            migrate(conn)
+            return conn
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            # Locked, not damaged: another process is creating or migrating it (setting WAL
+            # on a new file takes a lock no busy timeout covers). Wait and open it again.
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise unreadable(path, exc) from None
+            if attempt == OPEN_TRIES - 1:
+                raise AxiError(f"the mailbox stayed busy: {exc}", code="MAILBOX_BUSY",
+                               help=["retry the command"]) from None
+            time.sleep(0.05 * (attempt + 1))
+        except sqlite3.DatabaseError as exc:
+            raise unreadable(path, exc) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def connect_readonly(path: str) -> sqlite3.Connection:

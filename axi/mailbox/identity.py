@@ -16,6 +16,9 @@ reads), the *person* (`[person] name`, default the login name; created on first 
 implicitly, usable only from a terminal with no agent harness variables), and *builtin* ones
 (`echo`, which only `axi listen --echo` acts as). The person and echo are created the first
 time they are used or mailed.
+
+Every change (pending, moved, approved, revoked, created approved) is appended to the
+mailbox's history (`history.py`) in the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import sys
 from collections import namedtuple
 
 from axi.errors import AxiError, NotFound, UsageFault
-from axi.mailbox import tokens
+from axi.mailbox import history, tokens
 from axi.mailbox.db import write
 from axi.mailbox.names import (  # noqa: F401 - part of identity's API
     NAME_RE,
@@ -137,10 +140,11 @@ def _bind(conn: sqlite3.Connection, name: str, origin: Origin, move: bool) -> No
     existing = by_name(conn, name)
     now = clock()
     if existing is None:
-        conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, created) "
-                     "VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)",
-                     (name, origin.fingerprint(), origin.host, origin.user, origin.folder,
-                      origin.tag, now))
+        new = conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, "
+                           "created) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)",
+                           (name, origin.fingerprint(), origin.host, origin.user, origin.folder,
+                            origin.tag, now)).lastrowid
+        history.agent_changed(conn, new, "pending", now, "pending", origin.folder)
         return
     if kind_of(existing) != "agent":
         raise AxiError(f"{name!r} is {describe(existing)}, with no folder", code="NAME_TAKEN",
@@ -154,6 +158,7 @@ def _bind(conn: sqlite3.Connection, name: str, origin: Origin, move: bool) -> No
                  "folder = ?, tag = ?, approved = NULL WHERE id = ?",
                  (origin.fingerprint(), origin.host, origin.user, origin.folder, origin.tag,
                   existing["id"]))
+    history.agent_changed(conn, existing["id"], "moved", now, "pending", origin.folder)
 
 
 def approve(conn: sqlite3.Connection, name: str, code: str) -> tuple[sqlite3.Row, bool]:
@@ -166,8 +171,10 @@ def approve(conn: sqlite3.Connection, name: str, code: str) -> tuple[sqlite3.Row
                                "folder is the one you mean, then type its code"])
         if row["state"] == "approved":
             return row, True
+        now = clock()
         conn.execute("UPDATE agents SET state = 'approved', approved = ?, revoked = NULL "
-                     "WHERE id = ?", (clock(), row["id"]))
+                     "WHERE id = ?", (now, row["id"]))
+        history.agent_changed(conn, row["id"], "approved", now, "approved")
         if kind_of(row) == "service":  # a new token; written before the commit, or nothing is
             token = tokens.mint()
             conn.execute("UPDATE agents SET token_hash = ? WHERE id = ?",
@@ -181,8 +188,10 @@ def revoke(conn: sqlite3.Connection, name: str) -> tuple[sqlite3.Row, bool]:
         row = require(conn, name)
         if row["state"] == "revoked":
             return row, True
+        now = clock()
         conn.execute("UPDATE agents SET state = 'revoked', revoked = ? WHERE id = ?",
-                     (clock(), row["id"]))
+                     (now, row["id"]))
+        history.agent_changed(conn, row["id"], "revoked", now, "revoked")
         if kind_of(row) == "service":
             conn.execute("UPDATE agents SET token_hash = NULL WHERE id = ?", (row["id"],))
     if kind_of(row) == "service":
@@ -329,17 +338,18 @@ def operator_terminal() -> bool:
 # ---- identities with no folder -------------------------------------------------------------
 
 def kind_of(row: sqlite3.Row) -> str:
-    """agent, service, person or builtin; 'agent' for a row read before schema 5."""
-    try:
-        return row["kind"]
-    except (IndexError, KeyError):
-        return "agent"
+    """agent, service, person, builtin or remote (an agent on another machine, schema 7);
+    'agent' for a row read before schema 5."""
+    keys = row.keys()
+    if "machine" in keys and row["machine"]:
+        return "remote"
+    return row["kind"] if "kind" in keys else "agent"
 
 
 def describe(row: sqlite3.Row) -> str:
     return {"agent": "an agent", "service": "a service sender",
-            "person": "the person's identity",
-            "builtin": "a built-in identity"}[kind_of(row)]
+            "person": "the person's identity", "builtin": "a built-in identity",
+            "remote": f"an agent on {row['host']}"}[kind_of(row)]
 
 
 def _reserved(name: str) -> UsageFault:
@@ -359,10 +369,11 @@ def _insert_folderless(conn: sqlite3.Connection, name: str, kind: str, state: st
     now = clock()
     # No folder to fingerprint: a random origin, unique, whose first characters are the code.
     origin = Origin(_host(), _user(), "", f"{kind}:{name}:{secrets.token_hex(16)}")
-    conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, created, "
-                 "approved, kind) VALUES (?, ?, ?, ?, ?, '', '', ?, ?, ?)",
-                 (name, state, origin.fingerprint(), origin.host, origin.user, now,
-                  now if state == "approved" else None, kind))
+    new = conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, "
+                       "created, approved, kind) VALUES (?, ?, ?, ?, ?, '', '', ?, ?, ?)",
+                       (name, state, origin.fingerprint(), origin.host, origin.user, now,
+                        now if state == "approved" else None, kind)).lastrowid
+    history.agent_changed(conn, new, "created" if state == "approved" else "pending", now, state)
 
 
 def ensure_folderless(conn: sqlite3.Connection, name: str, kind: str) -> sqlite3.Row:
@@ -425,6 +436,10 @@ def _check_folderless(row: sqlite3.Row, source: str, pointer_folder: str | None,
                            "this folder's agent"])
     if kind == "builtin":
         raise _builtin_refused(name)
+    if kind == "remote":
+        raise AxiError(f"{name!r} is {describe(row)}: it acts there, not here",
+                       code="REMOTE_IDENTITY", help=[
+                           f"mail it: `axi send @{name} <text>`; `axi hosts sync` delivers"])
     if kind == "person":
         if not person_at_terminal():
             raise AxiError(f"{name!r} is the person's identity: only the person acts as it, at "

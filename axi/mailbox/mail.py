@@ -7,6 +7,7 @@ order: a message id is a valid cursor. A delivery is unread until it is read or 
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 
@@ -78,6 +79,13 @@ def post(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
     routes, unknown = _routes(conn, sender, out, parent)
     message_id = _insert_message(conn, sender, out, parent)
     _insert_deliveries(conn, message_id, routes)
+    remote = [r[0] for r in conn.execute(
+        "SELECT d.recipient FROM deliveries d JOIN agents a ON a.id = d.recipient "
+        "WHERE d.message = ? AND a.machine IS NOT NULL", (message_id,))]
+    if remote:
+        from axi.mailbox import relay
+
+        relay.queue(conn, message_id, remote)
     summary = sent_summary(conn, message_id)
     if unknown:
         summary["not_routed"] = [f"@{n}" for n in unknown]
@@ -87,12 +95,14 @@ def post(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
 def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
             parent: sqlite3.Row | None) -> tuple[list[tuple[int, str]], list[str]]:
     """(recipient id, reason) for every recipient, and in-text mentions that name no agent."""
-    explicit = [check_name(n) for n in out.to]
+    explicit = [_address(conn, n) for n in out.to]
     if not explicit and parent is not None:
-        explicit = _reply_targets(conn, sender["id"], parent)
+        explicit = [conn.execute("SELECT * FROM agents WHERE name = ?", (n,)).fetchone()
+                    or recipient(conn, n) for n in _reply_targets(conn, sender["id"], parent)]
     routes: dict[int, str] = {}
-    for name in explicit:
-        row = recipient(conn, name)
+    for row in explicit:
+        if not row["machine"]:
+            row = recipient(conn, row["name"])
         routes.setdefault(row["id"], "to")
     unknown = []
     for name in (mentions_in(out.body) if out.route_mentions else []) + out.mentions:
@@ -108,6 +118,18 @@ def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
         raise UsageFault("the message has no recipient but you", help=[
             'name one: axi send @bob "text" (mentions in the text route too)'])
     return sorted(routes.items()), unknown
+
+
+def _address(conn: sqlite3.Connection, raw: str) -> sqlite3.Row:
+    """The identity `@name` or `@name@machine` names (one on another machine: see relay.py)."""
+    from axi.mailbox import relay
+
+    if "@" not in raw.strip().lstrip("@"):
+        return recipient(conn, check_name(raw))
+    name, machine = relay.split_address(raw)
+    if machine is None or machine == relay.this_machine():
+        return recipient(conn, name)
+    return relay.remote_recipient(conn, name, machine)
 
 
 def recipient(conn: sqlite3.Connection, name: str, outcome: str = "nothing was sent"
@@ -142,9 +164,9 @@ def _insert_message(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing
     thread = parent["thread"] if parent is not None else None
     cur = conn.execute(
         "INSERT INTO messages (sender, body, thread, reply_to, kind, auto, ack_required, task, "
-        "idem, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "idem, created, gid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (sender["id"], out.body, thread, out.reply_to, out.kind, int(out.auto),
-         int(out.ack_required), out.task, out.idem, clock()))
+         int(out.ack_required), out.task, out.idem, clock(), os.urandom(16).hex()))
     message_id = cur.lastrowid
     if thread is None:
         conn.execute("UPDATE messages SET thread = id WHERE id = ?", (message_id,))
@@ -159,10 +181,80 @@ def _insert_deliveries(conn: sqlite3.Connection, message_id: int,
 
 def sent_summary(conn: sqlite3.Connection, message_id: int) -> dict:
     row = conn.execute("SELECT id, thread FROM messages WHERE id = ?", (message_id,)).fetchone()
-    names = [r[0] for r in conn.execute(
-        "SELECT a.name FROM deliveries d JOIN agents a ON a.id = d.recipient "
-        "WHERE d.message = ? ORDER BY d.seq", (message_id,))]
-    return {"id": row["id"], "to": [f"@{n}" for n in names], "thread": row["thread"]}
+    sent = conn.execute(
+        "SELECT a.name, d.relay FROM deliveries d JOIN agents a ON a.id = d.recipient "
+        "WHERE d.message = ? ORDER BY d.seq", (message_id,)).fetchall()
+    summary = {"id": row["id"], "to": [f"@{r[0]}" for r in sent], "thread": row["thread"]}
+    queued = [f"@{r[0]}" for r in sent if r[1] == "queued"]
+    if queued:
+        summary["queued"] = queued  # for another machine: `axi hosts sync` hands it over
+    return summary
+
+
+def receive_relayed(conn: sqlite3.Connection, machine: str, messages: list[dict]
+                    ) -> tuple[list[str], dict[str, str], int]:
+    """Store mail `machine` handed over (see relay.py), inside the caller's write transaction.
+    Returns the global ids taken (new or seen before), those refused with the reason, and how
+    many were new."""
+    accepted: list[str] = []
+    refused: dict[str, str] = {}
+    fresh = 0
+    for item in messages:
+        gid = item.get("gid") if isinstance(item, dict) else None
+        if not isinstance(gid, str) or not gid:
+            continue
+        if conn.execute("SELECT 1 FROM messages WHERE gid = ?", (gid,)).fetchone():
+            accepted.append(gid)
+            continue
+        try:
+            _store_received(conn, machine, gid, item)
+        except (AxiError, ValueError, TypeError) as exc:
+            refused[gid] = str(getattr(exc, "message", exc))[:200]
+        else:
+            accepted.append(gid)
+            fresh += 1
+    return accepted, refused, fresh
+
+
+def _store_received(conn: sqlite3.Connection, machine: str, gid: str, item: dict) -> None:
+    from axi.mailbox import relay
+
+    sender_name = check_name(str(item.get("from", "")), "sender name")
+    body = check_body(str(item.get("body", "")))
+    names = item.get("to") if isinstance(item.get("to"), list) else []
+    targets = []
+    for name in names:
+        row = recipient(conn, check_name(str(name)), "it was not delivered")
+        if row["machine"]:
+            raise ValueError(f"{row['name']!r} is not on this machine")
+        targets.append(row["id"])
+    if not targets:
+        raise ValueError("no recipient on this machine")
+    sender = relay.remote_identity(conn, f"{sender_name}@{machine}", machine)
+    reply_to = _local_id(conn, item.get("reply"))
+    thread_root = _local_id(conn, item.get("thread")) or reply_to
+    thread = None
+    if thread_root is not None:
+        thread = conn.execute("SELECT thread FROM messages WHERE id = ?",
+                              (thread_root,)).fetchone()[0]
+    created = item.get("created")
+    kind = item.get("kind") if item.get("kind") in ("mail", "handoff", "task") else "mail"
+    cur = conn.execute(
+        "INSERT INTO messages (sender, body, thread, reply_to, kind, auto, ack_required, "
+        "created, gid) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        (sender["id"], body, thread, reply_to, kind, int(bool(item.get("ack"))),
+         float(created) if isinstance(created, (int, float)) else clock(), gid))
+    if thread is None:
+        conn.execute("UPDATE messages SET thread = id WHERE id = ?", (cur.lastrowid,))
+    conn.executemany("INSERT OR IGNORE INTO deliveries (message, recipient, reason) "
+                     "VALUES (?, ?, 'to')", [(cur.lastrowid, t) for t in dict.fromkeys(targets)])
+
+
+def _local_id(conn: sqlite3.Connection, gid: object) -> int | None:
+    if not isinstance(gid, str) or not gid:
+        return None
+    row = conn.execute("SELECT id FROM messages WHERE gid = ?", (gid,)).fetchone()
+    return row[0] if row else None
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -204,12 +296,19 @@ def counts(conn: sqlite3.Connection, me: int) -> tuple[int, int]:
 
 
 def recipients_of(conn: sqlite3.Connection, message_id: int) -> list[sqlite3.Row]:
-    return conn.execute("SELECT a.name, d.read_at, d.acked_at FROM deliveries d "
+    return conn.execute("SELECT a.name, d.read_at, d.acked_at, d.relay FROM deliveries d "
                         "JOIN agents a ON a.id = d.recipient WHERE d.message = ? "
                         "ORDER BY d.seq", (message_id,)).fetchall()
 
 
 def state_of(row: sqlite3.Row) -> str:
+    """unread, read, acked; for an agent on another machine queued, delivered or refused."""
+    try:
+        relayed = row["relay"]
+    except (IndexError, KeyError):  # an inbox row: mail that reached its reader here
+        relayed = None
+    if relayed:
+        return relayed
     if row["acked_at"] is not None:
         return "acked"
     if row["read_at"] is not None:

@@ -1,11 +1,13 @@
 """Tasks: the ownership ledger. A task has one creator and one assignee (its owner); assigning
-it to someone else mentions them in a message, in the same transaction."""
+it to someone else mentions them in a message, in the same transaction. Every move is also
+appended to the mailbox's history (`history.py`), in that transaction too."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from axi.errors import AxiError, NotFound, UsageFault
+from axi.mailbox import history
 from axi.mailbox.db import write
 from axi.mailbox.identity import check_name
 from axi.mailbox.mail import Outgoing, post, recipient
@@ -37,6 +39,7 @@ def create(conn: sqlite3.Connection, creator: sqlite3.Row, title: str, assignee:
             "INSERT INTO tasks (title, creator, assignee, status, priority, intent, created, "
             "updated) VALUES (?, ?, ?, 'open', ?, ?, ?, ?)",
             (title, creator["id"], owner["id"], priority, intent, now, now)).lastrowid
+        history.task_moved(conn, task_id, "created", now, creator["id"], "open", owner["id"])
         sent = None
         if owner["id"] != creator["id"]:
             text = body or f"@{owner['name']} task #{task_id} ({priority}): {title}"
@@ -67,9 +70,11 @@ def update(conn: sqlite3.Connection, me: sqlite3.Row, task_id: int, status: str 
                            help=["only its creator or owner can update a task"])
         if (status is None or status == task["status"]) and not note:
             return task, True, None
-        new_status = status or task["status"]
+        new_status, now = status or task["status"], clock()
         conn.execute("UPDATE tasks SET status = ?, updated = ? WHERE id = ?",
-                     (new_status, clock(), task_id))
+                     (new_status, now, task_id))
+        history.task_moved(conn, task_id, "note" if new_status == task["status"] else "status",
+                           now, me["id"], new_status, task["assignee"])
         sent = _tell_other_party(conn, me, task, new_status, note)
         return get(conn, task_id), False, sent
 

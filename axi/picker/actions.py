@@ -1,7 +1,8 @@
 """What the picker's keys do outside the screen: each one is the `axi` command an agent or a
 person would type (run as a child process, `--format json`), so the picker adds no second
-path to kill, reply, type, tag or launch; only what has no command yet lives here (approving
-from the picker's own terminal, and tags on sessions axi did not launch)."""
+path to kill, reply, type or launch; only what has no command yet lives here (approving
+from the picker's own terminal). Tags go through the one writer `axi sessions tag` uses
+(`axi.control.tags`), in-process."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import os
 import subprocess
 import sys
 
-from axi.control import records
-from axi.picker import state
 from axi.picker.model import Session
 
 TIMEOUT = 60.0
@@ -43,7 +42,16 @@ def run_axi(*args: str, timeout: float = TIMEOUT) -> dict:
     return data
 
 
+def local_only(sessions: list[Session], verb: str) -> None:
+    """Acting on another machine's session from here is not the picker's (yet): say how."""
+    for s in sessions:
+        if s.remote:
+            raise ActionError(f"{s.id[:8]} is on {s.host}: {verb} it there, or from a terminal "
+                              f"here with its address {s.host}/{s.id[:8]} (`axi sessions --help`)")
+
+
 def need_launch(s: Session, verb: str) -> str:
+    local_only([s], verb)
     if not s.launch:
         raise ActionError(f"axi did not launch {s.id[:8]}: {verb} works on sessions started "
                           "with `c` or `axi sessions new`")
@@ -69,18 +77,24 @@ def type_into(s: Session, text: str) -> str:
 
 
 def tag(sessions: list[Session], edits: list[str]) -> str:
-    """Labels of launched sessions (`axi sessions tag --label`); the picker's own tags for the
-    rest. The row's tags change in place."""
-    for s in sessions:
-        if s.launch:
-            args = [a for e in edits for a in ("--label", e)]
-            data = run_axi("sessions", "tag", s.launch, *args)
-            s.tags = {**data.get("labels", {}), **state.tags().get(s.key, {})}
-        else:
-            mine = records.edit_labels(state.tags().get(s.key, {}), edits)
-            state.set_tags(s.key, mine)
-            s.tags = mine
-        s.hay = s.haystack()
+    """Tag the sessions (`key=value` sets, `-key` removes, a bare word is a flag), launched by
+    axi or not, as `axi sessions tag --label` does. The rows' tags change in place."""
+    from axi.control import tags
+    from axi.errors import AxiError
+    from axi.mailbox import db
+
+    local_only(sessions, "tag")
+    try:
+        tags.check(edits, flag="")
+        conn = db.connect()
+        try:
+            for s in sessions:
+                s.tags = tags.edit(conn, edits, key=s.key)
+                s.hay = s.haystack()
+        finally:
+            conn.close()
+    except AxiError as exc:
+        raise ActionError(str(exc)) from None
     return f"tagged {len(sessions)} session{'s' if len(sessions) != 1 else ''}"
 
 
@@ -98,15 +112,51 @@ def approve(name: str, code: str) -> str:
 
 def open_argv(s: Session) -> list[str]:
     """What Enter runs in the terminal: the holder's attach for a held session, else the
-    harness's own resume command in the session's folder (`axi sessions resume`)."""
+    harness's own resume command in the session's folder (`axi sessions resume`). A session
+    on another machine is addressed `host/id`: the same commands run it there."""
+    where = f"{s.host}/" if s.remote else ""
     if s.attachable and s.launch:
-        return axi_argv("sessions", "attach", s.launch)
-    return axi_argv("sessions", "resume", s.id)
+        return axi_argv("sessions", "attach", where + s.launch)
+    return axi_argv("sessions", "resume", where + s.id)
 
 
-def run_child(argv: list[str]) -> int | None:
-    """Run `argv` on this terminal until it ends (`--return`). Ctrl-C belongs to the child: the
-    picker ignores it meanwhile, the child gets the default back. None: it could not start."""
+def harness_args(config: dict, harness: str) -> list[str]:
+    """The flags `[[harness]] args` gives the harness (checked when the config was loaded);
+    [] when none are set."""
+    import shlex
+
+    for block in config.get("harness", []):
+        if isinstance(block, dict) and block.get("name") == harness and block.get("args"):
+            value = block["args"]
+            return shlex.split(value) if isinstance(value, str) else list(value)
+    return []
+
+
+def resume_with(s: Session, flags: list[str]) -> tuple[list[str], str]:
+    """The harness's own resume command with `flags` after it, and the folder to run it in
+    (what `axi sessions resume` runs, plus the flags); ActionError when it cannot run."""
+    import shutil
+
+    from axi.dirmap import effective
+    from axi.harnesses import get
+
+    local_only([s], "resume")
+    folder, missing = effective(s.row["dir"])
+    if not folder or missing:
+        raise ActionError(f"the session's folder {s_dir(s.row['dir'] or '')!r} no longer "
+                          f"exists: `axi sessions relink {s.id[:8]} <its new folder>`")
+    argv = [*get(s.harness).resume_argv(s.id, s.row["source"]), *flags]
+    if shutil.which(argv[0]) is None:
+        raise ActionError(f"{argv[0]} is not on PATH: install it to resume {s.id[:8]}")
+    if folder != s.row["dir"]:
+        get(s.harness).relocate(s.row["source"], s.id, folder)
+    return argv, folder
+
+
+def run_child(argv: list[str], folder: str | None = None) -> int | None:
+    """Run `argv` on this terminal (in `folder`) until it ends (`--return`). Ctrl-C belongs to
+    the child: the picker ignores it meanwhile, the child gets the default back. None: it
+    could not start."""
     import signal
 
     def default_sigint() -> None:
@@ -114,22 +164,29 @@ def run_child(argv: list[str]) -> int | None:
 
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return subprocess.call(argv, preexec_fn=default_sigint)
+        return subprocess.call(argv, preexec_fn=default_sigint, cwd=folder)
     except OSError:
         return None
     finally:
         signal.signal(signal.SIGINT, before)
 
 
-def start(harness: str, folder: str) -> str:
-    """Launch a new watched session of `harness` in `folder`; its launch id."""
-    data = run_axi("sessions", "new", harness, "--dir", os.path.expanduser(folder or "~"))
+def start(harness: str, folder: str, flags: list[str] | None = None) -> str:
+    """Launch a new watched session of `harness` in `folder` (`axi sessions new`), with
+    `flags` for the harness after its own; its launch id."""
+    import shlex
+
+    extra = [f"--args={shlex.join(flags)}"] if flags else []
+    data = run_axi("sessions", "new", harness, "--dir", os.path.expanduser(folder or "~"),
+                   *extra)
     return str(data.get("id") or data.get("launch") or "")
 
 
 def diff_text(s: Session) -> str:
     """What changed in the session's folder since it started (`git diff --stat` and the
     diff against the last commit before its first turn); a note when it is not a git repo."""
+    if s.remote:
+        return f"{s.id[:8]} is on {s.host}: its folder is there, not on this machine"
     folder = os.path.expanduser(s.dir)
     since = s.row["created"]
     try:

@@ -1,6 +1,7 @@
-"""The keys that act on sessions: open (resume or attach), new, kill, reply, type, tag, marks,
-diff. Each asks what it must (a confirmation, a line of text) in a pop-up, then runs the `axi`
-command in a worker thread, so the screen never waits on it."""
+"""The keys that act on sessions: open (resume or attach), resume with flags, new (with or
+without flags), kill, reply, type, tag, move windows, marks, diff. Each asks what it must (a
+confirmation, a line of text, a choice) in a pop-up, then runs the `axi` command in a worker
+thread, so the screen never waits on it."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class SessionActions:
         self.table.refresh()
         self.update_bar()
 
-    # ---- open, new -------------------------------------------------------------------------
+    # ---- open, resume, new -----------------------------------------------------------------
 
     def action_open(self) -> None:
         if self.mode is not None:  # typed ahead of the line taking focus: it ends the line
@@ -51,39 +52,87 @@ class SessionActions:
             return
         s = self.table.session()
         if s is not None:
-            self.hand_over(actions.open_argv(s), s.row["dir"])
+            self.hand_over(actions.open_argv(s))
 
     def action_resume(self) -> None:
-        self.action_open()
+        """`e`: resume without flags (as Enter: a session axi holds live is attached)."""
+        s = self.table.session()
+        if s is not None:
+            self.hand_over(actions.open_argv(s))
+
+    def action_resume_flags(self) -> None:
+        """`E`: resume with the harness's `[[harness]] args` after its resume command."""
+        s = self.table.session()
+        if s is None:
+            return
+        if s.attachable:
+            self.notify("it is running under axi, with the flags it was launched with: "
+                        "enter attaches", severity="warning")
+            return
+        flags = actions.harness_args(self.config, s.harness)
+        if not flags and not s.remote:
+            self.notify(f"{s.harness} has no args: set args = \"...\" in its [[harness]] "
+                        "block in config.toml", severity="warning")
+            return
+        try:
+            argv, folder = actions.resume_with(s, flags)
+        except actions.ActionError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.hand_over(argv, folder)
 
     def hand_over(self, argv: list[str], folder: str | None = None) -> None:
-        """Give the terminal to `argv`: with --return come back after it, else leave."""
+        """Give the terminal to `argv` (run in `folder`): with --return come back after it,
+        else leave."""
         if not self.return_after:
             self.exit(("run", argv, folder))
             return
         with self.suspend():
-            code = actions.run_child(argv)
+            code = actions.run_child(argv, folder)
         if code not in (0, None):
-            self.notify(f"{argv[-2]} exited with {code}", severity="warning")
+            self.notify(f"{' '.join(argv[-3:])} exited with {code}", severity="warning")
         self.refresh_index()
 
     def action_new(self) -> None:
+        self._new(flags=False)
+
+    def action_new_flags(self) -> None:
+        self._new(flags=True)
+
+    def _new(self, flags: bool) -> None:
+        """A new session in the row's folder: pick the harness (default `default_harness`);
+        with `flags`, each harness's `[[harness]] args` go after its launch command."""
         from axi.control.config import harness_names
 
         s = self.table.session()
-        folder = s.dir if s else "~"
+        try:
+            actions.local_only([s] if s else [], "start a session beside")
+        except actions.ActionError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        folder = (s.row["dir"] if s else None) or "~"
+        names = harness_names(self.config)
+        args = {n: actions.harness_args(self.config, n) for n in names}
+        labels = [f"{n}  {' '.join(args[n]) or '(no args set)'}" for n in names] if flags \
+            else names
+        default = self.config.get("default_harness") or (s.harness if s else None)
 
         def chosen(harness: str | None) -> None:
-            if harness:
-                self._start(harness, folder)
+            if not harness:
+                return
+            if flags and not args[harness]:
+                self.notify(f"{harness} has no args: set args = \"...\" in its [[harness]] "
+                            "block in config.toml", severity="warning")
+                return
+            self._start(harness, folder, args[harness] if flags else [])
 
-        self.push_screen(Choose(f"New session in {folder}: which harness?",
-                                harness_names(self.config)), chosen)
+        title = f"New session in {actions.s_dir(folder)}" + (" with args" if flags else "")
+        self.push_screen(Choose(f"{title}: which harness?", names, labels, default), chosen)
 
     @work(thread=True, group="act")
-    def _start(self, harness: str, folder: str) -> None:
+    def _start(self, harness: str, folder: str, flags: list[str]) -> None:
         try:
-            launch = actions.start(harness, folder)
+            launch = actions.start(harness, folder, flags)
         except actions.ActionError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -128,13 +177,13 @@ class SessionActions:
         self.push_screen(Prompt(f"Type into {s.id[:8]} (enter submits it)", "a prompt"),
                          lambda text: text and self._act(actions.type_into, s, text))
 
-    # ---- tag, diff -------------------------------------------------------------------------
+    # ---- tag, move, diff -------------------------------------------------------------------
 
     def action_tag(self) -> None:
         chosen = self.table.selection()
         if not chosen:
             return
-        now = " ".join(f"{k}={v}" for k, v in chosen[0].tags.items()) or "none"
+        now = " ".join(k if v is True else f"{k}={v}" for k, v in chosen[0].tags.items()) or "none"
 
         def edits(text: str | None) -> None:
             if text and text.strip():
@@ -142,6 +191,23 @@ class SessionActions:
 
         self.push_screen(Prompt(f"Tag {len(chosen)} session(s)  (now: {now})",
                                 "key=value  -key removes  a bare word is a flag"), edits)
+
+    def action_move(self) -> None:
+        """`M`: the selection's tmux windows into a tmux session named at the prompt."""
+        from axi.picker import windows
+
+        chosen = self.table.selection()
+        if not chosen:
+            return
+        held = sum(windows.window_of(s) is not None for s in chosen)
+
+        def into(name: str | None) -> None:
+            if name and name.strip():
+                self._act(windows.move, chosen, name.strip())
+
+        self.push_screen(Prompt(f"Move the tmux windows of {len(chosen)} session(s) "
+                                f"({held} have one) into which tmux session?",
+                                "a tmux session name (made when missing)"), into)
 
     def action_diff(self) -> None:
         s = self.table.session()

@@ -1,7 +1,9 @@
 """`axi pick`: the Textual app. Layout, loading, live refresh, movement and the modes.
 
-What the keys do to sessions (kill, reply, tag, new, open) is in `acts.py`; the rows, filters
-and sort are plain data in `view.py`; the table and preview draw on the Line API.
+What the keys do to sessions (kill, reply, tag, new, open, move) is in `acts.py`; other
+machines' rows in `machines.py`; the rows, filters and sort are plain data in `view.py`; the
+table and preview draw on the Line API. The keys are the table's bindings, each with its
+action's name as id, so `[keys]` is Textual's own keymap (`App.set_keymap`).
 """
 
 from __future__ import annotations
@@ -12,34 +14,26 @@ import sqlite3
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.keys import _character_to_key
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from axi.picker import preview as previews
 from axi.picker import state
 from axi.picker.acts import SessionActions
-from axi.picker.keys import ACTIONS
+from axi.picker.keys import overrides
+from axi.picker.machines import HOSTS_EVERY, MachineActions
 from axi.picker.model import Preload, Session, fill_costs, load, overlay
 from axi.picker.preview import Preview
+from axi.picker.previewing import FOLLOW_EVERY, PreviewActions
 from axi.picker.query import QueryLine
 from axi.picker.search import QueryActions
 from axi.picker.table import SessionTable
 from axi.picker.view import View, columns_for
 
 REFRESH_EVERY = 10.0  # seconds between background index refreshes
-PREVIEW_DELAY = 0.08  # let the cursor settle before reading a transcript
-TYPING_DELAY = 0.25  # longer while a filter is typed: parsing must not slow the next key
-FOOTER_NAMES = {"filter": "filter", "search": "search", "new": "new", "kill": "kill",
-                "reply": "reply", "mark": "mark", "tag": "tag", "toggle_all": "all/active",
-                "person": "agents+mail", "help": "keys", "quit": "quit"}
 
 
-def textual_key(key: str) -> str:
-    return _character_to_key(key) if len(key) == 1 else key
-
-
-class PickApp(SessionActions, QueryActions, App[tuple | None]):
+class PickApp(SessionActions, QueryActions, MachineActions, PreviewActions,
+              App[tuple | None]):
     """The session table, its preview, a state line and the key footer."""
 
     CSS_PATH = "picker.tcss"
@@ -56,7 +50,8 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
         self.live = live
         self.conn = conn or self._connect()
         saved = state.read()
-        sessions = preload.result() if preload else load(self.conn, overlay, state.tags())
+        local = preload.result() if preload else load(self.conn, overlay, state.tags())
+        sessions = self.setup_machines(local)
         self.view = View(sessions, self.conn, active_only=bool(saved.get("active_only")))
         self.view.sort_col = saved.get("sort") if saved.get("sort") else "age"
         self.view.reverse = bool(saved.get("reverse"))
@@ -71,8 +66,7 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
         self.terms: list[str] = []
         self.visual_from: int | None = None
         self.note = ""
-        self._preview_timer = None
-        self._preview_key: tuple | None = None
+        self.set_keymap(overrides(keymap))
 
     @staticmethod
     def _connect() -> sqlite3.Connection:
@@ -84,13 +78,6 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
         self._bar = Static("", id="bar")
         yield self._bar
         table = SessionTable(self.view, self.columns, self.conn, id="table")
-        # The keys live on the table: they act while it has focus (not while a line of text
-        # is typed, nor under a pop-up), and ahead of the screen's own `tab`.
-        for action in ACTIONS:
-            keys = ",".join(textual_key(k) for k in self.keymap[action.name])
-            table._bindings.bind(keys, f"app.{action.name}",
-                                 FOOTER_NAMES.get(action.name, action.help),
-                                 show=action.name in FOOTER_NAMES)
         yield table
         self._table, self._preview = table, Preview(id="preview")
         self._query = QueryLine(id="query")
@@ -118,7 +105,10 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
         if self.live:
             self.set_timer(1.0, self.refresh_index)  # after the first paint, not before it
             self.set_interval(REFRESH_EVERY, self.refresh_index)
-            self.set_interval(2.0, self.follow_preview)
+            self.set_interval(FOLLOW_EVERY, self.follow_preview)
+            if self.hosts:
+                self.call_after_refresh(self.refresh_hosts)
+                self.set_interval(HOSTS_EVERY, self.refresh_hosts)
 
     # ---- the state line --------------------------------------------------------------------
 
@@ -133,6 +123,9 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
             parts.append(f"by {v.group_name()}")
         if v.run:
             parts.append(f"run {v.run}")
+        machine = self.machine_part()
+        if machine:
+            parts.append(machine)
         if v.query:
             parts.append(f"filter “{v.query}”")
         if self.search_text:
@@ -195,55 +188,13 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
             before = old.get(s.key)
             if before is not None and before.last == s.last:
                 s._ctx, s._cost = before._ctx, before._cost
-        self.view.sessions = sessions
+        self.view.sessions = self.with_hosts(sessions)
         self.view.rebuild()
         self.note = note
         self.table.forget()
         self.recolumn()
         self.reshow()
         self.fill_costs()
-
-    def follow_preview(self) -> None:
-        s = self.table.session()
-        if s is not None and s.status in ("working", "needs you"):
-            self._preview_key = None
-            self.load_preview(s)
-
-    # ---- preview ---------------------------------------------------------------------------
-
-    def on_session_table_moved(self, event: SessionTable.Moved) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        row = event.row
-        if isinstance(row, Session):
-            delay = TYPING_DELAY if self.mode else PREVIEW_DELAY
-            self._preview_timer = self.set_timer(delay, lambda: self.load_preview(row))
-        if self.visual_from is not None:
-            self._extend_visual()
-
-    def load_preview(self, s: Session) -> None:
-        key = (s.key, s.last, tuple(self.terms))
-        if key != self._preview_key:
-            self._preview_key = key
-            self._read_preview(s, list(self.terms))
-
-    @work(thread=True, exclusive=True, group="preview")
-    def _read_preview(self, s: Session, terms: list[str]) -> None:
-        worker = get_current_worker()
-
-        def cancelled() -> bool:
-            return worker.is_cancelled
-
-        try:
-            turns = previews.read_turns(s, terms, cancelled=cancelled)
-            if terms and not turns:
-                turns = previews.read_turns(s, cancelled=cancelled)
-        except (OSError, ValueError) as exc:
-            turns, s_note = [], f"cannot read the transcript: {exc}"
-            self.call_from_thread(self.notify, s_note, severity="warning")
-        if not worker.is_cancelled:
-            text = previews.render(s, turns, s.question)
-            self.call_from_thread(self.preview.show, text, terms)
 
     # ---- movement --------------------------------------------------------------------------
 
@@ -264,24 +215,6 @@ class PickApp(SessionActions, QueryActions, App[tuple | None]):
 
     def action_half_up(self) -> None:
         self.table.move(-self.table.page())
-
-    def action_preview_down(self) -> None:
-        self.preview.scroll_relative(y=5, animate=False)
-
-    def action_preview_up(self) -> None:
-        self.preview.scroll_relative(y=-5, animate=False)
-
-    def action_next_match(self) -> None:
-        self._jump(True)
-
-    def action_prev_match(self) -> None:
-        self._jump(False)
-
-    def _jump(self, forward: bool) -> None:
-        if not self.terms:
-            self.notify("no search: `/` searches transcript text", severity="warning")
-        elif not self.preview.jump(forward):
-            self.table.move(1 if forward else -1)
 
     # ---- sort, view, grouping --------------------------------------------------------------
 

@@ -11,12 +11,15 @@ from typing import NamedTuple
 
 from axi.errors import AxiError
 
+TABLE, PERSON = "table", "person"
+
 
 class Action(NamedTuple):
     name: str
     keys: tuple[str, ...]
     help: str
     footer: bool = False  # shown in the footer's short key row
+    scope: str = TABLE  # where it acts: the session table, or the person's tab
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -39,8 +42,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("group", ("b",), "group by: flat, dir, run, each tag key"),
     Action("filter", ("i", "a"), "filter rows on metadata (fuzzy)", True),
     Action("search", ("/",), "search transcript text", True),
-    Action("resume", ("e",), "resume (or attach when it is held)"),
+    Action("machine", ("m",), "machine: all, local, then each [[host]]"),
+    Action("resume", ("e",), "resume (attach when it is held live)"),
+    Action("resume_flags", ("E",), "resume with the harness's configured args"),
     Action("new", ("c",), "new session in the row's folder", True),
+    Action("new_flags", ("C",), "new session with the harness's configured args"),
     Action("kill", ("x",), "kill the session(s) (asks once)", True),
     Action("reply", ("r",), "reply to a needs-you question", True),
     Action("type", ("p",), "type a prompt into a held session"),
@@ -48,10 +54,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("mark", ("tab",), "mark / unmark the row", True),
     Action("visual", ("v",), "visual select (j/k extend, v keeps, esc drops)"),
     Action("tag", ("l",), "tag the selection (key=value, -key removes)", True),
-    Action("person", ("P",), "agents and mail (the person's tab)", True),
+    Action("move", ("M",), "move the selection's tmux windows into a tmux session"),
+    Action("person", ("P",), "agents, mail and tasks (the person's tab)", True),
     Action("help", ("?",), "all keys", True),
     Action("quit", ("q",), "quit", True),
+    Action("approve", ("A",), "approve the pending agent (its code is shown)", True, PERSON),
+    Action("answer", ("R",), "reply to the mail under the cursor", True, PERSON),
+    Action("compose", ("c",), "new mail to an approved agent, as the person", True, PERSON),
+    Action("next_table", ("tab",), "next table: agents, mail, tasks", True, PERSON),
 )
+# Table actions that act in the person's tab too: moving, and `person`/`quit` go back.
+SHARED = ("down", "up", "person", "quit")
 BY_NAME = {a.name: a for a in ACTIONS}
 FIXED = ("enter", "escape", "up", "down", "left", "right")
 _FIXED_CHARS = {"\r": "enter", "\n": "enter", "\x1b": "escape"}
@@ -77,9 +90,19 @@ def bindings(config: dict, where: str = "config.toml") -> dict[str, tuple[str, .
 
 
 def _check_clashes(out: dict[str, tuple[str, ...]], where: str) -> None:
+    """A key serves one action in each place: the table, and the person's tab (its own
+    actions, with the ones it shares)."""
+    for scope in (TABLE, PERSON):
+        _check_scope({a.name: out[a.name] for a in ACTIONS
+                      if a.scope == scope or (scope == PERSON and a.name in SHARED)}, where)
+
+
+def _check_scope(out: dict[str, tuple[str, ...]], where: str) -> None:
     seen: dict[str, str] = {}
     for action, keys in out.items():
         for key in keys:
+            if "," in key:
+                raise _bad(where, f"[keys] {action} = {key!r}: write the comma key as `comma`")
             name = _FIXED_CHARS.get(key, key).lower() if len(key) > 1 else key
             if name in FIXED:
                 raise _bad(where, f"[keys] {action} = {key!r}: {key} is fixed "
@@ -97,3 +120,8 @@ def _bad(where: str, message: str, *more: str) -> AxiError:
 
 def describe(keys: tuple[str, ...]) -> str:
     return "/".join(keys)
+
+
+def overrides(keymap: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The actions `[keys]` moved, as Textual's keymap (binding id -> "key,key")."""
+    return {a.name: ",".join(keymap[a.name]) for a in ACTIONS if keymap[a.name] != a.keys}

@@ -13,15 +13,15 @@ import json
 import sqlite3
 from collections.abc import Callable
 
+from axi import dirmap
 from axi.index.rows import CostTally, cost_of, ctx_percent, money, status_of
-from axi.paths import tilde
 from axi.views import clock
 
 _WINDOWS: dict[tuple, int | None] = {}  # (model, provider) -> context window, looked up once
 
 OVERLAY_CHUNK = 2000  # session ids per control-plane query
-STATUS_RANK = {"needs you": 0, "review": 1, "working": 2, "idle": 3, "crashed": 4, "done": 5,
-               "ended": 6}
+STATUS_RANK = {"needs you": 0, "needs auth": 0, "review": 1, "working": 2, "idle": 3,
+               "crashed": 4, "done": 5, "ended": 6}
 INACTIVE = ("ended", "done")
 # What the rows, their status and the preview read (not the token columns: a narrower read).
 COLUMNS = ("key, harness, id, source, dir, title, model, provider, created, last, ctx_tokens, "
@@ -33,7 +33,7 @@ class Session:
 
     __slots__ = ("row", "key", "id", "harness", "status", "model", "last", "dir", "title",
                  "run", "name", "launch", "held", "question", "tags", "depth", "parent", "mode",
-                 "_ctx", "_cost", "hay")
+                 "host", "remote", "_ctx", "_cost", "hay")
 
     def __init__(self, row: sqlite3.Row, status: str, control, launch: dict | None,
                  tags: dict, folder: str = ""):
@@ -51,6 +51,8 @@ class Session:
             launch.get("parent")
         self.mode = launch.get("mode")  # watched or headless, for a session axi launched
         self.tags = {**launch.get("labels", {}), **tags}
+        self.host: str | None = None  # shown when hosts are configured: this machine's name
+        self.remote = False  # a row another machine listed (`hostrows.py`)
         self._ctx: tuple[str, float] | None = None
         self._cost: tuple[str, float] | None = None
         self.hay = self.haystack()
@@ -58,7 +60,8 @@ class Session:
     def haystack(self) -> str:
         tags = " ".join(f"{k}={v}" for k, v in self.tags.items())
         return " ".join(filter(None, (self.harness, self.status, self.model, self.dir,
-                                      self.title, self.id, self.run, tags))).lower()
+                                      self.title, self.id, self.run, tags,
+                                      self.host))).lower()
 
     def ctx(self) -> tuple[str, float]:
         """(shown, percent) of the model's context window in use ('' and -1 when unknown)."""
@@ -110,8 +113,8 @@ def load(conn: sqlite3.Connection, overlay: Callable | None = None,
     out = []
     for row in rows:
         sid, folder = row["id"], row["dir"]
-        if folder not in folders:
-            folders[folder] = tilde(folder) or ""
+        if folder not in folders:  # `!` for a folder that is gone, where it was relinked to
+            folders[folder] = str(dirmap.shown(folder) or "")
         status = status_of(control.get(sid), words[row["key"]]) or "ended"
         out.append(Session(row, status, control.get(sid), launches.get(sid),
                            tags.get(row["key"], {}), folders[folder]))

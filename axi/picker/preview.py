@@ -1,11 +1,16 @@
 """The preview pane: the selected session's last turns, from the parsed transcript (the reader
 `axi sessions read` uses), wrapped to the pane and drawn on the Line API; search terms are
-highlighted and `n`/`N` jump between the lines that hold them."""
+highlighted and `n`/`N` jump between the lines that hold them.
+
+While the session works, `Follow` rereads only what its transcript gained (the control plane's
+`Tail`, from the cursor the last read stopped at) every couple of seconds. A row from another
+machine is read there, through `axi sessions read host/id`."""
 
 from __future__ import annotations
 
 import collections
 import re
+import threading
 
 from rich.style import Style
 from rich.text import Text
@@ -29,14 +34,66 @@ def read_turns(s: Session, terms: list[str] | None = None, limit: int = LAST_TUR
     `cancelled()` is asked now and then: the cursor moved on, the rest is not read."""
     from axi.harnesses import get
 
-    wanted = [t.lower() for t in terms or []]
+    if s.remote:
+        return remote_turns(s, limit)
     kept: collections.deque = collections.deque(maxlen=limit)
     for n, turn in enumerate(get(s.harness).read_turns(s.row["source"], s.id, 0)):
         if n % 256 == 255 and cancelled():
             return []
-        if not wanted or any(w in (turn.text or "").lower() for w in wanted):
+        if holds(turn, terms):
             kept.append(turn)
     return list(kept)
+
+
+def holds(turn, terms: list[str] | None) -> bool:
+    text = (turn.text or "").lower()
+    return not terms or any(t.lower() in text for t in terms)
+
+
+def remote_turns(s: Session, limit: int = LAST_TURNS) -> list:
+    """The last turns of a session on another machine (`axi sessions read host/id`, over the
+    host's transport); a host that does not answer is a ValueError to show."""
+    from datetime import datetime
+
+    from axi.harnesses.base import Turn
+    from axi.picker.actions import ActionError, run_axi
+
+    try:
+        data = run_axi("sessions", "read", f"{s.host}/{s.id}", "--limit", str(limit))
+    except ActionError as exc:
+        raise ValueError(f"{s.host} did not answer: {exc}") from None
+    turns = []
+    for raw in data.get("turns") or []:
+        try:
+            ts = datetime.fromisoformat(str(raw.get("time"))).timestamp()
+        except ValueError:
+            ts = None
+        turns.append(Turn(str(raw.get("role") or "?"), ts, int(raw.get("cursor") or 0),
+                          str(raw.get("text") or ""), list(raw.get("tools") or [])))
+    return turns
+
+
+class Follow:
+    """The turns shown for one session, and the transcript's tail past them: `more()` reads
+    only what was written since (nothing at all while the file is unchanged)."""
+
+    def __init__(self, s: Session, terms: list[str], turns: list, key: tuple = ()):
+        from axi.control.tail import Tail
+
+        self.key = key
+        self.terms = terms
+        self.turns: collections.deque = collections.deque(turns, maxlen=LAST_TURNS)
+        since = turns[-1].cursor + 1 if turns else 0
+        self.tail = Tail(s.harness, s.id, s.row["source"], since)
+        self._lock = threading.Lock()
+        self.more()  # what was written since the first read; then the file's size is known
+
+    def more(self) -> bool:
+        """Read what the transcript gained; True when a turn was added."""
+        with self._lock:
+            fresh = [t for t in self.tail.new_turns() if holds(t, self.terms)]
+            self.turns.extend(fresh)
+            return bool(fresh)
 
 
 def search_terms(query: str) -> list[str]:
@@ -89,6 +146,19 @@ class Preview(ScrollView, can_focus=False):
             self.scroll_to(y=max(0, self.hits[0] - 2), animate=False)
         elif to_end:
             self.scroll_end(animate=False)
+
+    def grow(self, text: Text) -> None:
+        """The same session with more turns: where the reader was stays in view, unless they
+        were at the bottom, which follows the new end."""
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        y = self.scroll_y
+        self.text = text
+        self._width = 0
+        self._layout()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def _layout(self) -> None:
         width = max(10, self.size.width - 1)

@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 
-from axi.picker.keys import ACTIONS, describe
+from axi.picker.keys import ACTIONS, PERSON, TABLE, describe
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,17 +26,20 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        rows = [(describe(self.keys[a.name]), a.help) for a in ACTIONS]
+        rows = [(describe(self.keys[a.name]), a.help) for a in ACTIONS if a.scope == TABLE]
         rows += [("enter", "open: resume it, or attach when it is held"),
                  ("esc", "leave a mode (filter, search, visual, marks)"),
-                 ("↑ ↓ pgup pgdn", "move the cursor")]
+                 ("↑ ↓ pgup pgdn", "move the cursor"), ("", "")]
+        rows += [("", "in the person's tab (" + describe(self.keys["person"]) + "):")]
+        rows += [(describe(self.keys[a.name]), a.help) for a in ACTIONS if a.scope == PERSON]
+        rows += [("enter", "read the mail, or the task, under the cursor")]
         half = (len(rows) + 1) // 2
         grid = Table.grid(padding=(0, 1), expand=True)
         for _ in range(2):
             grid.add_column(justify="right", style="bold cyan", no_wrap=True)
             grid.add_column(ratio=1)
         for left, right in zip_longest(rows[:half], rows[half:], fillvalue=("", "")):
-            grid.add_row(*left, *right)
+            grid.add_row(*(Text(cell) for cell in (*left, *right)))  # not markup: [[host]]
         with Vertical(id="dialog", classes="wide"):
             yield Static(Text("Keys  (rebind any under [keys] in config.toml)"), classes="title")
             yield VerticalScroll(Static(grid))
@@ -85,18 +88,24 @@ class Prompt(ModalScreen[str | None]):
 
 
 class Choose(ModalScreen[str | None]):
-    """A short list (the harness for a new session); enter picks, esc gives None."""
+    """A short list (a harness, a recipient); enter picks, esc gives None. `labels` are shown
+    for the `options` (default: the options), the cursor starts on option `start`."""
 
     BINDINGS = [Binding("escape,q", "cancel", "cancel")]
 
-    def __init__(self, title: str, options: list[str]):
+    def __init__(self, title: str, options: list[str], labels: list[str] | None = None,
+                 start: str | None = None):
         super().__init__()
         self.title_text, self.options = title, options
+        self.labels = labels or options
+        self.start = options.index(start) if start in options else 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self.title_text)
-            yield OptionList(*self.options, id="choices")
+            choices = OptionList(*self.labels, id="choices")
+            choices.highlighted = self.start
+            yield choices
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.options[event.option_index])

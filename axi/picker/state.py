@@ -1,5 +1,6 @@
-"""What the picker keeps between opens (all vs active, sort, grouping) and the tags it sets
-on sessions axi did not launch; both are JSON files in the state dir, replaced atomically."""
+"""What the picker keeps between opens (all vs active, sort, grouping): a JSON file in the state
+dir, replaced atomically. Tags are not the picker's own any more: every session's live in the
+mailbox (`axi/control/tags.py`, which imports the picker's old `picker-tags.json` once)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import os
 from axi.paths import state_dir, write_atomic
 
 STATE_FILE = "picker.json"
-TAGS_FILE = "picker-tags.json"
 
 
 def _path(name: str) -> str:
@@ -39,15 +39,7 @@ def remember(**changes: object) -> None:
 
 
 def tags() -> dict[str, dict]:
-    """session key -> {tag key: value}, for sessions axi did not launch."""
-    data = read(TAGS_FILE)
-    return {k: v for k, v in data.items() if isinstance(v, dict)}
+    """session key -> {tag key: value}, for every session that has tags (launched or not)."""
+    from axi.control.tags import read
 
-
-def set_tags(key: str, values: dict) -> None:
-    data = tags()
-    if values:
-        data[key] = values
-    else:
-        data.pop(key, None)
-    write(data, TAGS_FILE)
+    return read()

@@ -20,18 +20,34 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from axi.picker.keys import ACTIONS, TABLE
 from axi.picker.model import Session
 from axi.picker.view import WIDTHS, Header, View, cell
 from axi.views import clock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {"needs you": Style(color="red", bold=True),
+                "needs auth": Style(color="yellow", bold=True),
                 "review": Style(color="green", bold=True),
                 "working": Style(color="yellow"), "idle": Style(color="cyan"),
                 "crashed": Style(color="magenta", bold=True),
                 "done": Style(color="green", dim=True)}
 MUTED = Style(dim=True)
 GUTTER = 2  # the mark column
+FOOTER_NAMES = {"filter": "filter", "search": "search", "new": "new", "kill": "kill",
+                "reply": "reply", "mark": "mark", "tag": "tag", "toggle_all": "all/active",
+                "person": "agents+mail", "help": "keys", "quit": "quit",
+                "approve": "approve", "answer": "reply", "compose": "write",
+                "next_table": "agents/mail/tasks"}
+
+
+def action_bindings(scope: str = TABLE, where: str = "app.") -> list[Binding]:
+    """Every action of `scope` at its default keys, its binding id the action's name: the app's
+    keymap (`App.set_keymap`, from `[keys]`) moves them. The table's keys live on the table:
+    they act while it has focus (not while a line of text is typed, nor under a pop-up), and
+    ahead of the screen's own `tab`."""
+    return [Binding(",".join(a.keys), f"{where}{a.name}", FOOTER_NAMES.get(a.name, a.help),
+                    show=a.footer, id=a.name) for a in ACTIONS if a.scope == scope]
 
 
 def ctx_style(percent: float) -> Style | None:
@@ -56,7 +72,7 @@ class SessionTable(ScrollView, can_focus=True):
                 Binding("pagedown", "page(1)", show=False),
                 Binding("pageup", "page(-1)", show=False),
                 Binding("home", "move(-1000000000)", show=False),
-                Binding("end", "move(1000000000)", show=False)]
+                Binding("end", "move(1000000000)", show=False), *action_bindings()]
     cursor = reactive(0, always_update=True, init=False)
 
     class Moved(Message):

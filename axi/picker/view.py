@@ -14,7 +14,7 @@ from axi import views
 from axi.picker.model import STATUS_RANK, Session
 
 DEFAULT_COLUMNS = ("harness", "status", "model", "age", "ctx", "cost", "dir", "title")
-OPTIONAL = ("name", "run", "tags")  # shown on their own when some row has one
+OPTIONAL = ("host", "name", "run", "tags")  # shown on their own when some row has one
 # name -> (header, width; 0 takes the rest of the line)
 WIDTHS = {"harness": ("HARNESS", 8), "status": ("STATUS", 10), "model": ("MODEL", 18),
           "age": ("AGE", 4), "ctx": ("CTX", 4), "cost": ("COST", 8), "dir": ("DIR", 26),
@@ -50,6 +50,8 @@ def columns_for(sessions: list[Session], configured: list[str] | None = None) ->
 
 
 def _value(s: Session, col: str) -> str:
+    if col == "host":
+        return s.host or ""
     if col == "name":
         return s.name or ""
     if col == "run":
@@ -107,6 +109,7 @@ class View:
         self.sessions, self.conn = sessions, conn
         self.active_only = active_only
         self.run: str | None = None
+        self.machine: str | None = None  # None: every machine; "local"; or a host's name
         self.query = ""
         self.hits: set[str] | None = None  # session keys with search hits (None: no search)
         self.sort_col, self.reverse = "age", False
@@ -122,7 +125,7 @@ class View:
         """Recompute from scratch (after a change other than the query)."""
         base = [s for s in self.sessions
                 if (not self.active_only or s.active) and (self.run is None or s.run == self.run)
-                and (self.hits is None or s.key in self.hits)]
+                and (self.hits is None or s.key in self.hits) and self.on_machine(s)]
         base.sort(key=sort_key(self.sort_col, self.conn), reverse=self.reverse)
         self._base = base
         self._last_query, self._last_rows = "", base
@@ -141,6 +144,13 @@ class View:
         self.query, self._last_query, self._last_rows = query, query, found
         self.count = len(found)
         self.rows = self._grouped(found)
+
+    def on_machine(self, s: Session) -> bool:
+        if self.machine is None:
+            return True
+        if self.machine == "local":
+            return not s.remote
+        return s.remote and s.host == self.machine
 
     def _grouped(self, found: list[Session]) -> list[Session | Header]:
         if self.tree:

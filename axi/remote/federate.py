@@ -109,13 +109,20 @@ def _remote_row(raw: dict, host: str, stale: Age | None, older: float) -> dict:
 def revive(raw: dict, older: float = 0.0) -> dict:
     """JSON's exact ages (`age` beside `age_seconds`) as short forms again, `older` seconds
     older (the time since the host said them)."""
+    from axi.shown import MissingFolder, MovedFolder
+
     out: dict = {}
     for key, value in raw.items():
         seconds = raw.get(f"{key}_seconds")
-        if key.endswith("_seconds") and key[:-8] in raw:
+        if key.endswith(("_seconds", "_missing", "_recorded")) and key.rpartition("_")[0] in raw:
             continue
         if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
             value = age(clock() - seconds - older)
+        elif raw.get(f"{key}_missing") is True and isinstance(value, str):
+            value = MissingFolder("!" + value, value)  # gone on that host (see axi/dirmap.py)
+        elif isinstance(raw.get(f"{key}_recorded"), str) and isinstance(value, str):
+            value = MovedFolder(value, value)
+            value.recorded = raw[f"{key}_recorded"]
         out[key] = value
     return out
 

@@ -71,10 +71,9 @@ def machine_name(config: dict | None = None) -> str:
         from axi.control.config import load
 
         config = load() if maybe_configured() or _has_machine() else {}
-    import socket
+    from axi.mailbox.relay import this_machine
 
-    name = (config.get("machine") or {}).get("name")
-    return name or socket.gethostname().split(".")[0] or "local"
+    return this_machine(config)
 
 
 def _has_machine() -> bool:

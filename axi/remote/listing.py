@@ -19,6 +19,9 @@ def with_hosts(host: str | None, list_view, **kw) -> dict:
     from axi.remote.hosts import find, load_hosts, machine_name
 
     known = load_hosts()
+    named = host_dir(kw.get("directory"), known)
+    if named is not None:  # `--dir box:/path`: that folder on that host
+        host, kw = named[0], {**kw, "directory": named[1]}
     if host is None and not known:
         return list_view(**kw)
     machine = machine_name()
@@ -27,7 +30,8 @@ def with_hosts(host: str | None, list_view, **kw) -> dict:
     local = None
     if here_only or host in (None, "all"):
         local = list_view(**{**kw, "fields": _with_dir(kw.get("fields"))})
-    asked = listing(chosen, remote_argv(kw), force=host not in (None, "all"))
+    asked = listing(chosen, remote_argv(kw, there=named is not None),
+                    force=host not in (None, "all"))
     data = merge(local, machine, asked, kw["limit"])
     data["help"] = _hints(data)
     return data
@@ -39,12 +43,26 @@ def _with_dir(spec: str | None) -> str:
     return ",".join(names if "dir" in names else [*names, "dir"])
 
 
-def remote_argv(kw: dict) -> list[str]:
-    """Hosts list every folder: this machine's folders mean nothing there."""
-    argv = ["sessions", "--all", "--limit", str(kw["limit"])]
+def host_dir(directory: str | None, known) -> tuple[str, str] | None:
+    """`box:/path` (a configured host, then a folder there) as ("box", "/path")."""
+    if not directory or ":" not in directory:
+        return None
+    name, _, path = directory.partition(":")
+    if path and any(h.name == name for h in known):
+        return name, path
+    return None
+
+
+def remote_argv(kw: dict, there: bool = False) -> list[str]:
+    """Hosts list every folder (this machine's folders mean nothing there), or, `there`, the
+    folder named for that host (`--dir box:/path`)."""
+    where = ["--dir", kw["directory"]] if there else ["--all"]
+    argv = ["sessions", *where, "--limit", str(kw["limit"])]
     for flag, key in (("--harness", "harness"), ("--status", "status"), ("--fields", "fields")):
         if kw.get(key):
             argv += [flag, kw[key]]
+    for wanted in kw.get("tags") or ():
+        argv += ["--tag", wanted]
     return argv + (["--subagents"] if kw.get("subagents") else [])
 
 

@@ -16,21 +16,29 @@ PROTOCOL = 1
 UPGRADE = "pipx upgrade axi"  # what the README's install line leads to
 # What a remote answers, an explicit allow-list: `axi <command> [verb]` -> what it may carry.
 # Read-only catalog calls, the control verbs on sessions this host's axi launched (one request
-# each), `resume` only as `--print` (a resume runs over the interactive transport, never here)
-# and `read --follow` only as a stream. Anything else is NOT_SERVED.
+# each; `new`, `continue` and `restart` launch there, as the person could over the transport
+# themselves), `reply` to a session's question, `resume` only as `--print` (a resume runs
+# over the interactive transport, never here) and `read --follow` only as a stream. Anything
+# else is NOT_SERVED.
 SERVED = {
     ("sessions", None): "call", ("sessions", "view"): "call", ("sessions", "read"): "call",
     ("sessions", "search"): "call", ("sessions", "resume"): "print",
     ("sessions", "type"): "call", ("sessions", "wait"): "call", ("sessions", "result"): "call",
     ("sessions", "kill"): "call", ("sessions", "tag"): "call",
+    ("sessions", "new"): "call", ("sessions", "continue"): "call",
+    ("sessions", "restart"): "call", ("reply", None): "call",
     ("usage", None): "call", ("runs", None): "call",
 }
 
 
-def encode_request(argv: list[str], stream: bool = False) -> str:
+def encode_request(argv: list[str], stream: bool = False, relay: dict | None = None) -> str:
+    """`relay`: a mail-relay call (`axi.remote.mailsync`) instead of a command; its payload
+    travels on stdin, not in this word."""
     asked: dict = {"protocol": PROTOCOL, "argv": list(argv)}
     if stream:
         asked["stream"] = True
+    if relay is not None:
+        asked["relay"] = relay
     raw = json.dumps(asked, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
 
@@ -53,9 +61,11 @@ def decode_request(word: str) -> dict:
 # Options of the served commands that take a value (tests/remote check them against click):
 # a word after one is its value, never a verb.
 TAKES_VALUE = {
-    "sessions": ("--dir", "--harness", "--status", "--fields", "--limit", "--host"),
+    "sessions": ("--dir", "--harness", "--status", "--fields", "--limit", "--host", "--tag",
+                 "--group-by"),
     "usage": ("--by", "--days", "--dir", "--harness", "--limit", "--host"),
     "runs": ("--outcome", "--fields", "--limit", "--host"),
+    "reply": (),
 }
 
 
@@ -81,7 +91,7 @@ def served(argv: list[str], stream: bool = False) -> bool:
         return not stream  # the handshake: protocol, version, machine, session count
     if argv[0] not in TAKES_VALUE:
         return False
-    verb = verb_of(argv)
+    verb = verb_of(argv) if argv[0] != "reply" else None  # reply has no verb: ID ANSWER
     how = SERVED.get((argv[0], verb))
     follow = "--follow" in argv
     if stream or follow:

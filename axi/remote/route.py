@@ -19,11 +19,13 @@ from axi.remote.hosts import Host
 # Verbs whose first argument is a session id, and which of them `host/id` routes.
 ID_VERBS = ("view", "read", "resume", "attach", "type", "wait", "result", "continue",
             "restart", "kill", "tag")
-ROUTED = ("view", "read", "resume", "attach", "type", "wait", "result", "kill", "tag")
+ROUTED = ("view", "read", "resume", "attach", "type", "wait", "result", "kill", "tag",
+          "continue", "restart", "new")
 MANY_IDS = ("wait", "kill")  # verbs taking several ids: all of them on one host
-CHANGES = ("type", "kill", "tag")  # a drop mid-call leaves it unknown whether it took effect
+# a drop mid-call leaves it unknown whether these took effect
+CHANGES = ("type", "kill", "tag", "continue", "restart", "new", "reply")
 HOST_ID = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9_-]*)")
-ID_KEYS = ("id", "session")
+ID_KEYS = ("id", "session", "restarted")
 
 
 def run(verb: str, host_name: str, sids: list[str], words: list[str]) -> dict | None:
@@ -44,7 +46,16 @@ def run(verb: str, host_name: str, sids: list[str], words: list[str]) -> dict | 
     if verb == "wait":
         seconds = _duration(words, "--timeout")
         extra = None if seconds is None else seconds
+    elif verb in ("new", "continue", "restart") and "--wait" in words:
+        extra = None  # it waits for the session to finish, on purpose
     return forward(host, ["sessions", verb, *words], set(sids), extra)
+
+
+def reply(host_name: str, sid: str, words: list[str]) -> dict | None:
+    """`axi reply host/id ANSWER`: the host's session answered there."""
+    from axi.remote.hosts import find, load_hosts
+
+    return forward(find(host_name, load_hosts()), ["reply", *words], {sid}, 0.0)
 
 
 def not_routed(host: Host, verb: str, words: list[str]) -> AxiError:

@@ -30,18 +30,21 @@ class Reply:
     argv: list[str] = field(default_factory=list)
 
 
-def request_argv(host: Host, argv: list[str], stream: bool = False) -> list[str]:
-    return host.argv("hosts", "serve", encode_request(argv, stream), "--format", "json")
+def request_argv(host: Host, argv: list[str], stream: bool = False,
+                 relay: dict | None = None) -> list[str]:
+    return host.argv("hosts", "serve", encode_request(argv, stream, relay), "--format", "json")
 
 
-def call(host: Host, argv: list[str], extra: float | None = 0.0) -> Reply:
-    """Ask `host` to run `axi <argv>`; one round trip, at most `host.timeout` seconds, plus
-    `extra` for a call that waits on purpose (`sessions wait --timeout`; None: no bound)."""
-    full = request_argv(host, argv)
+def call(host: Host, argv: list[str], extra: float | None = 0.0, relay: dict | None = None,
+         data: bytes | None = None) -> Reply:
+    """Ask `host` to run `axi <argv>` (or the mail relay call `relay`, with `data` on its
+    stdin); one round trip, at most `host.timeout` seconds, plus `extra` for a call that waits
+    on purpose (`sessions wait --timeout`; None: no bound)."""
+    full = request_argv(host, argv, relay=relay)
     timeout = None if extra is None else host.timeout + extra
     start = time.monotonic()
     try:
-        code, out, err = _run(full, timeout)
+        code, out, err = _run(full, timeout, data)
     except FileNotFoundError:
         return Reply(host.name, OFFLINE, f"{full[0]} is not on PATH here", argv=full,
                      help=[f"install {full[0]}, or change the transport: `axi hosts remove "
@@ -55,13 +58,15 @@ def call(host: Host, argv: list[str], extra: float | None = 0.0) -> Reply:
     return reply
 
 
-def _run(argv: list[str], timeout: float | None) -> tuple[int, bytes, bytes]:
+def _run(argv: list[str], timeout: float | None, data: bytes | None = None
+         ) -> tuple[int, bytes, bytes]:
     """Its own session, so a timeout ends the transport and whatever it started (a `sleep`
     holding the pipe open would otherwise keep us waiting), and nothing prompts on our tty."""
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)

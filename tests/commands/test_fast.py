@@ -55,7 +55,8 @@ VOCABULARY = ["--unread", "--wait", "--after", "--fields", "--limit", "--as", "-
               "-h", "--help", "-x", "--bogus", "5", "-5", "2.5", "nan", "", "@bob", "hello",
               "@carol", "to,thread", "a=b", "--as=bob", "--all", "--dir", "--harness",
               "--status", "--subagents", "--harness=codex", "claude", "needs-you", "bogus",
-              "view", "--status=idle", "--attach", "--attach=a.txt", "--host", "local"]
+              "view", "--status=idle", "--attach", "--attach=a.txt", "--host", "local",
+              "--tag", "team=web", "--tag=urgent", "--group-by", "tag:team", "--group-by=dir"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -72,6 +73,7 @@ def test_whatever_fast_parses_click_parses_alike(verb, args):
     ("send", ["@bob", "--file", "-"]), ("inbox", ["--limit=5", "--unread", "--as", "bob"]),
     ("inbox", []), ("send", ["@bob", "-", "x"]), ("sessions", ["--all", "--limit", "3"]),
     ("sessions", ["--harness=codex", "--status", "needs-you", "--dir", "/tmp"]),
+    ("sessions", ["--all", "--tag", "team=web", "--tag=urgent", "--group-by", "tag:team"]),
 ])
 def test_plain_lines_are_taken(verb, args):
     values = fast.parse(fast.VERBS[verb], args)

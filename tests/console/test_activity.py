@@ -60,6 +60,13 @@ def do_everything(home: Path, monkeypatch) -> dict:
     make_agent(home / "work" / "mallory", "mallory")
     at(monkeypatch, 5)
     identity.revoke(conn, "mallory")
+    at(monkeypatch, 5.2)  # approved again after its revocation
+    identity.approve(conn, "mallory", identity.confirm_code(identity.require(conn, "mallory")))
+    at(monkeypatch, 5.4)  # moved to another folder: pending again, then approved again there
+    (home / "work" / "bob2").mkdir()
+    identity.init(conn, "bob", str(home / "work" / "bob2"), move=True)
+    at(monkeypatch, 5.6)
+    identity.approve(conn, "bob", identity.confirm_code(identity.require(conn, "bob")))
     at(monkeypatch, 6)
     hook("session-start", home, hook_event_name="SessionStart", source="startup")
     at(monkeypatch, 7)
@@ -75,6 +82,12 @@ def do_everything(home: Path, monkeypatch) -> dict:
     task, _ = tasks.create(conn, alice, "fix the login test", "bob")
     at(monkeypatch, 12)
     tasks.update(conn, bob, task["id"], "doing", None)
+    at(monkeypatch, 12.2)  # every move is kept, not only the latest
+    tasks.update(conn, bob, task["id"], "blocked", "waiting on CI " + BODY)
+    at(monkeypatch, 12.4)
+    tasks.update(conn, alice, task["id"], None, "CI is back " + BODY)
+    at(monkeypatch, 12.6)
+    tasks.update(conn, bob, task["id"], "done", None)
 
     clock = Clock()
     monkeypatch.setattr(records, "time", clock)
@@ -97,6 +110,15 @@ def do_everything(home: Path, monkeypatch) -> dict:
     records.conclude_run(ctl, "r-demo", "done", "every session ended", {})
     at(monkeypatch, 19)
     hook("session-end", home, hook_event_name="SessionEnd", reason="prompt_input_exit")
+    at(monkeypatch, 20)
+    from axi.mailbox import coordination
+
+    handled = coordination.run_handler(
+        ["sh", "-c", "echo 'axi-progress: reading it'; echo done"],
+        mail.visible(conn, bob["id"], sent["id"]), bob, 30,
+        on_progress=lambda said: coordination.record_progress(
+            conn, bob, {"id": sent["id"]}, said))
+    assert handled.reply == "done"
     return {"message": sent["id"], "task": task["id"]}
 
 
@@ -116,11 +138,30 @@ def test_every_kind_from_really_doing_it(axi, home, monkeypatch, snapshot):
         data = axi("activity", "--limit", "100", *flags).data
         return [e["kind"] for e in data["events"]] if isinstance(data["events"], list) else []
 
-    # the task's creation and its move each tell the other party by mail
-    assert kinds_of("--kind", "mail") == ["mail.sent", "mail.read", "mail.acked", "mail.sent",
-                                          "mail.sent"]
+    # the task's creation and each of its four moves tell the other party by mail
+    assert kinds_of("--kind", "mail") == ["mail.sent", "mail.read", "mail.acked"] + [
+        "mail.sent"] * 5 + ["mail.progress"]
     assert kinds_of("--kind", "task.updated", "--kind", "run.concluded") == [
-        "task.updated", "run.concluded"]
+        "task.updated"] * 4 + ["run.concluded"]
+    # every move, who made it, never the note's text
+    moves = axi("activity", "--kind", "task").data["events"]
+    assert [(e["who"], e["what"]) for e in moves] == [
+        ("@alice", "task #1 for @bob (medium): fix the login test"),
+        ("@bob", "task #1 now doing (@bob's)"),
+        ("@bob", "task #1 now blocked (@bob's)"),
+        ("@alice", "task #1 got a note, still blocked (@bob's)"),
+        ("@bob", "task #1 now done (@bob's)")]
+    # every approval, revocation and move of an identity, the re-approvals too
+    changes = axi("activity", "--kind", "agent", "--limit", "100").data["events"]
+    assert [(e["who"], e["kind"], e["what"]) for e in changes if e["who"] != "@alice"] == [
+        ("@bob", "agent.pending", "asked to join from ~/work/bob"),
+        ("@bob", "agent.approved", "approved"),
+        ("@mallory", "agent.pending", "asked to join from ~/work/mallory"),
+        ("@mallory", "agent.approved", "approved"),
+        ("@mallory", "agent.revoked", "revoked"),
+        ("@mallory", "agent.approved", "approved"),
+        ("@bob", "agent.pending", "moved to ~/work/bob2: asks to join again"),
+        ("@bob", "agent.approved", "approved")]
     assert "agent.revoked" not in kinds_of("--agent", "bob")
     assert "mail.read" in kinds_of("--agent", "bob")
     assert set(kinds_of("--agent", "alice")) >= {"session.started", "mail.sent", "task.created"}
@@ -130,18 +171,18 @@ def test_every_kind_from_really_doing_it(axi, home, monkeypatch, snapshot):
     assert set(kinds_of("--run", "r-demo")) == {
         "session.started", "session.state", "session.ended", "launch.started", "launch.ended",
         "launch.judged", "ask.asked", "ask.answered", "run.started", "run.concluded"}
-    assert kinds_of("--since", "3s") == ["launch.ended", "launch.judged", "run.concluded",
-                                         "session.ended"]  # the clock is at step 19
+    assert kinds_of("--since", "4s") == ["launch.ended", "launch.judged", "run.concluded",
+                                         "session.ended", "mail.progress"]  # clock: step 20
     assert kinds_of("--run", "nope") == []
 
     first = axi("activity", "--limit", "5").data
     assert first["count"] == f"5 of {len(kinds)} total"
     assert first["events"] == every.data["events"][-5:]
-    last_mail = max(i for i, k in enumerate(kinds) if k.startswith("mail."))
-    page = axi("activity", "--after", axi("activity", "--kind", "mail").data["cursor"],
+    last_task = max(i for i, k in enumerate(kinds) if k.startswith("task."))
+    page = axi("activity", "--after", axi("activity", "--kind", "task").data["cursor"],
                "--limit", "3").data
-    assert page["events"] == every.data["events"][last_mail + 1:last_mail + 4]
-    assert page["count"] == f"3 of {len(kinds) - last_mail - 1} total"
+    assert page["events"] == every.data["events"][last_task + 1:last_task + 4]
+    assert page["count"] == f"3 of {len(kinds) - last_task - 1} total"
 
     bad = axi("activity", "--after", "yesterday")
     assert bad.code == 2 and bad.data["code"] == "USAGE"
@@ -226,7 +267,7 @@ def test_a_lower_bound_reads_only_the_journals_tail(tmp_path):
     """`--since` and a resumed cursor start near their time in a long journal (bisected),
     and still miss nothing at or after it, even a line a little out of order."""
     from axi.console.activity_events import Filters
-    from axi.console.activity_sources import JOURNAL_SLACK, Journal
+    from axi.console.activity_journal import JOURNAL_SLACK, Journal
 
     path = tmp_path / "sessions.jsonl"
     start = 1_780_000_000.0

@@ -169,9 +169,120 @@ def test_no_run_skips_the_hooks(axi, corpus_home):
 def test_config_keys_are_named_never_their_values(axi, home, tmp_path):
     (tmp_path / "state").mkdir(exist_ok=True)
     (tmp_path / "state" / "config.toml").write_text(
-        f'[person]\nname = "{SECRET}"\n[[host]]\nname = "box"\ntransport = "ssh box"\n')
+        f'[person]\nname = "{SECRET}"\n[[host]]\nname = "box"\n'
+        f'transport = "sh -c \'exit 255\' {SECRET}-host"\n')
     result = axi("doctor", "--no-run")
     detail = rows(result)["config"]["detail"]
     assert rows(result)["config"]["state"] == "ok"
     assert "person.name" in detail and "[[host]] x1" in detail
-    assert SECRET not in result.stdout and "ssh box" not in result.stdout
+    assert rows(result)["host box"]["state"] == "warn"  # offline, its transport not shown
+    assert SECRET not in result.stdout and "exit 255" not in result.stdout
+
+
+# ---- [[host]] ----------------------------------------------------------------------------
+
+SH = "sh -c 'exec \"$@\"' sh"  # runs its arguments as argv (tests/remote/hostkit.py)
+
+
+def fake_axi(folder, name: str, answer: str, code: int = 0) -> str:
+    """A remote `axi` that prints `answer` whatever it is asked (an old or foreign axi)."""
+    import shlex
+
+    path = folder / name
+    path.write_text(f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(answer)}\nexit {code}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def hosts_config(tmp_path) -> None:
+    """One host of each kind: online (a second machine's own HOME and state), offline, no
+    axi, an old axi, one from before the protocol, a newer one; two that never answer."""
+    import shlex
+    import sys
+    from pathlib import Path
+
+    remote = tmp_path / "remote"
+    (remote / "home").mkdir(parents=True)
+    there = shlex.join(["env", f"HOME={remote / 'home'}", f"AXI_HOME={remote / 'state'}",
+                        f"AXI_NOW={os.environ['AXI_NOW']}",
+                        str(Path(sys.executable).with_name("axi"))])
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    old = fake_axi(bin_, "old", json.dumps({"protocol": 0, "axi": "0.0.9"}))
+    ancient = fake_axi(bin_, "ancient", json.dumps({"error": "no such command `hosts`",
+                                                    "code": "USAGE"}), code=2)
+    newer = fake_axi(bin_, "newer", json.dumps({"protocol": 99, "axi": "9.0"}))
+    blocks = [("box", SH, there, None), ("gone", "sh -c 'exit 255'", None, None),
+              ("bare", SH, str(bin_ / "no-axi-here"), None), ("old", SH, old, None),
+              ("ancient", SH, ancient, None), ("newer", SH, newer, None),
+              ("slow1", "sh -c 'sleep 5'", None, 1), ("slow2", "sh -c 'sleep 5'", None, 1)]
+    text = ""
+    for name, transport, axi_cmd, timeout in blocks:
+        text += f"[[host]]\nname = {json.dumps(name)}\ntransport = {json.dumps(transport)}\n"
+        text += f"axi = {json.dumps(axi_cmd)}\n" if axi_cmd else ""
+        text += f"timeout = {timeout}\n" if timeout else ""
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state" / "config.toml").write_text(text)
+
+
+def test_each_host_is_reached_at_once_and_nothing_is_written(axi, home, tmp_path, snapshot):
+    import time
+
+    from axi import __version__
+    from axi.paths import state_dir
+
+    hosts_config(tmp_path)
+    state_dir()  # its privacy marker, which any command writes first
+    before = tree_digest(tmp_path / "state")
+    started = time.monotonic()
+    result = axi("doctor", "--no-run")
+    took = time.monotonic() - started
+    assert tree_digest(tmp_path / "state") == before  # no hosts/ cache written, nothing else
+    assert not (tmp_path / "state" / "hosts").exists()
+    assert took < 4, took  # asked in parallel: the two 1 s timeouts overlap each other
+    found = {n: r for n, r in rows(result).items() if n.startswith("host ")}
+    states = {n: (r["state"], r["fix"]) for n, r in found.items()}
+    assert states == {
+        "host box": ("ok", None),
+        "host gone": ("warn", "axi hosts check gone"),
+        "host bare": ("warn", "install axi on bare (pipx install axi), or give its path: "
+                      "`axi hosts remove bare` then `axi hosts add bare --transport ... "
+                      "--axi /path/to/axi`"),
+        "host old": ("warn", "pipx upgrade axi, run on old over its transport "
+                     "(`axi hosts check old` shows it)"),
+        "host ancient": ("warn", "pipx upgrade axi, run on ancient over its transport "
+                         "(`axi hosts check ancient` shows it)"),
+        "host newer": ("warn", "upgrade axi here: `pipx upgrade axi`"),
+        "host slow1": ("warn", "axi hosts check slow1"),
+        "host slow2": ("warn", "axi hosts check slow2")}
+    assert found["host box"]["detail"].startswith(f"online: axi {__version__}, protocol 1, ")
+    assert "sh -c" not in result.stdout and str(tmp_path / "bin") not in result.stdout
+    # after the mailbox's row, in config order
+    names = [r["name"] for r in result.data["checks"]]
+    assert names[names.index("mailbox") + 1:names.index("mailbox") + 9] == list(found)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  host ")]
+    text = "\n".join(re.sub(r"\d+ ms", "<n> ms", line) for line in lines)
+    assert text.replace(f"axi {__version__},", "axi <version>,") == snapshot
+
+
+def test_no_hosts_no_row_and_no_remote_code(home, tmp_path):
+    """Without [[host]], doctor has no host row and never loads axi.remote (with one, it
+    does: the probe sees the difference)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from axi.cli import run; run(['doctor', '--no-run'], 'json'); "
+             "print('axi.remote' in sys.modules, file=sys.stderr)")
+
+    def loaded() -> tuple[str, bool]:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=120, cwd=home)
+        return done.stdout, done.stderr.strip().splitlines()[-1] == "True"
+
+    out, remote = loaded()
+    assert not remote and '"host ' not in out
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state" / "config.toml").write_text(
+        '[[host]]\nname = "gone"\ntransport = "sh -c \'exit 255\'"\n')
+    out, remote = loaded()
+    assert remote and '"host gone"' in out

@@ -10,7 +10,9 @@ line after FAKE_TURN_SECONDS (default 0.3); Ctrl-C during a turn interrupts the 
 Prompts it understands: `sleep N` (a long turn), `spend N` (a reply using N output tokens),
 `ask QUESTION` (runs `axi ask`), `tag OUTCOME` (runs `axi sessions tag --outcome`),
 `axi ARGS...` (runs any axi command, as a coordinator would; the reply holds its JSON),
-`exit` (exit 0), `crash` (exit 3). Anything else is echoed back as `ok: <prompt>`.
+`login` (shows Claude Code's OAuth sign-in prompt and waits for the code), `confirm QUESTION`
+(shows `QUESTION (y/n)` and waits for the answer), `exit` (exit 0), `crash` (exit 3). Anything
+else is echoed back as `ok: <prompt>`.
 """
 
 from __future__ import annotations
@@ -86,6 +88,14 @@ def answer(prompt: str, transcript: Transcript) -> tuple[str, int]:
     if head == "sh":  # a shell command line, as an agent's tool call runs it
         got = subprocess.run(["sh", "-c", rest], capture_output=True, text=True)
         return f"sh: {got.stdout.strip()}", 12
+    if head == "login":  # what Claude Code 2.1 shows when its OAuth sign-in is needed
+        print("Browser didn't open? Use the url below to sign in:\n\n"
+              "https://claude.ai/oauth/authorize?code=true&client_id=fake&state=fake\n\n"
+              "Paste code here if prompted > ", end="", flush=True)
+        return f"signed in with code {read_prompt()}", 12
+    if head == "confirm":
+        print(f"{rest} (y/n) ", end="", flush=True)
+        return f"confirmed: {read_prompt()}", 12
     if head == "axi":
         got = subprocess.run([sys.executable, "-m", "axi", *shlex.split(rest), "--format",
                               "json"], capture_output=True, text=True)

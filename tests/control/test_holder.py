@@ -128,8 +128,12 @@ def test_kill_a_whole_run_root_last(control_home):
 def test_restart_and_continue(control_home):
     done = axi_json("sessions", "new", "claude", "first task", "--wait", cwd=control_home)
     sid = done["sessions"][0]["id"]
+    tagged = axi_json("sessions", "tag", sid[:8], "--label", "team=web", cwd=control_home)
+    assert tagged["labels"] == {"team": "web"}
     more = axi_json("sessions", "continue", sid[:8], "second task", "--wait", cwd=control_home)
     assert more["sessions"][0]["outcome"] == "success"
+    view = axi_json("sessions", "view", sid[:8], cwd=control_home)
+    assert view["tags"] == {"team": "web"}  # the continued session keeps its tags
     assert texts(sid, control_home)[-1] == "ok: second task"  # the same transcript goes on
     again = axi_json("sessions", "restart", sid, "--wait", cwd=control_home)
     new_id = again["sessions"][0]["id"]

@@ -9,13 +9,16 @@ Anthropic Messages (`/v1/messages`: Claude Code, pi's anthropic provider), OpenA
 
 What it answers is decided by the last turn of the conversation only:
 
-* the last message is a tool's result: `<prefix>: tool said: <the result's first characters>`;
+* the last message is a tool's result (injected messages after it aside):
+  `<prefix>: tool said: <the result's first characters>`, except that Codex's `spawn_agent`
+  result (the new agent's id) is answered with a `wait_agent` call on that id;
 * else the last text the user typed (skipping injected `<system-reminder>`-style blocks) is the
   prompt, and these trigger words in it change the answer:
   `THINK`    a reasoning block first (Anthropic `thinking` with a signature, a Responses
              `reasoning` item with a summary, chat completions `reasoning_content`);
-  `SUBAGENT` a call of the offered `Agent`/`Task` tool (Claude Code's sub-agent), after a line
-             of text;
+  `SUBAGENT` a call of the offered sub-agent tool, after a line of text: Claude Code's
+             `Agent` (`Task`), opencode's `task`, Codex's `spawn_agent` (in its
+             `multi_agent_v1` namespace); the sub-agent's own prompt has no trigger word;
   `TOOLCALL` a call of the offered shell tool (`Bash`, `bash`, `exec_command`, ...) running
              `ls`, after a line of text (none on the Responses API, as Codex's models do);
   a trigger whose tool is not offered is ignored, and the answer is `<prefix>: <prompt>`.
@@ -38,6 +41,7 @@ import gzip
 import itertools
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -49,9 +53,12 @@ _log_lock = threading.Lock()
 REASONING = "Thinking it over: a short fixed reply will do here."
 SIGNATURE = "ZmFrZS1tb2RlbC1zaWduYXR1cmU="  # base64 of "fake-model-signature"
 SHELL_TOOLS = ("Bash", "bash", "exec_command", "shell_command", "shell")
-AGENT_TOOLS = ("Agent", "Task")
+# Claude Code's `Agent` (`Task` before 2.1), opencode's `task`, Codex's `spawn_agent` (in its
+# `multi_agent_v1` namespace, followed by `wait_agent` on the id it returns)
+AGENT_TOOLS = ("Agent", "Task", "task", "spawn_agent")
 SUBAGENT_TASK = {"description": "Inspect project files",
                  "prompt": "Look at the current directory and report what it contains."}
+SPAWNED = re.compile(r'\{"agent_id":"([^"]+)"')  # spawn_agent's result
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Turn:
     prompt: str = ""  # the last text the user typed
     tool_output: str | None = None  # set when the conversation ends with a tool's result
     tools: dict[str, dict] = field(default_factory=dict)  # offered tool -> its properties
+    namespaces: dict[str, str] = field(default_factory=dict)  # tool -> its namespace (Codex)
 
 
 def texts(content: object) -> list[str]:
@@ -125,19 +133,35 @@ def anthropic_turn(body: dict) -> Turn:
 
 
 def responses_turn(body: dict) -> Turn:
-    tools = {t["name"]: properties(t.get("parameters")) for t in body.get("tools") or []
-             if isinstance(t, dict) and t.get("type") == "function" and t.get("name")}
+    tools: dict[str, dict] = {}
+    namespaces: dict[str, str] = {}
+    for t in body.get("tools") or []:
+        if not isinstance(t, dict):
+            continue
+        if t.get("type") == "function" and t.get("name"):
+            tools[t["name"]] = properties(t.get("parameters"))
+        elif t.get("type") == "namespace" and t.get("name"):  # Codex's `multi_agent_v1`
+            for inner in t.get("tools") or []:
+                if isinstance(inner, dict) and inner.get("name"):
+                    tools[inner["name"]] = properties(inner.get("parameters"))
+                    namespaces[inner["name"]] = t["name"]
     items = body.get("input") or []
     if isinstance(items, str):
-        return Turn(prompt=items, tools=tools)
-    last = items[-1] if items and isinstance(items[-1], dict) else {}
+        return Turn(prompt=items, tools=tools, namespaces=namespaces)
+    # Codex follows `wait_agent`'s result with an injected `<subagent_notification>` message:
+    # a tool's result followed by injected messages only still ends the conversation
+    end = len(items)
+    while end > 1 and isinstance(items[end - 1], dict) and items[end - 1].get("role") == "user" \
+            and not typed(items[end - 1].get("content")):
+        end -= 1
+    last = items[end - 1] if end and isinstance(items[end - 1], dict) else {}
     if str(last.get("type", "")).endswith("_call_output"):
         output = last.get("output")
         if isinstance(output, dict):
             output = output.get("content", json.dumps(output))
         return Turn(tool_output=output if isinstance(output, str) else " ".join(texts(output)),
-                    tools=tools)
-    return Turn(prompt=last_user_prompt(items), tools=tools)
+                    tools=tools, namespaces=namespaces)
+    return Turn(prompt=last_user_prompt(items), tools=tools, namespaces=namespaces)
 
 
 def chat_turn(body: dict) -> Turn:
@@ -177,15 +201,28 @@ def shell_input(props: dict) -> dict:
     return args
 
 
+def agent_input(name: str, props: dict) -> dict:
+    """The sub-agent's task in the shape the offered tool takes: Codex's `spawn_agent` has a
+    `message`; opencode's `task` requires a `subagent_type` (its built-in `general`)."""
+    if "message" in props and "prompt" not in props:
+        return {"message": SUBAGENT_TASK["prompt"]}
+    return {**SUBAGENT_TASK, "subagent_type": "general"} if name == "task" else dict(SUBAGENT_TASK)
+
+
 def answer(turn: Turn) -> Answer:
     if turn.tool_output is not None:
+        spawned = SPAWNED.match(turn.tool_output)
+        if spawned and "wait_agent" in turn.tools:  # Codex: the child runs on its own thread
+            return Answer("", None, ("wait_agent", {"targets": [spawned[1]],
+                                                    "timeout_ms": 60000}))
         return Answer(echo(f"tool said: {turn.tool_output}"))
     prompt = turn.prompt
     thinking = REASONING if "THINK" in prompt else None
     agent = next((n for n in AGENT_TOOLS if n in turn.tools), None)
     shell = next((n for n in SHELL_TOOLS if n in turn.tools), None)
     if "SUBAGENT" in prompt and agent:
-        return Answer("I'll delegate this to a sub-agent.", thinking, (agent, dict(SUBAGENT_TASK)))
+        return Answer("I'll delegate this to a sub-agent.", thinking,
+                      (agent, agent_input(agent, turn.tools[agent])))
     if "TOOLCALL" in prompt and shell:
         return Answer("I'll list the files.", thinking, (shell, shell_input(turn.tools[shell])))
     return Answer(echo(prompt), thinking)
@@ -289,16 +326,20 @@ def anthropic(body: dict, raw: bytes) -> tuple[dict, list[bytes]]:
 
 
 def responses(body: dict, raw: bytes) -> tuple[dict, list[bytes]]:
-    reply = answer(responses_turn(body))
+    turn = responses_turn(body)
+    reply = answer(turn)
     used = usage(raw, reply, caches_writes=False)
     output: list[dict] = []
     if reply.thinking:
         output.append({"id": new_id("rs_fake"), "type": "reasoning", "encrypted_content": None,
                        "summary": [{"type": "summary_text", "text": reply.thinking}]})
     if reply.call:  # a call alone, no text before it
-        output.append({"id": new_id("fc_fake"), "type": "function_call", "status": "completed",
-                       "call_id": new_id("call_fake"), "name": reply.call[0],
-                       "arguments": json.dumps(reply.call[1])})
+        call = {"id": new_id("fc_fake"), "type": "function_call", "status": "completed",
+                "call_id": new_id("call_fake"), "name": reply.call[0],
+                "arguments": json.dumps(reply.call[1])}
+        if reply.call[0] in turn.namespaces:
+            call["namespace"] = turn.namespaces[reply.call[0]]
+        output.append(call)
     else:
         output.append({"id": new_id("msg_fake"), "type": "message", "role": "assistant",
                        "status": "completed", "content": [

@@ -38,10 +38,29 @@ DETACHED = {"input": 5, "output": 11, "reasoning": None, "cache_read": 12771,
 # API's output_tokens).
 CODEX = {"input": 10119 - 6742, "output": 24, "reasoning": 12, "cache_read": 6742,
          "cache_write": 0}
+# Codex sub-agent: the parent 01a24610-7378 calls spawn_agent, then wait_agent on the id it
+# returned, then answers. Its three responses' last_token_usage: {input 10107, cached_input
+# 6730, output 29}, {10217, 6810, 21}, {10419, 6934, 14}, reasoning_output 0 each; the last
+# total_token_usage {30743, 20474, 64, 0} is their sum: the child's request is not in it.
+CODEX_PARENT = {"input": (10107 - 6730) + (10217 - 6810) + (10419 - 6934), "output": 29 + 21 + 14,
+                "reasoning": 0, "cache_read": 6730 + 6810 + 6934, "cache_write": 0}
+# Its child thread 01a24610-73fb: session_meta source {"subagent": {"thread_spawn":
+# {"parent_thread_id": "01a24610-7378-…", "depth": 1, "agent_nickname": "Mendel"}}};
+# one response, total_token_usage {input 7710, cached_input 5132, output 14, reasoning 0}.
+CODEX_CHILD = {"input": 7710 - 5132, "output": 14, "reasoning": 0, "cache_read": 5132,
+               "cache_write": 0}
 # opencode: tokens {input 2570, output 12, reasoning 12, cache {read 5121, write 0}}, and
 # total 7715 = 2570 + 12 + 12 + 5121: its output leaves reasoning out, so it is added.
 OPENCODE = {"input": 2570, "output": 12 + 12, "reasoning": 12, "cache_read": 5121,
             "cache_write": 0}
+# opencode sub-agent: the parent ses_db9ef6c6 has two assistant messages, tokens {input 2571,
+# output 46, reasoning 0, cache {read 5121, write 0}} (finish "tool-calls": the `task` call)
+# and {2612, 14, 0, {5212, 0}} (finish "stop").
+OC_PARENT = {"input": 2571 + 2612, "output": 46 + 14, "reasoning": 0, "cache_read": 5121 + 5212,
+             "cache_write": 0}
+# Its child session ses_db9ef66e (session.parent_id ses_db9ef6c6…, agent "general", title
+# "Inspect project files (@general subagent)"): {2028, 14, 0, {4033, 0}}.
+OC_CHILD = {"input": 2028, "output": 14, "reasoning": 0, "cache_read": 4033, "cache_write": 0}
 # pi: usage {input 3, output 24, cacheRead 939, cacheWrite 470, cost.total 0.0024132} and
 # {473, 25, 928, 0, cost.total 0.0006158}; pi records no reasoning count.
 PI_THINK = {"input": 3, "output": 24, "reasoning": None, "cache_read": 939, "cache_write": 470}
@@ -49,7 +68,10 @@ PI_CHAT = {"input": 473, "output": 25, "reasoning": None, "cache_read": 928, "ca
 # Session ids (Codex's and pi's are UUIDv7s of the same minute: 8 characters are not enough).
 PARENT_ID, AGENT_ID = "9f4f93eb-b4ec-4e29-91ab-b2c8dba6b719", "agent-a65e326420b25327b"
 FIRST, FORK_ID, DETACHED_ID = "0d7e1c2a-5b8f-4c3e-9a61-2f4b8d9e0a11", "2eba2c61", "85d4eac1"
-CODEX_ID, OPENCODE_ID = "01a2453d-7044", "ses_dbac2820"
+CODEX_ID, OPENCODE_ID = "01a2453d-7044", "ses_db9ef802"
+CODEX_PARENT_ID = "01a24610-7378-7603-a0d9-95abb856b61d"
+CODEX_CHILD_ID = "01a24610-73fb-7372-8470-4981208b1af2"
+OC_PARENT_ID, OC_CHILD_ID = "ses_db9ef6c64ffe1rXmsbryUssLK7", "ses_db9ef66edffeoj32B3lcA8zHJ0"
 PI_THINK_ID, PI_CHAT_ID = "01a2453d-95c1", "01a2453d-9f55"
 
 # Prices per million tokens in the bundled genai-prices snapshot (December 2026).
@@ -65,6 +87,11 @@ def est(t: dict, rates: tuple) -> float:
 
 def money(usd: float) -> str:
     return f"${usd:.4f}"
+
+
+def both(own: dict, child: dict) -> dict:
+    """A parent's tokens with its sub-agent's: each kind added (reasoning too, when counted)."""
+    return {k: None if own[k] is None else own[k] + child[k] for k in own}
 
 
 @pytest.fixture
@@ -144,6 +171,63 @@ def test_opencode_reasoning_ctx_and_unpriced_cost(axi, heldout_home):
     assert "branch" not in data  # no workspace
 
 
+def test_codex_sub_agent_thread_apart_from_its_parent(axi, heldout_home):
+    parent = view(axi, CODEX_PARENT_ID[:13])
+    assert parent["tokens"] == CODEX_PARENT
+    assert parent["cost"] == money(est(CODEX_PARENT, GPT5)) + " (est)"
+    assert parent["subagents"] == 1
+    total = both(CODEX_PARENT, CODEX_CHILD)
+    assert parent["tokens_with_subagents"] == total
+    assert parent["cost_with_subagents"] == money(est(total, GPT5)) + " (est)"
+    # the last response's last_token_usage.input_tokens, of model_context_window 258400
+    assert (parent["ctx_tokens"], parent["ctx"]) == (10419, f"{round(100 * 10419 / 258400)}%")
+    assert (parent["title"], parent["branch"], parent["dir"]) == (
+        "SUBAGENT please inspect this project", BRANCH, G)
+    assert "parent" not in parent
+    child = view(axi, CODEX_CHILD_ID[:13])
+    assert child["tokens"] == CODEX_CHILD and child["subagents"] == 0
+    assert child["cost"] == money(est(CODEX_CHILD, GPT5)) + " (est)"
+    assert "tokens_with_subagents" not in child
+    assert child["parent"] == CODEX_PARENT_ID
+    assert child["title"] == "Look at the current directory and report what it contains."
+    assert (child["ctx_tokens"], child["model"], child["dir"]) == (7710, "gpt-5-codex", G)
+
+
+def test_opencode_child_session_apart_from_its_parent(axi, heldout_home):
+    parent = view(axi, OC_PARENT_ID[:12])
+    assert parent["tokens"] == OC_PARENT
+    assert parent["subagents"] == 1
+    assert parent["tokens_with_subagents"] == both(OC_PARENT, OC_CHILD)
+    # cost 0 recorded for the unpriced model, by the parent and the child alike
+    assert parent["cost"].startswith("unknown")
+    assert parent["cost_with_subagents"].startswith("unknown")
+    # the last message: input 2612 + cache read 5212
+    assert parent["ctx_tokens"] == 2612 + 5212
+    assert parent["title"] == "ok: SUBAGENT please inspect this project"
+    assert "parent" not in parent
+    child = view(axi, OC_CHILD_ID[:12])
+    assert child["tokens"] == OC_CHILD and child["subagents"] == 0
+    assert "tokens_with_subagents" not in child
+    assert child["parent"] == OC_PARENT_ID
+    assert child["title"] == "Inspect project files (@general subagent)"
+    assert (child["ctx_tokens"], child["dir"]) == (2028 + 4033, G)
+
+
+def test_children_are_indexed_as_sub_agents_of_their_parents(heldout_home):
+    from axi.index import store
+    from axi.index.scan import refresh
+
+    index = store.connect()
+    refresh(index)
+    rows = {sid: (bool(sub), parent) for sid, sub, parent in index.execute(
+        "SELECT id, is_subagent, parent_id FROM sessions WHERE harness IN ('codex', 'opencode')")}
+    assert rows[CODEX_CHILD_ID] == (True, CODEX_PARENT_ID)
+    assert rows[OC_CHILD_ID] == (True, OC_PARENT_ID)
+    subs = {sid for sid, (sub, _) in rows.items() if sub}
+    assert subs == {CODEX_CHILD_ID, OC_CHILD_ID}
+    assert not any(parent for sid, (_, parent) in rows.items() if sid not in subs)
+
+
 def test_pi_thinking_and_recorded_cost(axi, heldout_home):
     think = view(axi, PI_THINK_ID)
     assert think["tokens"] == PI_THINK and think["cost"] == money(0.0024132)
@@ -156,7 +240,10 @@ def test_pi_thinking_and_recorded_cost(axi, heldout_home):
     assert chat["title"] == "THINK briefly about chat completions"
 
 
-EVERY = [PARENT, AGENT, FORK, FORKED, DETACHED, CODEX, OPENCODE, PI_THINK, PI_CHAT]
+BY_HARNESS = {"claude": [PARENT, AGENT, FORK, FORKED, DETACHED],
+              "codex": [CODEX, CODEX_PARENT, CODEX_CHILD],
+              "opencode": [OPENCODE, OC_PARENT, OC_CHILD], "pi": [PI_THINK, PI_CHAT]}
+EVERY = [t for sessions in BY_HARNESS.values() for t in sessions]
 
 
 @pytest.mark.parametrize("by", ["day", "harness", "model", "dir"])
@@ -171,11 +258,15 @@ def test_usage_counts_each_token_once_however_grouped(axi, heldout_home, monkeyp
         by_hand = sum(t[kind] for t in EVERY)
         assert sum(r[kind] for r in rows) == total[kind] == by_hand, kind
     assert sum(r["reasoning"] or 0 for r in rows) == total["reasoning"] == 12 + 12
-    # the sub-agent is part of its parent: 8 sessions, not 9
-    assert total["sessions"] == 8
+    # each sub-agent is part of its parent: 10 sessions, not 13
+    assert total["sessions"] == len(EVERY) - 3 == 10
     if by == "harness":
         assert {r["harness"]: r["reasoning"] for r in rows} == {
             "claude": None, "codex": 12, "opencode": 12, "pi": None}
+        for row in rows:
+            hand = BY_HARNESS[row["harness"]]
+            assert [row[k] for k in ("input", "output", "cache_read", "cache_write")] == [
+                sum(t[k] for t in hand) for k in ("input", "output", "cache_read", "cache_write")]
 
 
 def test_list_fields_own_and_with_sub_agents(axi, heldout_home):
@@ -188,13 +279,21 @@ def test_list_fields_own_and_with_sub_agents(axi, heldout_home):
         [found] = [r for r in sessions if sid.startswith(r["id"])]
         return found
 
-    parent = row(PARENT_ID)
-    own = sum(v for k, v in PARENT.items() if k != "reasoning")
-    both = own + sum(v for k, v in AGENT.items() if k != "reasoning")
-    assert (parent["tokens"], parent["tokens_with_subagents"]) == (
-        f"{own / 1000:.1f}k", f"{both / 1000:.1f}k")
-    assert parent["branch"] == BRANCH and parent["reasoning"] is None
+    def summed(t: dict) -> int:
+        return sum(v for k, v in t.items() if k != "reasoning")
+
+    for sid, own, child in ((PARENT_ID, PARENT, AGENT), (CODEX_PARENT_ID, CODEX_PARENT,
+                                                          CODEX_CHILD),
+                            (OC_PARENT_ID, OC_PARENT, OC_CHILD)):
+        parent = row(sid)
+        assert (parent["tokens"], parent["tokens_with_subagents"]) == (
+            f"{summed(own) / 1000:.1f}k", f"{(summed(own) + summed(child)) / 1000:.1f}k"), sid
+        assert parent["reasoning"] == own["reasoning"]
+    assert row(PARENT_ID)["branch"] == row(CODEX_PARENT_ID)["branch"] == BRANCH
     assert row(CODEX_ID)["reasoning"] == 12 and row(OPENCODE_ID)["reasoning"] == 12
+    # sub-agents are no rows of their own (`--subagents` lists them)
+    listed = {r["id"] for r in sessions}
+    assert not any(CODEX_CHILD_ID.startswith(i) or OC_CHILD_ID.startswith(i) for i in listed)
 
 
 def test_opencode_branch_comes_from_its_workspace(heldout_home):

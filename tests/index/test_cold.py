@@ -10,20 +10,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_workers import snapshot as tables
 
 from axi.harnesses import jsonl
 from axi.index import ingest, store, texts
 from axi.index.ingest import Job, parse
 from axi.index.scan import refresh
-
-TABLES = {"sessions": "key", "usage": "session_key, hour, model", "files": "path"}
-
-
-def tables(conn: sqlite3.Connection) -> dict:
-    return {table: [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY {order}")]
-            for table, order in TABLES.items()} | {
-        "texts": sorted(tuple(r) for r in conn.execute(
-            "SELECT session_key, role, ts, cursor, text FROM texts"))}
 
 
 def index_in(state: Path, monkeypatch, cold: bool, parallel: bool = False) -> sqlite3.Connection:

@@ -106,8 +106,8 @@ def test_sql_filter_and_python_agree_on_every_combination(index):
                       (sid, base - 1000, ended, state, at))
     rows = index.execute("SELECT * FROM sessions").fetchall()
     shown = of_rows(index, rows, NOW)
-    assert set(shown.values()) == {"working", "idle", "needs you", "ended"}
-    for wanted in ("working", "idle", "needs you", "ended"):
+    assert set(shown.values()) == {"working", "idle", "needs you", "needs auth", "ended"}
+    for wanted in ("working", "idle", "needs you", "needs auth", "ended"):
         clause, args = matching(index, wanted, NOW)
         picked = {r[0] for r in index.execute(f"SELECT key FROM sessions WHERE {clause}", args)}
         assert picked == {k for k, w in shown.items() if w == wanted}, wanted

@@ -6,14 +6,17 @@ from __future__ import annotations
 import pytest
 
 from axi.errors import AxiError
-from axi.picker.keys import ACTIONS, bindings
+from axi.picker.keys import ACTIONS, PERSON, SHARED, TABLE, bindings
 
 
-def test_every_action_has_a_key_and_no_key_serves_two():
+def test_every_action_has_a_key_and_no_key_serves_two_in_one_place():
     keys = bindings({})
     assert set(keys) == {a.name for a in ACTIONS}
-    flat = [k for ks in keys.values() for k in ks]
-    assert len(flat) == len(set(flat))
+    for scope in (TABLE, PERSON):
+        names = [a.name for a in ACTIONS if a.scope == scope or
+                 (scope == PERSON and a.name in SHARED)]
+        flat = [k for name in names for k in keys[name]]
+        assert len(flat) == len(set(flat)), scope
 
 
 def test_keys_rebind_an_action_to_a_key_or_a_list():
@@ -28,6 +31,9 @@ def test_keys_rebind_an_action_to_a_key_or_a_list():
     ({"quit": "escape"}, "escape is fixed"),
     ({"kill": 3}, "must be a key or a list of keys"),
     ({"kill": []}, "must be a key or a list of keys"),
+    ({"compose": "A"}, "'A' is bound to both approve and compose"),
+    ({"compose": "j"}, "'j' is bound to both down and compose"),
+    ({"move": ","}, "write the comma key as `comma`"),
 ])
 def test_a_bad_keys_table_is_a_clear_error(table, says):
     with pytest.raises(AxiError) as caught:
@@ -138,3 +144,10 @@ def test_axi_pick_keys_prints_the_keys_in_force_as_toon(home, axi):
     assert result.code == 0
     rows = {r["action"]: r["keys"] for r in result.data["keys"]}
     assert rows["kill"] == "X ctrl+k" and rows["down"] == "j" and rows["filter"] == "i a"
+
+
+def test_axi_pick_keys_snapshot(home, axi, snapshot):
+    """Every action, its keys, where it acts (the table or the person's tab), what it does."""
+    result = axi("pick", "--keys")
+    assert result.code == 0
+    assert result.stdout == snapshot

@@ -105,3 +105,37 @@ def test_enter_attaches_a_held_session_and_the_detach_chord_returns(control_home
     done = t.wait_for("EXITED:0")
     assert "\n icanon" in done
     assert f"id: {launch}" in done and "status: detached" in done  # what attach reported
+
+
+def test_E_resumes_with_the_harness_args_in_the_sessions_folder(control_home, tmux_in,
+                                                                 tmp_path, monkeypatch):
+    """`E` leaves the picker for the harness's resume command plus `[[harness]] args`, run
+    in the session's folder (here a `claude` that prints what it was given)."""
+    import os
+    from pathlib import Path
+
+    from control_support import axi_json, fake_config, wait_for
+
+    from axi.index.catalog import open_index
+
+    fake_config(Path(os.environ["AXI_HOME"]), extra='args = "--dangerously-skip-permissions"\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text(f"#!{sys.executable}\nimport os, sys\n"
+                                    "print('RESUMED', os.getcwd(), *sys.argv[1:])\n")
+    (bin_dir / "claude").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    launch = axi_json("sessions", "new", "claude", "hello", cwd=control_home)["id"]
+    wait_for(lambda: open_index()[0].execute("SELECT id FROM sessions").fetchone())
+    sid = open_index()[0].execute("SELECT id FROM sessions").fetchone()[0]
+    axi_json("sessions", "kill", launch, cwd=control_home)
+    wait_for(lambda: axi_json("sessions", "view", launch, cwd=control_home)["status"]
+             in ("done", "crashed", "ended"))
+    t = tmux_in(picker_command(), str(tmp_path))  # started elsewhere: the folder changes
+    t.wait_for("1 of 1 sessions")
+    t.wait_for("? keys")
+    t.keys("E")
+    done = t.wait_for("EXITED:0")
+    said = f"RESUMED {control_home} --resume {sid} --dangerously-skip-permissions"
+    assert said in done.replace("\n", "")  # a long line wraps at the pane's width
+    assert "\n icanon" in done

@@ -167,6 +167,44 @@ def test_a_host_that_drops_mid_call_is_a_clear_error(axi, box):
                                       "type took effect")
 
 
+def test_new_continue_restart_and_reply_run_on_the_host(axi, box):
+    started = axi("sessions", "new", "--host", "box", "claude", "build it", "--wait")
+    assert started.code == 0, started.stdout
+    sid = started.data["sessions"][0]["id"]
+    assert sid.startswith("box/") and started.data["sessions"][0]["outcome"] == "success"
+    box.launched.append(sid[4:])
+    assert [t["text"] for t in box.run("sessions", "read", sid[4:], "--since", "0")["turns"]
+            ] == ["build it", "ok: build it"]  # it ran there, on the host's harness
+    more = axi("sessions", "continue", sid, "and test it", "--wait")
+    assert more.code == 0, more.stdout
+    assert box.run("sessions", "read", sid[4:], "--since", "0")["turns"][-1]["text"] == (
+        "ok: and test it")
+    again = axi("sessions", "restart", sid, "--wait")
+    assert again.code == 0 and again.data["restarted"] == sid, again.stdout
+    from control_support import pending_question
+
+    os.environ["AXI_HOME"], before = str(box.state), os.environ["AXI_HOME"]
+    try:
+        asking = pending_question(box.proj)
+    finally:
+        os.environ["AXI_HOME"] = before
+    answered = axi("reply", f"box/{asking[:8]}", "use sqlite")
+    assert answered.code == 0, answered.stdout
+    assert answered.data["answer"] == "use sqlite" and answered.data["id"].startswith("box/")
+
+
+def test_dir_with_a_host_lists_that_folder_there(axi, box):
+    sid = box.launch("in the project", "--headless")
+    wait_for(lambda: box.run("sessions", "wait", sid, "--timeout", "20").get("status"), 30)
+    listed = axi("sessions", "--dir", f"box:{box.proj}", "--format", "json")
+    assert listed.code == 0, listed.stdout
+    rows = listed.data["sessions"]
+    assert isinstance(rows, list), listed.data
+    assert [r["id"] for r in rows] == [f"box/{sid[:8]}"] and {r["host"] for r in rows} == {"box"}
+    elsewhere = axi("sessions", "--dir", f"box:{box.home}", "--format", "json")
+    assert not isinstance(elsewhere.data["sessions"], list)  # none in that folder there
+
+
 # Routing errors ---------------------------------------------------------------------------
 
 def test_routing_errors(axi, box):
@@ -178,16 +216,16 @@ def test_routing_errors(axi, box):
     missing = axi("sessions", "result", "box/zzzz")
     assert (missing.code, missing.data["code"]) == (1, "NOT_FOUND")
     assert missing.data["error"].startswith("box: no session launched by axi")
-    not_yet = axi("sessions", "restart", "box/abc")
-    assert (not_yet.code, not_yet.data["code"]) == (1, "NOT_ROUTED")
+    gone = axi("sessions", "restart", "box/zzzz")
+    assert (gone.code, gone.data["code"]) == (1, "NOT_FOUND")
 
 
 def test_the_serve_side_refuses_what_it_does_not_serve(box):
     from axi.remote.protocol import encode_request
 
-    for argv in (["sessions", "new", "claude", "x"], ["sessions", "--all", "new", "claude", "x"],
-                 ["sessions", "resume", "abc"], ["sessions", "attach", "abc"],
-                 ["hosts", "add", "x", "--transport", "sh"]):
+    for argv in (["sessions", "resume", "abc"], ["sessions", "attach", "abc"],
+                 ["hosts", "add", "x", "--transport", "sh"], ["agents", "approve", "x"],
+                 ["send", "@x", "hello"], ["hosts", "sync"]):
         done = subprocess.run([*shlex.split(box.axi), "hosts", "serve", encode_request(argv),
                                "--format", "json"], capture_output=True, text=True, timeout=60)
         answer = json.loads(done.stdout)
@@ -283,6 +321,11 @@ def test_search_merges_hits_from_every_host(axi, recorded):
     ages = [h["age_seconds"] for h in every["hits"]]
     assert ages == sorted(ages)
     assert axi("sessions", "search", "files", "--host", "nope").data["code"] == "UNKNOWN_HOST"
+    folder = {h["dir"] for h in there["hits"]}.pop()  # one folder on box, by `--dir box:`
+    scoped = axi("sessions", "search", "files", "--dir", f"box:{folder}", "--limit", "50",
+                 "--format", "json").data
+    assert scoped["hits"] and {h["dir"] for h in scoped["hits"]} == {folder}
+    assert all(h["id"].startswith("box/") for h in scoped["hits"])
 
 
 def test_usage_and_runs_aggregate_across_hosts(axi, recorded):
@@ -415,3 +458,37 @@ def _set(path: str, name: str, key: str, value) -> None:
             block[key] = value
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(doc.as_string())
+
+
+def test_attach_over_ssh_in_a_real_terminal_under_tmux(axi, home, tmp_path, sshd):
+    """What a person does: in a tmux window, `axi sessions attach box/id` over their own
+    `ssh -t`; the session's screen shows, Ctrl-A d detaches, the session goes on there."""
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (Debian: apt-get install -y tmux)")
+    remote = Box(tmp_path / "sshbox")
+    add_host(axi, "box", sshd.transport(), remote.axi, timeout=30)
+    _set(config_path(), "box", "attach_transport", sshd.transport().replace(" -T ", " -t "))
+    socket = str(tmp_path / "tmux.sock")
+    try:
+        sid = remote.launch("seen over ssh")
+        wait_for(lambda: _turns(remote, sid, 2), seconds=30)
+        line = shlex.join([sys.executable, "-m", "axi", "sessions", "attach", f"box/{sid[:8]}"])
+        env = [f"{k}={v}" for k, v in os.environ.items() if k in ("HOME", "AXI_HOME", "PATH")]
+        subprocess.run(["tmux", "-S", socket, "new-session", "-d", "-x", "120", "-y", "30",
+                        "env", *env, "sh", "-c", line + "; echo ATTACH-ENDED $?; sleep 30"],
+                       check=True)
+
+        def screen() -> str:
+            return subprocess.run(["tmux", "-S", socket, "capture-pane", "-p"],
+                                  capture_output=True, text=True).stdout
+
+        wait_for(lambda: "ok: seen over ssh" in screen(), seconds=30)
+        subprocess.run(["tmux", "-S", socket, "send-keys", "C-a", "d"], check=True)
+        wait_for(lambda: "ATTACH-ENDED 0" in screen(), seconds=30)
+        assert "status: detached" in screen()
+        assert remote.run("sessions", "result", sid)["status"] != "ended"  # still running there
+    finally:
+        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True)
+        remote.stop()

@@ -34,16 +34,20 @@ def test_the_serve_side_is_an_explicit_allow_list():
     # resume only prints the command; it never runs a harness there
     assert served(["sessions", "resume", "x", "--print"])
     assert not served(["sessions", "resume", "x"])
+    # launching is served (the person could run it over the transport anyway); the
+    # interactive verbs, identities, mail and setup never are
     for argv in (["sessions", "new", "claude", "task"], ["sessions", "continue", "x", "t"],
-                 ["sessions", "restart", "x"], ["sessions", "attach", "x"],
+                 ["sessions", "restart", "x"], ["reply", "x", "yes"]):
+        assert served(argv), argv
+    for argv in (["sessions", "attach", "x"], ["agents", "approve", "a"],
                  ["send", "@a", "hi"], ["hosts", "add", "x", "--transport", "sh"],
                  ["runs", "run-1"], ["usage", "prices"], ["mail", "view", "1"], ["setup"]):
         assert not served(argv), argv
     # the verb is found as click finds it: an option's value is never taken for it, and a
     # flag before a verb does not hide the verb
-    assert not served(["sessions", "--all", "new", "claude", "task"])
-    assert not served(["sessions", "--limit", "5", "continue", "x", "t"])
-    assert served(["sessions", "--dir", "new", "--limit", "5"])  # `new` is --dir's value
+    assert not served(["sessions", "--all", "attach", "x"])
+    assert not served(["sessions", "--limit", "5", "attach", "x"])
+    assert served(["sessions", "--dir", "attach", "--limit", "5"])  # --dir's value
 
 
 def test_the_allow_list_knows_which_options_take_a_value():
@@ -126,7 +130,7 @@ def test_the_remote_answers_its_protocol_first(remote):
     import subprocess
 
     argv = from_block({"name": "r", "transport": SH_TRANSPORT, "axi": remote.axi})
-    request = encode_request(["sessions", "new", "claude", "x"])
+    request = encode_request(["sessions", "attach", "x"])
     out = subprocess.run(argv.argv("hosts", "serve", request, "--format", "json"),
                          capture_output=True, check=True).stdout
     answer = json.loads(out)
