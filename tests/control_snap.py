@@ -67,6 +67,10 @@ class Follower:
                 out.append(data)
         return out
 
+    def at_least(self, count: int, kind: str) -> list[dict] | None:
+        found = self.events(kind)
+        return found if len(found) >= count else None
+
     def finish(self, seconds: float = 20) -> int:
         code = self.proc.wait(timeout=seconds)
         self.reader.join(timeout=5)

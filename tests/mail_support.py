@@ -23,6 +23,21 @@ def make_agent(folder: Path, name: str, approve: bool = True, tag: str = "") -> 
     return folder
 
 
+def mailbox_at(version: int):
+    """A new mailbox file made by migration steps 1 to `version` only, as an older axi left
+    it (a plain connection; the caller inserts its rows, then closes it)."""
+    import sqlite3
+
+    old = sqlite3.connect(db.mailbox_path(), isolation_level=None)
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    for step, script in db.MIGRATIONS[:version]:
+        for statement in script.split(";"):
+            if statement.strip():
+                old.execute(statement)
+        old.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(step),))
+    return old
+
+
 def as_bob(monkeypatch, home: Path) -> None:
     """Stand in bob's folder (the `pair` fixture's)."""
     monkeypatch.chdir(home / "bob")

@@ -213,21 +213,13 @@ def lines_backward(path: str, floor: int = 0) -> Iterator[tuple[int, bytes]]:
 
 def _complete_end(path: str, start: int, fh=None) -> int:
     """The offset just past the file's last newline (`start` when there is none after it)."""
-    own = fh is None
-    fh = open(path, "rb") if own else fh  # noqa: SIM115 - closed below
+    from axi.control.tail import complete_end
+
     try:
-        end = fh.seek(0, os.SEEK_END)
-        while end > start:
-            size = min(BLOCK, end - start)
-            fh.seek(end - size)
-            cut = fh.read(size).rfind(b"\n")
-            if cut >= 0:
-                return end - size + cut + 1
-            end -= size
+        size = os.fstat(fh.fileno()).st_size if fh is not None else os.path.getsize(path)
+    except OSError:
         return start
-    finally:
-        if own:
-            fh.close()
+    return complete_end(path, size, start)
 
 
 def _newlines(path: str, start: int, stop: int) -> int:

@@ -6,7 +6,6 @@ from the picker's own terminal). Tags go through the one writer `axi sessions ta
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,20 +25,13 @@ def axi_argv(*args: str) -> list[str]:
 
 def run_axi(*args: str, timeout: float = TIMEOUT) -> dict:
     """Run `axi ARGS --format json` with no terminal; its answer, or ActionError."""
+    from axi.control.child import run_axi as run
+    from axi.errors import AxiError
+
     try:
-        done = subprocess.run(axi_argv(*args, "--format", "json"), capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ActionError(f"axi {args[0]} did not finish: {exc}") from None
-    try:
-        data = json.loads(done.stdout or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {"result": data}
-    if done.returncode or "error" in data:
-        raise ActionError(data.get("error") or (done.stderr.strip() or "failed")[:200])
-    return data
+        return run(*args, timeout=timeout)
+    except AxiError as exc:
+        raise ActionError(exc.message) from None
 
 
 def local_only(sessions: list[Session], verb: str) -> None:

@@ -2,37 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
+from control_snap import snap
 from control_support import wait_for
-from support import decode_strict
 
 from axi.control import live, records
-
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-SHORT = re.compile(r"\b[0-9a-f]{8}\b")
-RUN = re.compile(r"run-[0-9a-f]{8}")
-ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-FOLDER = re.compile(r"projects/-[^/]+/")
-MARKS = ((FOLDER, "projects/<folder>/"), (UUID, "<id>"), (RUN, "<run>"), (ISO, "<time>"),
-         (SHORT, "<short>"))
-
-
-def scrub(value: object, home: str) -> object:
-    if isinstance(value, dict):
-        return {k: ("<age>" if k == "age" else scrub(v, home)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, home) for v in value]
-    if isinstance(value, str):
-        value = value.replace(home, "<home>")
-        for pattern, mark in MARKS:
-            value = pattern.sub(mark, value)
-    return value
-
-
-def snap(axi, home, *args):
-    result = axi(*args)
-    return scrub({"exit": result.code, "stdout": decode_strict(result.stdout)}, str(home))
 
 
 def launched(axi, *args) -> str:

@@ -7,62 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from control_support import FAKE, axi_json, axi_run, wait_for
 from support import decode_strict
-
-
-class Follower:
-    """A running `axi sessions read --follow`; its stdout lines are collected as they come."""
-
-    def __init__(self, args: tuple[str, ...], cwd):
-        self.proc = subprocess.Popen([sys.executable, "-m", "axi", "sessions", "read", *args],
-                                     cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._pump, daemon=True)
-        self.reader.start()
-
-    def _pump(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def events(self, kind: str | None = None) -> list[dict]:
-        out = []
-        for line in list(self.lines):
-            assert line.endswith("\n")
-            data = json.loads(line)  # every line is one JSON object
-            assert isinstance(data, dict)
-            if kind is None or data["event"] == kind:
-                out.append(data)
-        return out
-
-    def at_least(self, count: int, kind: str) -> list[dict] | None:
-        found = self.events(kind)
-        return found if len(found) >= count else None
-
-    def finish(self, seconds: float = 20) -> int:
-        code = self.proc.wait(timeout=seconds)
-        self.reader.join(timeout=5)
-        return code
-
-
-@pytest.fixture
-def follow(control_home):
-    started: list[Follower] = []
-
-    def start(*args: str) -> Follower:
-        started.append(Follower(args, control_home))
-        return started[-1]
-
-    yield start
-    for f in started:
-        if f.proc.poll() is None:
-            f.proc.kill()
-            f.proc.wait()
 
 
 def launch(cwd, task: str, *flags: str) -> dict:

@@ -13,25 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from control_snap import Follower, scrub, snap
+from control_snap import scrub, snap
 from control_support import axi_json, axi_toon, fake_config, wait_for
 
 from axi.control import blocked, live, protocol, records
 
 YN = r"""waiting_re = '\(y/n\)\s*$'"""
-
-
-@pytest.fixture
-def follow(control_home):
-    started: list[Follower] = []
-
-    def start(*args: str) -> Follower:
-        started.append(Follower(args, control_home))
-        return started[-1]
-
-    yield start
-    for stream in started:
-        stream.stop()
 
 
 def launch(axi, *args: str) -> str:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mail_support import axi_proc, code_of, make_agent
+from mail_support import axi_proc, code_of, mailbox_at, make_agent
 from support import decode_strict
 
 from axi.mailbox import db, identity, tokens
@@ -316,14 +316,7 @@ def test_a_folder_agent_named_echo_keeps_its_name(axi, home, monkeypatch):
 def test_migration_5_keeps_a_mailbox_made_by_steps_1_to_4(home, axi, monkeypatch):
     folder = home / "a"
     folder.mkdir()
-    path = db.mailbox_path()
-    old = sqlite3.connect(path, isolation_level=None)
-    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    for version, script in db.MIGRATIONS[:4]:
-        for statement in script.split(";"):
-            if statement.strip():
-                old.execute(statement)
-        old.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+    old = mailbox_at(4)
     origin = identity.current_origin(str(folder))
     for name, state in (("alice", "approved"), ("carol", "pending")):
         o = origin if name == "alice" else identity.current_origin(str(home / name))

@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from mail_support import make_agent
+from mail_support import mailbox_at, make_agent
 
 from axi.errors import AxiError
 from axi.mailbox import db, identity, tasks
@@ -24,14 +24,7 @@ OLD_TABLES = ("agents", "messages", "deliveries", "tasks", "context", "launches"
 def old_mailbox(home, now: float) -> None:
     """A mailbox as axi left it at schema 8: alice and bob approved, carol pending, the
     person, dave revoked; task #1 moved once, #2 never; a message read."""
-    path = db.mailbox_path()
-    old = sqlite3.connect(path, isolation_level=None)
-    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    for version, script in db.MIGRATIONS[:8]:
-        for statement in script.split(";"):
-            if statement.strip():
-                old.execute(statement)
-        old.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+    old = mailbox_at(8)
     rows = (("alice", "approved", now - 90, now - 89, None, "agent"),
             ("bob", "approved", now - 80, now - 79, None, "agent"),
             ("carol", "pending", now - 70, None, None, "agent"),

@@ -11,10 +11,7 @@ their fix.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 from axi.errors import AxiError, UsageFault
 from axi.paths import tilde
@@ -112,24 +109,9 @@ def kill(launch: str) -> dict:
 
 def run_axi(*args: str) -> dict:
     """`axi ARGS --format json` as a child with no terminal; its answer, or its error."""
-    argv = [sys.executable, "-m", "axi", "--format", "json", *args]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AxiError(f"axi {args[0]} did not finish: {type(exc).__name__}",
-                       code="ACTION_FAILED", help=["try again; `axi log` shows errors"]) from None
-    try:
-        data = json.loads(done.stdout or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {"result": data}
-    if done.returncode or "error" in data:
-        raise AxiError(str(data.get("error") or f"axi {args[0]} failed"),
-                       code=str(data.get("code") or "ACTION_FAILED"),
-                       help=[str(h) for h in data.get("help") or []])
-    return data
+    from axi.control.child import run_axi as run
+
+    return run(*args, timeout=TIMEOUT)
 
 
 def _launch(launch: str) -> str:
