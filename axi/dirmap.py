@@ -26,24 +26,27 @@ def load() -> dict[str, str]:
     """old -> new; a missing or damaged file is no mapping (it is never rewritten unread)."""
     where = path()
     if where not in _loaded:
-        _loaded[where] = _read(where)
+        _loaded[where] = _read(where) or {}
     return _loaded[where]
 
 
-def _read(where: str) -> dict[str, str]:
+def _read(where: str) -> dict[str, str] | None:
+    """The map in the file: {} when there is none, None when it cannot be read as one."""
     try:
         fh = open(where, encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError:
+    except FileNotFoundError:
         return {}  # the usual case: nothing was ever relinked (and `json` is not imported)
+    except OSError:
+        return None
     import json
 
     try:
         with fh:
             data = json.load(fh)
     except (OSError, ValueError):
-        return {}
+        return None
     if not isinstance(data, dict):
-        return {}
+        return None
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
@@ -54,23 +57,13 @@ def remember(old: str, new: str) -> None:
     from axi.errors import AxiError
 
     where = path()
-    if os.path.exists(where) and not _read_strict(where):
+    current = _read(where)
+    if current is None:
         raise AxiError(f"{where} is not a folder map axi can read; it was left as it is",
                        code="DIRMAP_UNREADABLE", help=[f"move it aside: mv {where} {where}.bad"])
-    current = dict(_read(where))
     current[old] = new
     write_atomic(where, json.dumps(current, indent=1, sort_keys=True))
     _loaded[where] = current
-
-
-def _read_strict(where: str) -> bool:
-    import json
-
-    try:
-        with open(where, encoding="utf-8") as fh:
-            return isinstance(json.load(fh), dict)
-    except (OSError, ValueError):
-        return False
 
 
 def mapped(folder: str | None) -> str | None:
@@ -101,11 +94,10 @@ def shown(folder: str | None):
     now, missing = effective(folder)
     if not now:
         return now
-    text = str(tilde(now))
     if missing:
-        return MissingFolder(MISSING + text, now)
+        return MissingFolder(MISSING + str(tilde(now)), now)
     if now != folder:
-        made = MovedFolder(text, now)
+        made = MovedFolder(str(tilde(now)), now)
         made.recorded = folder
         return made
     return tilde(now)

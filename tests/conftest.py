@@ -154,3 +154,21 @@ def _orphans(base: str) -> list[tuple[int, str]]:
         if f"AXI_HOME={base}".encode() in environ:
             found.append((int(name), cmdline.replace(b"\0", b" ").decode(errors="replace")))
     return found
+
+
+@pytest.fixture
+def private_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """tmux's default server in a folder of this test's own (outside any tmux), killed after;
+    the test is skipped where tmux is not installed. Ask for it after `control_home`, so the
+    server is gone before that fixture checks that no process outlived the test."""
+    import shutil
+    import subprocess
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    folder = tmp_path / "tmux"
+    folder.mkdir()
+    monkeypatch.setenv("TMUX_TMPDIR", str(folder))
+    monkeypatch.delenv("TMUX", raising=False)
+    yield
+    subprocess.run(["tmux", "kill-server"], capture_output=True, timeout=20)

@@ -17,7 +17,7 @@ from axi.commands.caller import (
     warm_output,
 )
 from axi.errors import AxiError, UsageFault
-from axi.mailbox import context, identity, mail
+from axi.mailbox import context, identity, mail, relay
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
 from axi.text import shell_word
 
@@ -152,10 +152,8 @@ def split_words(words: tuple[str, ...]) -> tuple[list[str], str]:
     to: list[str] = []
     rest = list(words)
     while rest and rest[0].startswith("@") and " " not in rest[0].strip():
-        word = rest.pop(0)
-        name, at, machine = word.strip().lstrip("@").partition("@")
-        # `@name@machine`: an agent on another machine (checked when it is routed)
-        to.append(identity.check_name(name, "recipient") + (at + machine if at else ""))
+        name, machine = relay.split_address(rest.pop(0), "recipient")
+        to.append(name if machine is None else f"{name}@{machine}")  # another machine's
     return to, " ".join(rest)
 
 

@@ -88,7 +88,6 @@ class Journal:
 
         self.path = path()
         self.inode, self.offset = self._where()
-        self.partial = b""
 
     def _where(self) -> tuple[int | None, int]:
         try:
@@ -98,24 +97,20 @@ class Journal:
         return st.st_ino, st.st_size
 
     def states(self, session: str) -> list[str]:
-        """The state words reported for `session` since the last call, oldest first."""
+        """The state words reported for `session` since the last call, oldest first (a line
+        still being written waits for the next call)."""
+        from axi.harnesses.base import iter_lines
+
         inode, size = self._where()
         if inode is None:
             return []
         if inode != self.inode or size < self.offset:  # a new file: read it from the start
-            self.inode, self.offset, self.partial = inode, 0, b""
-        if size == self.offset:
-            return []
-        with open(self.path, "rb") as fh:
-            fh.seek(self.offset)
-            data = self.partial + fh.read(size - self.offset)
-        self.offset = size
-        lines = data.split(b"\n")
-        self.partial = lines.pop()  # a line still being written waits for the next call
+            self.inode, self.offset = inode, 0
         words = []
         needle = session.encode()
-        for line in lines:
-            if needle not in line:
+        for _start, line, end in iter_lines(self.path, self.offset):
+            self.offset = end
+            if line is None or needle not in line:
                 continue
             import json
 

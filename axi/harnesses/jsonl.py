@@ -62,17 +62,19 @@ def errors() -> tuple[type[BaseException], ...]:
     return _errors
 
 
+_DECODED = (type(None), str, list, dict, int, float, bool)
+
+
 def materialize(value: object) -> object:
     """A field a block decoder kept as raw JSON bytes, decoded (None when unreadable)."""
-    if value is None or type(value) in (str, list, dict, int, float, bool):
+    if type(value) in _DECODED:
         return value
     return decode_any(bytes(memoryview(value)))
 
 
 def peek(value: object, size: int = 300) -> bytes:
     """The first bytes of a raw JSON field, to tell its kind without decoding it."""
-    return bytes(memoryview(value)[:size]) if value is not None and not isinstance(
-        value, (str, list, dict, int, float, bool)) else b""
+    return b"" if type(value) in _DECODED else bytes(memoryview(value)[:size])
 
 
 def _stdlib_loads():

@@ -41,13 +41,14 @@ def new_gid() -> str:
     return os.urandom(16).hex()
 
 
-def split_address(raw: str) -> tuple[str, str | None]:
-    """`@bob` -> ("bob", None); `@bob@box` -> ("bob", "box"), a name checked either way."""
+def split_address(raw: str, what: str = "agent name") -> tuple[str, str | None]:
+    """`@bob` -> ("bob", None); `@bob@box` -> ("bob", "box"), a name checked either way
+    (`what` names it in the error)."""
     name, at, machine = raw.strip().lstrip("@").partition("@")
     if at and not (machine and set(machine) <= MACHINE_CHARS and len(machine) <= 63):
         raise UsageFault(f"invalid address {raw!r}", help=[
             "an agent on another machine is @name@machine (`axi hosts` lists the machines)"])
-    return check_name(name), (machine or None)
+    return check_name(name, what), (machine or None)
 
 
 def configured_machines(config: dict | None = None) -> set[str]:

@@ -5,12 +5,10 @@ the run record and the final report stay. Real holders running the fake harness.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from control_snap import scrub, snap
 from control_support import fake_config, wait_for
 
@@ -103,13 +101,7 @@ def test_a_headless_launch_refuses_it(axi, control_home, snapshot):
     assert records.connect().execute("SELECT count(*) FROM launches").fetchone()[0] == 0
 
 
-def test_its_tmux_window_goes_with_it(axi, control_home, tmp_path, monkeypatch):
-    if not shutil.which("tmux"):
-        pytest.skip("tmux is not installed (the backend is optional)")
-    socket_dir = tmp_path / "tmux"
-    socket_dir.mkdir()
-    monkeypatch.setenv("TMUX_TMPDIR", str(socket_dir))  # a private tmux server
-    monkeypatch.delenv("TMUX", raising=False)
+def test_its_tmux_window_goes_with_it(axi, control_home, private_tmux):
     fake_config(Path(os.environ["AXI_HOME"]), top='mux = "tmux"')
 
     def windows() -> list[str]:
@@ -117,12 +109,9 @@ def test_its_tmux_window_goes_with_it(axi, control_home, tmp_path, monkeypatch):
                               capture_output=True, text=True)
         return done.stdout.split()
 
-    try:
-        started = axi("sessions", "new", "claude", "hello", "--close-on-done").data
-        window = started["tmux_window"].split(":", 1)[1]
-        wait_for(lambda: window in windows())
-        axi("sessions", "type", started["id"], "tag success")
-        assert ended(started["id"])["end_reason"] == "closed"
-        wait_for(lambda: window not in windows())
-    finally:
-        subprocess.run(["tmux", "kill-server"], capture_output=True)
+    started = axi("sessions", "new", "claude", "hello", "--close-on-done").data
+    window = started["tmux_window"].split(":", 1)[1]
+    wait_for(lambda: window in windows())
+    axi("sessions", "type", started["id"], "tag success")
+    assert ended(started["id"])["end_reason"] == "closed"
+    wait_for(lambda: window not in windows())

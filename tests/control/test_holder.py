@@ -142,34 +142,21 @@ def test_restart_and_continue(control_home):
     assert texts(new_id, control_home) == ["first task", "ok: first task"]
 
 
-def test_tmux_backend_opens_a_window_that_attaches(control_home, tmp_path, monkeypatch):
-    import shutil
-
+def test_tmux_backend_opens_a_window_that_attaches(control_home, private_tmux):
     from control_support import fake_config
 
-    if not shutil.which("tmux"):
-        import pytest
-
-        pytest.skip("tmux is not installed (the backend is optional)")
-    socket_dir = tmp_path / "tmux"
-    socket_dir.mkdir()
-    monkeypatch.setenv("TMUX_TMPDIR", str(socket_dir))  # a private tmux server
-    monkeypatch.delenv("TMUX", raising=False)
     fake_config(Path(os.environ["AXI_HOME"]), top='mux = "tmux"')
-    try:
-        started = axi_json("sessions", "new", "claude", "in a window", cwd=control_home)
-        window = started["tmux_window"]
-        assert window.startswith("axi:@")
+    started = axi_json("sessions", "new", "claude", "in a window", cwd=control_home)
+    window = started["tmux_window"]
+    assert window.startswith("axi:@")
 
-        def pane() -> str:
-            return subprocess.run(["tmux", "capture-pane", "-p", "-t", window],
-                                  capture_output=True, text=True).stdout
+    def pane() -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", window],
+                              capture_output=True, text=True).stdout
 
-        wait_for(lambda: "ok: in a window" in pane())
-        axi_json("sessions", "type", started["id"], "typed from outside", cwd=control_home)
-        wait_for(lambda: "ok: typed from outside" in pane())
-    finally:
-        subprocess.run(["tmux", "kill-server"], capture_output=True)
+    wait_for(lambda: "ok: in a window" in pane())
+    axi_json("sessions", "type", started["id"], "typed from outside", cwd=control_home)
+    wait_for(lambda: "ok: typed from outside" in pane())
 
 
 def test_tag_moves_a_session_into_another_run(control_home):

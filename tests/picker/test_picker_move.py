@@ -10,23 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from control_support import axi_json, wait_for
 from pick_support import SIZE, notes, screen_text, sync, type_text, until
-
-needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None,
-                                reason="tmux is not installed (apt-get install tmux)")
-
-
-@pytest.fixture
-def private_tmux(tmp_path, monkeypatch):
-    """tmux's default server in a folder of this test's own (outside any tmux), killed after."""
-    folder = tmp_path / "tmux"
-    folder.mkdir()
-    monkeypatch.setenv("TMUX_TMPDIR", str(folder))
-    monkeypatch.delenv("TMUX", raising=False)
-    yield
-    subprocess.run(["tmux", "kill-server"], capture_output=True, timeout=20)
 
 
 def tmux(*args: str) -> str:
@@ -41,7 +26,6 @@ def picker(config: dict):
     return PickApp(config, bindings(config), live=False)
 
 
-@needs_tmux
 @sync
 async def test_M_moves_a_held_sessions_window_into_the_named_tmux_session(control_home,
                                                                           private_tmux):
