@@ -21,7 +21,7 @@ HARNESSES = ("claude", "codex", "opencode", "pi")
 # Half an hour after the corpus was recorded (2026-11-21, 23:28-23:32 UTC).
 NOW = calendar.timegm(time.strptime("2026-11-22T00:00:00", "%Y-%m-%dT%H:%M:%S"))
 ENV_CLEAR = ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-             "XDG_CONFIG_HOME", "PI_CODING_AGENT_DIR", "AXI_HOME", "AXI_NOW")
+             "XDG_CONFIG_HOME", "PI_CODING_AGENT_DIR", "AXI_HOME", "AXI_NOW", "AXI_MAILBOX_URL")
 
 
 @dataclass
@@ -172,3 +172,27 @@ def private_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("TMUX", raising=False)
     yield
     subprocess.run(["tmux", "kill-server"], capture_output=True, timeout=20)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the run (tests/pg_support.py), skipped with the reason
+    where its binaries cannot be had."""
+    import pg_support
+
+    if pg_support.binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian: postgresql); .ci/run installs it")
+    server = pg_support.Server()
+    try:
+        server.prepare()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def team_url(pg_server, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new team database; this process is machine_a on it (AXI_MAILBOX_URL)."""
+    url = pg_server.url("machine_a", pg_server.new_database())
+    monkeypatch.setenv("AXI_MAILBOX_URL", url)
+    return url

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from support import decode_strict
 
-from axi.mailbox import db, identity
+from axi.mailbox import db, identity, store
 
 
 def make_agent(folder: Path, name: str, approve: bool = True, tag: str = "") -> Path:
     """An identity bound to `folder` (created), approved unless told otherwise."""
     folder.mkdir(parents=True, exist_ok=True)
-    conn = db.connect()
+    conn = store.connect()
     row, _ = identity.init(conn, name, str(folder), tag)
     if approve:
         identity.approve(conn, name, identity.confirm_code(row))
@@ -45,7 +45,7 @@ def as_bob(monkeypatch, home: Path) -> None:
 
 
 def code_of(name: str) -> str:
-    conn = db.connect()
+    conn = store.connect()
     try:
         return identity.confirm_code(identity.require(conn, name))
     finally:

@@ -75,6 +75,9 @@ CALLS = {
     ("metrics",): [],
     ("recipes",): [],
     ("pick",): ["--keys"],
+    ("mailbox",): [],
+    ("mailbox", "status"): [],
+    ("mailbox", "migrate"): ["--to", "{team}"],
     ("hosts",): [],
     ("hosts", "add"): ["box", "--transport", "ssh -T box"],
     ("hosts", "check"): [],
@@ -99,9 +102,14 @@ MAIL_NOUNS = {"agents", "whoami", "inbox", "send", "mail", "tasks", "handoff", "
               "context"}
 
 
-def representative(path: tuple[str, ...], home, monkeypatch) -> list[str]:
+def representative(path: tuple[str, ...], home, monkeypatch, request=None) -> list[str]:
     """The call for `path`; mail commands get alice (this folder) and bob with mail between;
-    control commands get a live session and a finished one, launched with the fake harness."""
+    control commands get a live session and a finished one, launched with the fake harness;
+    `mailbox migrate` a new database in the test PostgreSQL server."""
+    if "{team}" in CALLS[path]:
+        server = request.getfixturevalue("pg_server")
+        team = server.url("machine_a", server.new_database())
+        return [team if a == "{team}" else a for a in CALLS[path]]
     if path[:1] == ("sessions",) and path[1:2] and path[1] in CONTROL_VERBS:
         return control_call(path, monkeypatch)
     if path == ("check",):
@@ -212,15 +220,16 @@ def test_unknown_flag_fails_loud(axi, home, path):
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
-def test_representative_call(axi, corpus_home, monkeypatch, path):
-    result = axi(*path, *representative(path, corpus_home, monkeypatch))
+def test_representative_call(axi, corpus_home, monkeypatch, path, request):
+    result = axi(*path, *representative(path, corpus_home, monkeypatch, request))
     assert result.code == 0, result.stdout
     assert isinstance(result.data, dict)
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "axi")
-def test_json_escape_hatch(axi, corpus_home, monkeypatch, path):
-    result = axi(*path, *representative(path, corpus_home, monkeypatch), "--format", "json")
+def test_json_escape_hatch(axi, corpus_home, monkeypatch, path, request):
+    result = axi(*path, *representative(path, corpus_home, monkeypatch, request), "--format",
+                 "json")
     assert result.code == 0
     assert isinstance(result.data, dict)
 

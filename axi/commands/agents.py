@@ -9,11 +9,12 @@ import click
 from axi import views
 from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import AxiError, UsageFault
-from axi.mailbox import db, identity, tokens
+from axi.mailbox import identity, store, tokens
 from axi.paths import cwd, tilde
 
 LIST_FIELDS = ["name", "state", "folder", "unread", "seen"]
-ALL_FIELDS = LIST_FIELDS + ["code", "kind", "tag", "host", "listening", "created", "approved"]
+ALL_FIELDS = LIST_FIELDS + ["code", "kind", "tag", "host", "machine", "listening", "created",
+                             "approved"]
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(
@@ -31,7 +32,7 @@ def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
         return None
     views.check_limit(limit)
     chosen = views.parse_fields(fields, LIST_FIELDS, ALL_FIELDS, "axi agents")
-    conn = db.connect()
+    conn = store.connect()
     rows = conn.execute(
         "SELECT a.*, (SELECT count(*) FROM deliveries d WHERE d.recipient = a.id "
         "AND d.read_at IS NULL) AS unread FROM agents a ORDER BY a.name LIMIT ?",
@@ -47,12 +48,21 @@ def agents(ctx: click.Context, fields: str | None, limit: int) -> object:
         chosen.append("code")
     if "kind" not in chosen and any(identity.kind_of(r) != "agent" for r in rows):
         chosen.insert(1, "kind")
+    if "machine" not in chosen and len({_machine(r) for r in rows}) > 1:
+        chosen.insert(1, "machine")  # agents of several machines: whose each one is
     hints = [views.hint(views.command("agents", "approve", "<name>", "--confirm", "<code>"),
                         "in a terminal approves a pending agent")]
     if waiting and not shown:
         hints.insert(0, CODES_IN_A_TERMINAL)
     return {"count": views.count_line(len(rows), total),
             "agents": [agent_row(r, chosen, shown) for r in rows], "help": hints}
+
+
+def _machine(row: sqlite3.Row) -> str | None:
+    """The team database role that made it (a team mailbox), or the machine of a remote
+    identity (mail relayed over `axi hosts`), else None: this machine's own."""
+    keys = row.keys()  # (a Row's own `in` looks at its values)
+    return row["role"] if "role" in keys else row["machine"]
 
 
 CODES_IN_A_TERMINAL = ("confirmation codes are shown only to a person: run `axi agents` in "
@@ -69,7 +79,7 @@ def agent_row(row: sqlite3.Row, fields: list[str], codes: bool = False) -> dict:
         "unread": None if kind == "service" else row["unread"],  # a service has no inbox
         "seen": views.age(row["last_seen"]) or "never",
         "code": code, "kind": kind,
-        "tag": row["tag"] or None, "host": row["host"],
+        "tag": row["tag"] or None, "host": row["host"], "machine": _machine(row),
         "listening": identity.is_listening(row), "created": views.iso(row["created"]),
         "approved": views.iso(row["approved"]),
     }
@@ -96,7 +106,7 @@ def init(name: str, tag: str, move: bool, service: bool) -> dict:
                              "folder", help=[f"example: axi agents init {agent} --service"])
         return _init_service(agent)
     tag = identity.check_name(tag, "tag") if tag else ""
-    conn = db.connect()
+    conn = store.connect()
     row, already = identity.init(conn, agent, cwd(), tag, move)
     data = {"agent": row["name"], "state": row["state"], "folder": tilde(row["folder"]),
             "pointer": tilde(identity.pointer_path(row["folder"], row["tag"]))}
@@ -109,7 +119,7 @@ def init(name: str, tag: str, move: bool, service: bool) -> dict:
 
 
 def _init_service(name: str) -> dict:
-    row, already = identity.init_service(db.connect(), name)
+    row, already = identity.init_service(store.connect(), name)
     data: dict = {"agent": row["name"], "kind": "service", "state": row["state"]}
     if already:
         data["already"] = True
@@ -139,7 +149,7 @@ def approve(name: str, code: str) -> dict:
     """Approve a pending agent. An operator act: needs a terminal and the agent's code."""
     agent = identity.check_name(name)
     _require_operator("approve", agent, " --confirm <code>")
-    conn = db.connect()
+    conn = store.connect()
     row, already = identity.approve(conn, agent, code)
     if identity.kind_of(row) == "service":
         return _approved_service(row, already)
@@ -172,7 +182,7 @@ def revoke(name: str) -> dict:
     """Revoke an agent: it can no longer read or send. An operator act: needs a terminal."""
     agent = identity.check_name(name)
     _require_operator("revoke", agent, "")
-    conn = db.connect()
+    conn = store.connect()
     row, already = identity.revoke(conn, agent)
     data = {"revoked": row["name"], "folder": tilde(row["folder"]) or None}
     if identity.kind_of(row) == "service":
@@ -198,7 +208,7 @@ def _require_operator(verb: str, name: str, rest: str) -> None:
 @as_option
 def whoami(as_name: str | None) -> dict:
     """This shell's agent identity and where it was found."""
-    conn = db.connect()
+    conn = store.connect()
     found = identity.lookup(conn, as_name, reading=False)
     row = found.row
     kind = identity.kind_of(row)

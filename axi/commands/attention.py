@@ -27,7 +27,7 @@ WAIT_ROUND = 600.0  # `wait_for` takes a bounded wait; an ask without --timeout 
 @click.option("--timeout", "timeout_text", metavar="DUR",
               help="Give up after DUR (90s, 30m); default: wait until answered.")
 def ask(question: tuple[str, ...], default: str | None, timeout_text: str | None) -> dict:
-    """Ask the session's owner a question and block until `axi reply` answers it."""
+    """Ask the session's owner; block until `axi reply` answers."""
     from axi.control import records
 
     text = " ".join(question).strip()

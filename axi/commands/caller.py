@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from axi import views
-from axi.mailbox import db, identity, mail
+from axi.mailbox import identity, mail, store
 
 MAIL_FIELDS = ["id", "from", "age", "state", "text"]
 ALL_MAIL_FIELDS = MAIL_FIELDS + ["to", "thread", "reply_to", "kind", "task", "ack", "created"]
@@ -20,7 +20,7 @@ def caller(as_name: str | None, listening_for: float | None = None,
 
     Only a command that `sends` and reads nothing (`axi send`) may act as a service sender,
     which authenticates with its token file."""
-    conn = db.connect()
+    conn = store.connect()
     me = identity.resolve(conn, as_name, token_file, reading=not sends)
     identity.touch(conn, me["id"], listening_for)
     return conn, me

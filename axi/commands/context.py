@@ -79,7 +79,7 @@ def get(key: str, out_path: str | None, as_name: str | None) -> dict:
     --out (a binary file never goes to stdout)."""
     conn, _me = caller(as_name)
     row = context.entry(conn, context.check_key(key), views.clock())
-    data = context.read_bytes(row) if row["blob"] else None
+    data = context.read_bytes(conn, row) if row["blob"] else None
     out: dict = {"key": row["key"], "kind": row["kind"], "size": views.nbytes(row["size"]),
                  "author": f"@{row['author_name']}", "age": views.age(row["created"])}
     if row["name"]:

@@ -14,7 +14,7 @@ from axi.commands.mail_run import host_poller
 from axi.commands.tree import AxiCommand, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import coordination as coord
-from axi.mailbox import db, identity
+from axi.mailbox import identity, store
 from axi.mailbox import tasks as ledger
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
 from axi.output import warn
@@ -141,8 +141,8 @@ def _task_hint(task_id: int) -> str:
 @as_option
 def listen(command_line: str | None, echo: bool, max_messages: int, timeout: float,
            handler_timeout: float, as_name: str | None) -> dict:
-    """Answer each new message with CMD: its stdout is the reply, then it is acked. Lines CMD
-    prints starting with `axi-progress:` are progress the sender sees, not the reply.
+    """Answer each new message with CMD's stdout, then ack it. Lines CMD prints starting
+    with `axi-progress:` are progress the sender sees, not the reply.
 
     Never answers automatic replies (its own or another listener's), so two listeners cannot
     loop. A failing CMD gets the sender a failure reply and listening goes on. With --echo it
@@ -156,7 +156,7 @@ def listen(command_line: str | None, echo: bool, max_messages: int, timeout: flo
         if command_line or as_name:
             raise UsageFault("--echo runs the built-in @echo: give no --exec and no --as",
                              help=["example: axi listen --echo --timeout 600"])
-        conn = db.connect()
+        conn = store.connect()
         me = identity.echo_identity(conn)
         identity.touch(conn, me["id"], HEARTBEAT * 3)
         result = coord.listen(conn, me, None, max_messages, seconds, limit or 1.0, log=log,

@@ -100,7 +100,12 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
     files = [(name, context.read_file(name)) for name in attach]  # all read before anything
     if not files:
         mail.check_body(text)
-    conn, me = caller(as_name, token_file=token_file, sends=True)
+    try:
+        conn, me = caller(as_name, token_file=token_file, sends=True)
+    except AxiError as exc:
+        if exc.code != "MAILBOX_UNREACHABLE" or files:
+            raise
+        return _queued(exc, to, text, reply_to, ack_required, idem, as_name, token_file)
     if files:
         text = "\n".join([text] * bool(text) + _attached(conn, me, files))
         mail.check_body(text)
@@ -116,6 +121,23 @@ def send_mail(words: tuple[str, ...], reply_to: int | None, path: str | None, ac
     if "queued" in sent:
         data["help"].insert(0, views.hint("axi hosts sync", "hands it to the other machine now"))
     return data
+
+
+def _queued(exc: AxiError, to: list[str], text: str, reply_to: int | None, ack_required: bool,
+            idem: str | None, as_name: str | None, token_file: str | None) -> dict:
+    """The team mailbox is away: the send waits in this machine's outbox."""
+    from axi.mailbox import outbox, store
+    from axi.paths import cwd
+
+    kept = outbox.queue(store.url() or "", to, text, reply_to, ack_required, idem, as_name,
+                        token_file, cwd())
+    named = to or mail.mentions_in(text)
+    return {"queued": [f"@{name}" for name in named],
+            "outbox": kept["outbox"], "idem": kept["idem"],
+            "reason": exc.message,
+            "help": ["it goes out, once, with the next mailbox command that reaches the team "
+                     "database (`axi inbox` will do)",
+                     "`axi mailbox status` says whether it answers and what waits"]}
 
 
 def _attached(conn: sqlite3.Connection, me: sqlite3.Row, files: list[tuple[str, bytes]]

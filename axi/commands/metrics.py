@@ -14,7 +14,7 @@ from axi.errors import AxiError
 @click.option("--prom", "prom_file", metavar="FILE",
               help="Also write the numbers to FILE in Prometheus text format (atomically).")
 def metrics(prom_file: str | None) -> dict:
-    """Launched sessions and runs by outcome, tokens, cost, durations, live now."""
+    """Launched sessions and runs: outcomes, tokens, cost, durations."""
     from axi.control import metrics as numbers_of
     from axi.control import records
 

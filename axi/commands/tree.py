@@ -30,6 +30,7 @@ COMMANDS = {
     "metrics": "axi.commands.metrics:metrics",
     "recipes": "axi.commands.recipes:recipes",
     "context": "axi.commands.context:context_group",
+    "mailbox": "axi.commands.mailbox:mailbox",
     "check": "axi.commands.check:check",
     "pick": "axi.commands.pick:pick",
     "hosts": "axi.commands.hosts:hosts",

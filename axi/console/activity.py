@@ -53,6 +53,7 @@ from axi.console.activity_sources import (
     agent_folders,
     mailbox_events,
     open_mailbox,
+    open_team,
     run_sessions,
 )
 
@@ -64,20 +65,28 @@ class Stream:
     def __init__(self, filters: Filters):
         self.filters = filters
         self.journal = Journal()
-        self.mailbox: sqlite3.Connection | None = None
+        self.mailbox: sqlite3.Connection | None = None  # this machine's file
+        self.team = None  # the team mailbox, when one holds the mail
 
     def close(self) -> None:
-        if self.mailbox is not None:
-            self.mailbox.close()
-            self.mailbox = None
+        for conn in (self.mailbox, self.team):
+            if conn is not None:
+                conn.close()
+        self.mailbox = self.team = None
+
+    @property
+    def mail(self):
+        return self.team or self.mailbox
 
     def _scope(self, lower: float | None) -> tuple[str | None, Scope]:
         """The agent `--agent` names, and which journal lines pass."""
         if self.mailbox is None:
             self.mailbox = open_mailbox()
+        if self.team is None:
+            self.team = open_team()
         filters = self.filters
         name = filters.agent.lstrip("@") if filters.agent else None
-        folders = agent_folders(self.mailbox, name) if name else None
+        folders = agent_folders(self.mail, name) if name else None
         sessions = run_sessions(self.mailbox, filters.run) if filters.run else None
         return name, Scope(filters, folders, sessions, lower)
 
@@ -85,7 +94,7 @@ class Stream:
         return any(self.filters.wants(k) for k in _JOURNAL_KIND.values())
 
     def _mail(self, lower: float | None, name: str | None) -> list[Event]:
-        found = mailbox_events(self.mailbox, lower, self.filters) if self.mailbox else []
+        found = mailbox_events(self.mailbox, self.mail, lower, self.filters)
         return [ev for ev in found if not name or name in ev.agents]
 
     def collect(self, after: Cursor | None, lower: float | None = None,

@@ -15,7 +15,8 @@ from axi.console.activity_events import Event, Filters, _word
 # ---- the mailbox ----------------------------------------------------------------------------
 
 def open_mailbox() -> sqlite3.Connection | None:
-    """The mailbox, read-only (None when there is none yet or it cannot be read)."""
+    """This machine's mailbox file, read-only (None when there is none yet or it cannot be
+    read): its launches, runs and asks, and its mail unless a team mailbox holds that."""
     from axi.mailbox import db
 
     path = db.mailbox_path()
@@ -27,6 +28,19 @@ def open_mailbox() -> sqlite3.Connection | None:
         return None
 
 
+def open_team():
+    """The team mailbox when one is configured and answers, else None (mail is then read from
+    this machine's file)."""
+    from axi.errors import AxiError
+    from axi.mailbox import store
+
+    try:
+        address = store.url()
+        return store.connect_team(address) if address else None
+    except AxiError:
+        return None
+
+
 def _rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
     """A query's rows; none when the table is missing (an older mailbox) or busy."""
     try:
@@ -35,16 +49,27 @@ def _rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[sqlite3.Row]:
         return []
 
 
-def mailbox_events(conn: sqlite3.Connection, lower: float | None, filters: Filters,
-                   ) -> list[Event]:
+def mailbox_events(local: sqlite3.Connection | None, mail: sqlite3.Connection | None,
+                   lower: float | None, filters: Filters) -> list[Event]:
+    """Events of the mail tables (from `mail`) and of the launch tables (from `local`, this
+    machine's file; the same connection unless a team mailbox holds the mail)."""
     low = -1.0 if lower is None else lower
+    out: list[Event] = []
+    for conn, sources in ((mail, _MAIL_SOURCES), (local, _LOCAL_SOURCES)):
+        if conn is not None:
+            out += _in_one_snapshot(conn, sources, low, filters)
+    return out
+
+
+def _in_one_snapshot(conn: sqlite3.Connection, sources, low: float, filters: Filters
+                     ) -> list[Event]:
     out: list[Event] = []
     try:
         conn.execute("BEGIN")  # every query below sees the same commits
     except sqlite3.Error:
         return out
     try:
-        for kind, source in _MAIL_SOURCES:
+        for kind, source in sources:
             if any(filters.wants(k) for k in kind):
                 out += source(conn, low, filters)
     finally:
@@ -218,10 +243,12 @@ _MAIL_SOURCES: tuple[tuple[tuple[str, ...], Callable], ...] = (
     (("mail.sent",), _sent),
     (("mail.read", "mail.acked"), _marked),
     (activity_history.TASK_KINDS + activity_history.AGENT_KINDS, activity_history.events),
+    (("mail.progress",), _progress),
+)
+_LOCAL_SOURCES: tuple[tuple[tuple[str, ...], Callable], ...] = (
     (("launch.started", "launch.ended", "launch.judged"), _launches),
     (("run.started", "run.concluded"), _runs),
     (("ask.asked", "ask.answered"), _asks),
-    (("mail.progress",), _progress),
 )
 
 

@@ -224,6 +224,100 @@ def mailbox_check() -> Check:
     return Check("mailbox", "ok", detail)
 
 
+# -- team mailbox -------------------------------------------------------------------------
+RLS_TABLES = ("agents", "messages", "deliveries", "tasks", "progress", "history", "context",
+              "blobs")
+TEAM_GRANTS = {"meta": ("SELECT",),
+               **{t: ("SELECT", "INSERT", "UPDATE") for t in RLS_TABLES[:4]},
+               "progress": ("SELECT", "INSERT"), "history": ("SELECT", "INSERT"),  # append-only
+               "context": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+               "blobs": ("SELECT", "INSERT", "DELETE")}
+ADMIN_FIX = "the team's admin runs `axi mailbox status` as the database's owner"
+
+
+def team_mailbox_check() -> Check | None:
+    """With a team mailbox configured: it answers, its schema is this axi's, and this
+    machine's role has its grants, is bound by row-level security (enabled on the tables), and
+    neither owns them nor bypasses it. None without one (the `config` check reports a broken
+    config). Only reads: the schema is never migrated here."""
+    from axi.errors import AxiError
+    from axi.mailbox import store
+
+    try:
+        url = store.url()
+    except AxiError:
+        return None
+    if url is None:
+        return None
+    from axi.mailbox import pg
+
+    try:
+        conn = pg.Connection(url)
+    except AxiError as err:
+        return Check("team mailbox", "fail", err.message, fix="axi mailbox status")
+    try:
+        return _team_check(conn)
+    except AxiError as err:
+        return Check("team mailbox", "fail", err.message, fix="axi mailbox status")
+    except sqlite3.Error as exc:  # what the team connection raises for any other refusal
+        return Check("team mailbox", "fail", f"cannot be read: {_first_line(exc)}",
+                     fix="axi mailbox status")
+    finally:
+        conn.close()
+
+
+def _team_check(conn) -> Check:
+    import time
+
+    from axi.mailbox.pg_schema import LATEST, MEMBER_ROLE, schema_version
+
+    started = time.monotonic()
+    conn.execute("SELECT 1").fetchone()
+    took = round((time.monotonic() - started) * 1000)
+    role, superuser, bypass = conn.execute(
+        "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles "
+        "WHERE rolname = current_user").fetchone()
+    version = schema_version(conn)
+    detail = f"as role {role}, schema {version} (latest {LATEST}), {took} ms"
+    if version > LATEST:
+        return Check("team mailbox", "fail", f"{detail}: newer than this axi knows",
+                     fix="pipx upgrade axi (or reinstall a newer axi)")
+    if version < LATEST:
+        return Check("team mailbox", "fail", f"{detail}: the schema is behind; mail commands "
+                     "stop until it is migrated", fix=ADMIN_FIX)
+    wanted = [(t, p) for t, ps in TEAM_GRANTS.items() for p in ps]
+    missing = [f"{r[1]} on {r[0]}" for r in conn.execute(
+        # UPDATE is granted on some columns only (pg_schema): any of them will do.
+        "SELECT t, p, CASE WHEN p = 'UPDATE' THEN has_any_column_privilege(current_user, t, p) "
+        "ELSE has_table_privilege(current_user, t, p) END "
+        "FROM unnest(?::text[], ?::text[]) AS x(t, p)",
+        ([t for t, _ in wanted], [p for _, p in wanted])) if not r[2]]
+    tables_rls = conn.execute(
+        "SELECT c.relname, c.relrowsecurity, pg_get_userbyid(c.relowner) = current_user "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relname = ANY(?)",
+        (list(TEAM_GRANTS),)).fetchall()
+    unguarded = sorted(r[0] for r in tables_rls if r[0] in RLS_TABLES and not r[1])
+    owned = sorted(r[0] for r in tables_rls if r[2])
+    if missing:
+        return Check("team mailbox", "fail", f"{detail}: this role lacks "
+                     f"{', '.join(missing[:6])}" + (" and more" if len(missing) > 6 else ""),
+                     fix=f"the team's admin: GRANT {MEMBER_ROLE} TO {role}")
+    if unguarded:
+        return Check("team mailbox", "fail", f"{detail}: row-level security is off on "
+                     f"{', '.join(unguarded)}: every machine reads everyone's mail",
+                     fix=ADMIN_FIX + " (after ALTER TABLE ... ENABLE ROW LEVEL SECURITY)")
+    if superuser or bypass or owned:
+        why = ("a superuser" if superuser else "allowed to bypass row-level security" if bypass
+               else "the owner of the tables")
+        return Check("team mailbox", "warn", f"{detail}: this role is {why}, so row-level "
+                     "security does not bind it: fine for the team's admin, but a machine "
+                     "should connect as its own role",
+                     fix=f"the team's admin: CREATE ROLE <machine> LOGIN IN ROLE {MEMBER_ROLE}, "
+                     "then [mailbox] url names that role")
+    return Check("team mailbox", "ok", f"{detail}; grants and row-level security in place")
+
+
 # -- prices, disk -------------------------------------------------------------------------
 def prices_check(now: float) -> Check:
     from axi.console.pricetable import STALE_DAYS, info

@@ -16,6 +16,9 @@ def run_all(now: float, run_hooks: bool = True) -> list[Check]:
     out = [checks.config_check(), checks.state_dir_check()]
     out += checks.store_checks(counts, now)
     out += [index, checks.mailbox_check()]
+    team = checks.team_mailbox_check()
+    if team is not None:
+        out.append(team)
     after_mailbox = len(out)
     out += hookcheck.hook_checks(run_hooks)
     trust = hookcheck.codex_trust_check()

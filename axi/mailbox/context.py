@@ -4,7 +4,8 @@ read, each with its author and time, optionally expiring.
 Values live in the mailbox database (`context` table). A file's bytes live beside it in
 `artifacts/`, named by their SHA-256 (the same file stored twice is kept once), 0600, written
 to a temporary name and renamed, so a reader never sees half a file. The row points at the
-bytes; the bytes go when no row points at them any more.
+bytes; the bytes go when no row points at them any more. A team mailbox (PostgreSQL) keeps the
+bytes in its `blobs` table instead, so every machine of the team reads the same file.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def put(conn: sqlite3.Connection, author: sqlite3.Row, key: str, *, value: str |
     check_key(key)
     blob, size, kind = None, 0, "text"
     if data is not None:
-        blob, size, kind = _store_bytes(data), len(data), kind_of(data)
+        blob, size, kind = _store_bytes(conn, data), len(data), kind_of(data)
     else:
         size = len((value or "").encode("utf-8", "surrogatepass"))
         if size > MAX_VALUE:
@@ -81,8 +82,11 @@ def put(conn: sqlite3.Connection, author: sqlite3.Row, key: str, *, value: str |
     with write(conn):
         unused = _purge(conn, now)
         old = conn.execute("SELECT blob FROM context WHERE key = ?", (key,)).fetchone()
-        conn.execute("INSERT OR REPLACE INTO context (key, value, blob, size, kind, name, "
-                     "author, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO context (key, value, blob, size, kind, name, author, "
+                     "created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO "
+                     "UPDATE SET value = excluded.value, blob = excluded.blob, size = "
+                     "excluded.size, kind = excluded.kind, name = excluded.name, author = "
+                     "excluded.author, created = excluded.created, expires = excluded.expires",
                      (key, value if data is None else None, blob, size, kind, name,
                       author["id"], now, expires))
         if old and old["blob"] and old["blob"] != blob:
@@ -121,27 +125,45 @@ def remove(conn: sqlite3.Connection, key: str, now: float) -> None:
     _drop_unused(conn, [row["blob"]] if row["blob"] else [])
 
 
-def read_bytes(row: sqlite3.Row) -> bytes:
+def read_bytes(conn: sqlite3.Connection, row: sqlite3.Row) -> bytes:
     """The bytes of a file entry, checked against the name they are stored under."""
     import hashlib
 
-    try:
-        with open(os.path.join(artifacts_dir(), row["blob"]), "rb") as fh:
-            data = fh.read(MAX_FILE + 1)
-    except OSError as exc:
+    if _in_database(conn):
+        found = conn.execute("SELECT data FROM blobs WHERE sha = ?", (row["blob"],)).fetchone()
+        problem = None if found else "not in the team database"
+        data = bytes(found[0]) if found else b""
+    else:
+        try:
+            with open(os.path.join(artifacts_dir(), row["blob"]), "rb") as fh:
+                data = fh.read(MAX_FILE + 1)
+            problem = None
+        except OSError as exc:
+            problem = exc.strerror
+    if problem:
         raise AxiError(f"the file of {row['key']!r} is missing from the artifact store "
-                       f"({exc.strerror})", code="ARTIFACT_MISSING",
-                       help=[f"set it again: axi context set {row['key']} --file PATH"]) from None
+                       f"({problem})", code="ARTIFACT_MISSING",
+                       help=[f"set it again: axi context set {row['key']} --file PATH"])
     if hashlib.sha256(data).hexdigest() != row["blob"]:
         raise AxiError(f"the file of {row['key']!r} was changed on disk", code="ARTIFACT_CHANGED",
                        help=[f"set it again: axi context set {row['key']} --file PATH"])
     return data
 
 
-def _store_bytes(data: bytes) -> str:
+def _in_database(conn: sqlite3.Connection) -> bool:
+    """A team mailbox keeps files in its `blobs` table: every machine reads them there."""
+    return getattr(conn, "backend", "sqlite") == "postgres"
+
+
+def _store_bytes(conn: sqlite3.Connection, data: bytes) -> str:
     import hashlib
 
     digest = hashlib.sha256(data).hexdigest()
+    if _in_database(conn):
+        with write(conn):
+            conn.execute("INSERT INTO blobs (sha, data) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         (digest, data))
+        return digest
     folder = artifacts_dir()
     final = os.path.join(folder, digest)
     if os.path.exists(final):
@@ -163,6 +185,12 @@ def _purge(conn: sqlite3.Connection, now: float) -> list[str]:
 def _drop_unused(conn: sqlite3.Connection, blobs: list[str]) -> None:
     gone = {b for b in blobs if conn.execute(
         "SELECT 1 FROM context WHERE blob = ? LIMIT 1", (b,)).fetchone() is None}
+    if _in_database(conn):
+        with write(conn):
+            for blob in gone:
+                conn.execute("DELETE FROM blobs WHERE sha = ? AND NOT EXISTS (SELECT 1 FROM "
+                             "context WHERE blob = ?)", (blob, blob))
+        return
     for blob in gone:
         with _suppressed():
             os.unlink(os.path.join(artifacts_dir(), blob))

@@ -224,9 +224,9 @@ def listen(conn: sqlite3.Connection, me: sqlite3.Row, argv: list[str] | None,
     def reporter() -> sqlite3.Connection:
         """Progress is written from the handler's reader thread: on a connection of its own."""
         if not own:
-            from axi.mailbox import db
+            from axi.mailbox import store
 
-            own.append(db.connect())
+            own.append(store.connect())
         return own[0]
 
     while len(handled) < max_messages:

@@ -221,6 +221,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         SELECT revoked, id, 'revoked', 'revoked' FROM agents
         WHERE revoked IS NOT NULL ORDER BY id
     """),
+    # Sends waiting for a team mailbox that could not be reached (axi/mailbox/outbox.py):
+    # `target` the database they are for (no password), `idem` the key that makes them go out
+    # once, `payload` what was asked (JSON), then `sent_at` and the team's `message` id, or
+    # `refused` with the team's reason. Rows are kept, never deleted.
+    (10, """
+    CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target TEXT NOT NULL,
+        idem TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created REAL NOT NULL,
+        sent_at REAL,
+        message INTEGER,
+        refused TEXT
+    );
+    CREATE INDEX IF NOT EXISTS outbox_waiting ON outbox(target, id) WHERE sent_at IS NULL
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 OPEN_TRIES = 40  # about 40 s of waiting, on top of each try's busy timeout
@@ -309,12 +326,20 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 class write:
-    """`with write(conn):` one short BEGIN IMMEDIATE transaction; rolled back on any error."""
+    """`with write(conn):` one short BEGIN IMMEDIATE transaction; rolled back on any error.
 
-    def __init__(self, conn: sqlite3.Connection):
+    `shared`: the writes conflict with no other shared write's (a send), so a team mailbox
+    (axi/mailbox/pg.py) may run them side by side; SQLite runs every write alone anyway."""
+
+    def __init__(self, conn: sqlite3.Connection, shared: bool = False):
         self.conn = conn
+        self.shared = shared
 
     def __enter__(self) -> sqlite3.Connection:
+        begin = getattr(self.conn, "begin_write", None)
+        if begin is not None:
+            begin(shared=self.shared)
+            return self.conn
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

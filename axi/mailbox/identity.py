@@ -140,7 +140,7 @@ def _bind(conn: sqlite3.Connection, name: str, origin: Origin, move: bool) -> No
     existing = by_name(conn, name)
     now = clock()
     if existing is None:
-        new = conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, "
+        new = conn.execute("INSERT INTO agents (name, state, origin, host, \"user\", folder, tag, "
                            "created) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)",
                            (name, origin.fingerprint(), origin.host, origin.user, origin.folder,
                             origin.tag, now)).lastrowid
@@ -154,7 +154,7 @@ def _bind(conn: sqlite3.Connection, name: str, origin: Origin, move: bool) -> No
                        code="NAME_TAKEN", help=[
                            "pick another name, or move this one here (it needs approval "
                            f"again): `axi agents init {name} --move`"])
-    conn.execute("UPDATE agents SET state = 'pending', origin = ?, host = ?, user = ?, "
+    conn.execute("UPDATE agents SET state = 'pending', origin = ?, host = ?, \"user\" = ?, "
                  "folder = ?, tag = ?, approved = NULL WHERE id = ?",
                  (origin.fingerprint(), origin.host, origin.user, origin.folder, origin.tag,
                   existing["id"]))
@@ -369,7 +369,7 @@ def _insert_folderless(conn: sqlite3.Connection, name: str, kind: str, state: st
     now = clock()
     # No folder to fingerprint: a random origin, unique, whose first characters are the code.
     origin = Origin(_host(), _user(), "", f"{kind}:{name}:{secrets.token_hex(16)}")
-    new = conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, "
+    new = conn.execute("INSERT INTO agents (name, state, origin, host, \"user\", folder, tag, "
                        "created, approved, kind) VALUES (?, ?, ?, ?, ?, '', '', ?, ?, ?)",
                        (name, state, origin.fingerprint(), origin.host, origin.user, now,
                         now if state == "approved" else None, kind)).lastrowid

@@ -62,9 +62,18 @@ def mentions_in(body: str) -> list[str]:
 
 
 def send(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
-    """Post one message in its own transaction. Nothing is inserted when anything is wrong."""
-    with write(conn):
-        return post(conn, sender, out)
+    """Post one message in its own transaction. Nothing is inserted when anything is wrong.
+
+    Sends may run side by side (a shared write): two with the same sender and idempotency key
+    at once collide on the key's uniqueness, and the loser, looking again, finds the winner's."""
+    try:
+        with write(conn, shared=True):
+            return post(conn, sender, out)
+    except sqlite3.IntegrityError:
+        if not out.idem:
+            raise
+        with write(conn, shared=True):
+            return post(conn, sender, out)
 
 
 def post(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
@@ -76,34 +85,38 @@ def post(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing) -> dict:
         if earlier:
             return {**sent_summary(conn, earlier["id"]), "already": True}
     parent = visible(conn, sender["id"], out.reply_to) if out.reply_to else None
-    routes, unknown = _routes(conn, sender, out, parent)
-    message_id = _insert_message(conn, sender, out, parent)
+    routes, unknown, remote, names = _routes(conn, sender, out, parent)
+    message_id, thread = _insert_message(conn, sender, out, parent)
     _insert_deliveries(conn, message_id, routes)
-    remote = [r[0] for r in conn.execute(
-        "SELECT d.recipient FROM deliveries d JOIN agents a ON a.id = d.recipient "
-        "WHERE d.message = ? AND a.machine IS NOT NULL", (message_id,))]
+    # What `sent_summary` would read back, known already (deliveries go in in `routes` order).
+    summary = {"id": message_id, "to": [f"@{names[rid]}" for rid, _ in routes],
+               "thread": thread}
     if remote:
         from axi.mailbox import relay
 
         relay.queue(conn, message_id, remote)
-    summary = sent_summary(conn, message_id)
+        summary["queued"] = [f"@{names[rid]}" for rid, _ in routes if rid in remote]
     if unknown:
         summary["not_routed"] = [f"@{n}" for n in unknown]
     return summary
 
 
 def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
-            parent: sqlite3.Row | None) -> tuple[list[tuple[int, str]], list[str]]:
-    """(recipient id, reason) for every recipient, and in-text mentions that name no agent."""
+            parent: sqlite3.Row | None
+            ) -> tuple[list[tuple[int, str]], list[str], list[int], dict[int, str]]:
+    """(recipient id, reason) for every recipient, in-text mentions that name no agent, the
+    recipients on another machine (their mail waits for a sync: relay.py), and their names."""
     explicit = [_address(conn, n) for n in out.to]
     if not explicit and parent is not None:
-        explicit = [conn.execute("SELECT * FROM agents WHERE name = ?", (n,)).fetchone()
-                    or recipient(conn, n) for n in _reply_targets(conn, sender["id"], parent)]
+        explicit = [_reply_target(conn, n) for n in _reply_targets(conn, sender["id"], parent)]
     routes: dict[int, str] = {}
+    remote: set[int] = set()
+    names: dict[int, str] = {}
     for row in explicit:
-        if not row["machine"]:
-            row = recipient(conn, row["name"])
         routes.setdefault(row["id"], "to")
+        names[row["id"]] = row["name"]
+        if row["machine"]:
+            remote.add(row["id"])
     unknown = []
     for name in (mentions_in(out.body) if out.route_mentions else []) + out.mentions:
         row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
@@ -113,11 +126,20 @@ def _routes(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
             unknown.append(name)
         else:
             routes.setdefault(row["id"], "mention")
+            names[row["id"]] = row["name"]
+            if row["machine"]:
+                remote.add(row["id"])
     routes.pop(sender["id"], None)
     if not routes:
         raise UsageFault("the message has no recipient but you", help=[
             'name one: axi send @bob "text" (mentions in the text route too)'])
-    return sorted(routes.items()), unknown
+    return sorted(routes.items()), unknown, sorted(remote & set(routes)), names
+
+
+def _reply_target(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    """Whom a reply goes to: a remote identity as it is, a local one checked as `recipient`."""
+    row = conn.execute("SELECT * FROM agents WHERE name = ?", (name,)).fetchone()
+    return row if row is not None and row["machine"] else recipient(conn, name)
 
 
 def _address(conn: sqlite3.Connection, raw: str) -> sqlite3.Row:
@@ -129,7 +151,20 @@ def _address(conn: sqlite3.Connection, raw: str) -> sqlite3.Row:
     name, machine = relay.split_address(raw)
     if machine is None or machine == relay.this_machine():
         return recipient(conn, name)
+    if getattr(conn, "backend", "sqlite") == "postgres":
+        return _team_member(conn, name, machine)
     return relay.remote_recipient(conn, name, machine)
+
+
+def _team_member(conn: sqlite3.Connection, name: str, machine: str) -> sqlite3.Row:
+    """In a team mailbox every machine's agents are here: `@name@machine` is `@name`, checked
+    to be that machine's (its database role, or the host it was made on)."""
+    row = recipient(conn, name)
+    if machine not in (row["role"], row["host"], row["host"].split(".")[0]):
+        raise NotFound(f"@{name} is not on {machine!r} (it is {row['role']}'s, made on "
+                       f"{row['host']}); nothing was sent",
+                       help=["`axi agents` lists every agent of the team with its machine"])
+    return row
 
 
 def recipient(conn: sqlite3.Connection, name: str, outcome: str = "nothing was sent"
@@ -160,7 +195,8 @@ def _reply_targets(conn: sqlite3.Connection, me: int, parent: sqlite3.Row) -> li
 
 
 def _insert_message(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing,
-                    parent: sqlite3.Row | None) -> int:
+                    parent: sqlite3.Row | None) -> tuple[int, int]:
+    """The new message's id and thread (its own id when it starts one)."""
     thread = parent["thread"] if parent is not None else None
     cur = conn.execute(
         "INSERT INTO messages (sender, body, thread, reply_to, kind, auto, ack_required, task, "
@@ -168,23 +204,27 @@ def _insert_message(conn: sqlite3.Connection, sender: sqlite3.Row, out: Outgoing
         (sender["id"], out.body, thread, out.reply_to, out.kind, int(out.auto),
          int(out.ack_required), out.task, out.idem, clock(), os.urandom(16).hex()))
     message_id = cur.lastrowid
-    if thread is None:
+    if thread is None and not getattr(conn, "threads_itself", False):  # pg_schema's trigger
         conn.execute("UPDATE messages SET thread = id WHERE id = ?", (message_id,))
-    return message_id
+    return message_id, message_id if thread is None else thread
 
 
 def _insert_deliveries(conn: sqlite3.Connection, message_id: int,
                        routes: list[tuple[int, str]]) -> None:
-    conn.executemany("INSERT INTO deliveries (message, recipient, reason) VALUES (?, ?, ?)",
-                     [(message_id, rid, reason) for rid, reason in routes])
+    """One statement for them all (one round trip to a team database)."""
+    rows = ", ".join("(?, ?, ?)" for _ in routes)
+    conn.execute(f"INSERT INTO deliveries (message, recipient, reason) VALUES {rows}",
+                 [v for rid, reason in routes for v in (message_id, rid, reason)])
 
 
 def sent_summary(conn: sqlite3.Connection, message_id: int) -> dict:
-    row = conn.execute("SELECT id, thread FROM messages WHERE id = ?", (message_id,)).fetchone()
     sent = conn.execute(
-        "SELECT a.name, d.relay FROM deliveries d JOIN agents a ON a.id = d.recipient "
-        "WHERE d.message = ? ORDER BY d.seq", (message_id,)).fetchall()
-    summary = {"id": row["id"], "to": [f"@{r[0]}" for r in sent], "thread": row["thread"]}
+        "SELECT a.name, d.relay, m.thread FROM deliveries d JOIN agents a ON a.id = d.recipient "
+        "JOIN messages m ON m.id = d.message WHERE d.message = ? ORDER BY d.seq",
+        (message_id,)).fetchall()
+    thread = sent[0][2] if sent else conn.execute(
+        "SELECT thread FROM messages WHERE id = ?", (message_id,)).fetchone()[0]
+    summary = {"id": message_id, "to": [f"@{r[0]}" for r in sent], "thread": thread}
     queued = [f"@{r[0]}" for r in sent if r[1] == "queued"]
     if queued:
         summary["queued"] = queued  # for another machine: `axi hosts sync` hands it over
@@ -330,8 +370,12 @@ def mark(conn: sqlite3.Connection, me: int, ids: list[int], ack: bool) -> list[d
             already = row[column] is not None
             if not already:
                 now = clock()
-                conn.execute(f"UPDATE deliveries SET {column} = ?, read_at = coalesce(read_at, ?)"
-                             " WHERE seq = ?", (now, now, row["seq"]))
+                if ack:
+                    conn.execute("UPDATE deliveries SET acked_at = ?, read_at = "
+                                 "coalesce(read_at, ?) WHERE seq = ?", (now, now, row["seq"]))
+                else:
+                    conn.execute("UPDATE deliveries SET read_at = ? WHERE seq = ?",
+                                 (now, row["seq"]))
             results.append({"id": message_id, "already": already})
     return results
 

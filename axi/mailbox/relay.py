@@ -61,15 +61,15 @@ def configured_machines(config: dict | None = None) -> set[str]:
 def known_machines(conn: sqlite3.Connection) -> set[str]:
     """The configured hosts, and the machines that ever synced with this one."""
     met = {r[0].partition(":")[2] for r in conn.execute(
-        "SELECT key FROM meta WHERE key GLOB 'machine:*'")}
+        "SELECT key FROM meta WHERE substr(key, 1, 8) = 'machine:'")}
     return configured_machines() | met
 
 
 def met(conn: sqlite3.Connection, machine: str) -> None:
     """Remember a machine that synced with this one (inside a write transaction): its agents
     may now be written to before any of them wrote here."""
-    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"machine:{machine}",
-                                                               str(clock())))
+    conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                 "value = excluded.value", (f"machine:{machine}", str(clock())))
 
 
 def remote_recipient(conn: sqlite3.Connection, name: str, machine: str) -> sqlite3.Row:
@@ -92,9 +92,9 @@ def remote_identity(conn: sqlite3.Connection, full: str, machine: str) -> sqlite
         now = clock()
         # `builtin`: the kind CHECK of schema 5 cannot be widened in place; `machine` says
         # remote. Approval happens on that machine, by its person; here it is only an address.
-        conn.execute("INSERT INTO agents (name, state, origin, host, user, folder, tag, created, "
-                     "approved, kind, machine) VALUES (?, 'approved', ?, ?, '', '', '', ?, ?, "
-                     "'builtin', ?)", (full, f"remote:{full}:{new_gid()}", machine, now, now,
+        conn.execute("INSERT INTO agents (name, state, origin, host, \"user\", folder, tag, "
+                     "created, approved, kind, machine) VALUES (?, 'approved', ?, ?, '', '', '', "
+                     "?, ?, 'builtin', ?)", (full, f"remote:{full}:{new_gid()}", machine, now, now,
                                        machine))
         row = conn.execute("SELECT * FROM agents WHERE name = ?", (full,)).fetchone()
     return row

@@ -1,8 +1,13 @@
 """The dashboard's mail lines for one folder. Runs on every agent session start: no click, one
-read-only SQLite open, and nothing at all when there is no mailbox."""
+read-only SQLite open, and nothing at all when there is no mailbox.
+
+With a team mailbox (PostgreSQL) the lines come from there within TEAM_BUDGET seconds; each
+answer is remembered per folder, and when the server does not answer in time the last one is
+shown, marked stale with its age and the reason, so a session never waits on the network."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 
@@ -16,6 +21,14 @@ CELL = 60  # characters of quoted text (a message, a task title) per cell
 
 def for_folder(path: str) -> dict | None:
     """This folder's identity, unread mail and open tasks; None when there is no mailbox."""
+    try:
+        from axi.mailbox.store import url
+
+        team = url()
+    except Exception as exc:  # a config that does not parse: say so, never guess the mailbox
+        return {"agent": f"mailbox unavailable ({getattr(exc, 'message', exc)})"}
+    if team is not None:
+        return _team_lines(team, path)
     db = os.path.join(_state_dir(), FILENAME)
     if not os.path.exists(db):
         return None
@@ -29,6 +42,70 @@ def for_folder(path: str) -> dict | None:
             conn.close()
     except Exception as exc:  # the dashboard must never fail because of mail
         return {"agent": f"mailbox unavailable ({type(exc).__name__})"}
+
+
+TEAM_BUDGET = 1.0  # seconds the dashboard gives a team mailbox
+REMEMBERED = "team-dashboard.json"
+
+
+def _team_lines(url: str, path: str) -> dict:
+    import threading
+
+    answer: dict = {}
+
+    def ask() -> None:
+        try:
+            from axi.mailbox.store import connect_team
+
+            conn = connect_team(url)
+            try:
+                answer["lines"] = _lines(conn, path)
+            finally:
+                conn.close()
+        except Exception as exc:
+            answer["error"] = getattr(exc, "message", None) or type(exc).__name__
+
+    worker = threading.Thread(target=ask, daemon=True)  # left behind if the network hangs
+    worker.start()
+    worker.join(TEAM_BUDGET)
+    if "lines" in answer:
+        _remember(path, answer["lines"])
+        return answer["lines"]
+    return _last_known(path, answer.get("error") or f"no answer in {TEAM_BUDGET:g}s")
+
+
+def _remembered() -> dict:
+    import json
+
+    try:
+        with open(os.path.join(_state_dir(), REMEMBERED), encoding="utf-8") as fh:
+            known = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remember(path: str, lines: dict) -> None:
+    import json
+
+    from axi.paths import write_atomic
+    from axi.views import clock
+
+    known = _remembered()
+    known[path] = {"at": clock(), "lines": lines}
+    with contextlib.suppress(OSError):  # only a convenience for when the server is away
+        write_atomic(os.path.join(_state_dir(), REMEMBERED), json.dumps(known), durable=False)
+
+
+def _last_known(path: str, reason: str) -> dict:
+    entry = _remembered().get(path)
+    reason = views.one_line(reason, CELL)
+    if not isinstance(entry, dict) or not isinstance(entry.get("lines"), dict):
+        return {"agent": f"team mailbox unreachable ({reason}); `axi mailbox status` checks it"}
+    lines = dict(entry["lines"])
+    lines["stale"] = (f"last known {views.age(entry.get('at') or 0)} ago; the team mailbox "
+                      f"did not answer ({reason})")
+    return lines
 
 
 def _state_dir() -> str:

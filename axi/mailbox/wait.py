@@ -4,6 +4,10 @@ SQLite has no cross-process notification, so a waiter polls `PRAGMA data_version
 changes only when another connection commits and costs a few microseconds (it reads the shared
 WAL index, takes no lock and opens no transaction). Only when it changes does the waiter run its
 real query. Between polls it sleeps POLL seconds; that bounds the wake-up delay.
+
+A team mailbox on PostgreSQL wakes its waiters itself: every write commits with a NOTIFY, and
+a waiter LISTENs on a connection of its own (`pg.Listener`), looking again at least every
+HEARTBEAT seconds and polling when that connection is down.
 """
 
 from __future__ import annotations
@@ -39,13 +43,32 @@ def wait_for(conn: sqlite3.Connection, check: Callable[[], object], seconds: flo
              heartbeat: Callable[[], None] | None = None) -> object:
     """Run `check` now and after every commit by another process, until it returns something
     or `seconds` pass. Returns what `check` returned, or None on timeout."""
+    if getattr(conn, "backend", "sqlite") == "postgres":
+        from axi.mailbox.pg import Listener
+
+        listener = Listener(conn.url)
+        try:
+            listener.wait(0.001)  # listening before the first look, so no commit falls between
+            return _until(check, seconds, heartbeat, changed=lambda: True,
+                          pause=lambda left: listener.wait(min(left, HEARTBEAT)))
+        finally:
+            listener.close()
+    seen: list = [None]
+
+    def changed() -> bool:
+        version = data_version(conn)
+        new, seen[0] = version != seen[0], version
+        return new
+    return _until(check, seconds, heartbeat, changed,
+                  pause=lambda left: time.sleep(min(POLL, left)))
+
+
+def _until(check: Callable[[], object], seconds: float, heartbeat: Callable[[], None] | None,
+           changed: Callable[[], bool], pause: Callable[[float], object]) -> object:
     deadline = time.monotonic() + seconds
-    seen = None
     next_beat = 0.0
     while True:
-        version = data_version(conn)
-        if version != seen:
-            seen = version
+        if changed():
             found = check()
             if found:
                 return found
@@ -55,4 +78,4 @@ def wait_for(conn: sqlite3.Connection, check: Callable[[], object], seconds: flo
         if heartbeat is not None and now >= next_beat:
             heartbeat()
             next_beat = now + HEARTBEAT
-        time.sleep(min(POLL, deadline - now))
+        pause(deadline - now)

@@ -93,10 +93,10 @@ def tag(sessions: list[Session], edits: list[str]) -> str:
 def approve(name: str, code: str) -> str:
     """Approve a pending agent: the person at the picker's terminal is the operator."""
     from axi.errors import AxiError
-    from axi.mailbox import db, identity
+    from axi.mailbox import identity, store
 
     try:
-        row, already = identity.approve(db.connect(), name, code)
+        row, already = identity.approve(store.connect(), name, code)
     except AxiError as exc:
         raise ActionError(str(exc)) from None
     return f"{row['name']} was already approved" if already else f"approved {row['name']}"

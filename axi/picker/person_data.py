@@ -25,18 +25,18 @@ def person_name(config: dict) -> str:
 
 def ensure_person(name: str) -> None:
     """The person's identity exists once there is a mailbox: mail to them shows here."""
-    from axi.mailbox import db, identity
+    from axi.mailbox import identity, store
 
-    if db.exists():
-        identity.ensure_folderless(db.connect(), name, "person")
+    if store.exists():
+        identity.ensure_folderless(store.connect(), name, "person")
 
 
 def agent_rows() -> list[sqlite3.Row]:
-    from axi.mailbox import db
+    from axi.mailbox import store
 
-    if not db.exists():
+    if not store.exists():
         return []
-    conn = db.connect()
+    conn = store.connect()
     return conn.execute(
         "SELECT a.*, (SELECT count(*) FROM deliveries d WHERE d.recipient = a.id "
         "AND d.read_at IS NULL) AS unread FROM agents a ORDER BY a.state != 'pending', "
@@ -48,22 +48,22 @@ def _me(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
 
 
 def mail_rows(name: str) -> list[sqlite3.Row]:
-    from axi.mailbox import db, mail
+    from axi.mailbox import mail, store
 
-    if not db.exists():
+    if not store.exists():
         return []
-    conn = db.connect()
+    conn = store.connect()
     me = _me(conn, name)
     return mail.inbox_rows(conn, me["id"], limit=200) if me else []
 
 
 def task_rows(name: str) -> tuple[list[sqlite3.Row], int]:
     """The person's open tasks (owned or created), most urgent first, and how many there are."""
-    from axi.mailbox import db, tasks
+    from axi.mailbox import store, tasks
 
-    if not db.exists():
+    if not store.exists():
         return [], 0
-    conn = db.connect()
+    conn = store.connect()
     me = _me(conn, name)
     return tasks.listing(conn, me["id"], False, None, TASKS_SHOWN) if me else ([], 0)
 
@@ -79,11 +79,11 @@ def recipients(name: str) -> list[str]:
 def send(person: str, to: list[str], text: str, reply_to: int | None = None) -> str:
     """Mail from the person (`mail.send`, one transaction); what was sent, or ActionError."""
     from axi.errors import AxiError
-    from axi.mailbox import db, mail
+    from axi.mailbox import mail, store
 
     try:
         mail.check_body(text)
-        conn = db.connect()
+        conn = store.connect()
         me = _me(conn, person)
         if me is None:
             raise actions.ActionError(f"no mailbox identity named {person!r}")
@@ -99,9 +99,9 @@ def reply(person: str, message_id: int, text: str) -> str:
 
 
 def mark_read(person: str, message_id: int) -> None:
-    from axi.mailbox import db, mail
+    from axi.mailbox import mail, store
 
-    conn = db.connect()
+    conn = store.connect()
     me = _me(conn, person)
     if me:
         mail.mark(conn, me[0], [message_id], ack=False)

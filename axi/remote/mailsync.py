@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from axi.mailbox import db, mail, relay
+from axi.mailbox import db, mail, relay, store
 from axi.remote.hosts import Host, load_hosts, machine_name
 from axi.remote.transport import ONLINE, call
 
@@ -38,7 +38,7 @@ def sync(hosts: list[Host]) -> list[dict]:
 
 def _sync_one(host: Host, here: str) -> dict:
     row: dict = {"host": host.name, "sent": 0, "received": 0, "refused": 0}
-    conn = db.connect()
+    conn = store.connect()
     try:
         with db.write(conn):
             relay.met(conn, host.name)
@@ -153,7 +153,7 @@ def serve(asked: dict, data: bytes) -> dict:
     payload = json.loads(data.decode("utf-8") or "{}") if data else {}
     if not isinstance(payload, dict):
         raise ValueError("the relay payload is not a JSON object")
-    conn = db.connect()
+    conn = store.connect()
     try:
         with db.write(conn):
             relay.met(conn, machine)

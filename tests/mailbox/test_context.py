@@ -7,7 +7,7 @@ import os
 import pytest
 from mail_support import as_bob, make_agent
 
-from axi.mailbox import context, db
+from axi.mailbox import context, db, store
 
 
 def artifacts() -> list[str]:
@@ -32,6 +32,7 @@ def test_expired_keys_are_gone(axi, pair, monkeypatch):
     assert axi("context", "list").data["context"] == "0 keys"
 
 
+@pytest.mark.sqlite_only
 def test_a_file_is_stored_once_and_goes_with_its_last_key(axi, pair, home):
     (home / "spec.md").write_text("# the spec\n", encoding="utf-8")
     axi("context", "set", "spec", "--file", "spec.md")
@@ -92,7 +93,8 @@ def test_mention_leaves_a_mail_and_attach_goes_through_the_store(axi, pair, home
     assert axi("context", "get", key).data["value"] == "line\n"
 
 
+@pytest.mark.sqlite_only
 def test_the_table_is_migrated_into_an_existing_mailbox(pair):
-    conn = db.connect()
+    conn = store.connect()
     assert db.schema_version(conn) == db.LATEST
     assert conn.execute("SELECT count(*) FROM context").fetchone()[0] == 0

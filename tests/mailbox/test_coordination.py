@@ -11,7 +11,7 @@ from pathlib import Path
 from mail_support import axi_proc, make_agent
 from support import decode_strict
 
-from axi.mailbox import db, identity
+from axi.mailbox import identity, store
 
 
 def script(folder: Path, name: str, body: str) -> Path:
@@ -25,7 +25,7 @@ def start_listener(folder: Path, handler: Path, *extra: str) -> subprocess.Popen
     proc = subprocess.Popen([sys.executable, "-m", "axi", "listen", "--exec", str(handler),
                              *extra], cwd=folder, stdout=subprocess.PIPE, text=True,
                             env=dict(os.environ, PWD=str(folder)))
-    conn = db.connect()
+    conn = store.connect()
     name = identity.find_pointer(str(folder))[1]
     deadline = time.monotonic() + 20
     while not identity.require(conn, name)["listening_until"]:
@@ -128,7 +128,7 @@ def test_listeners_never_answer_automatic_replies(axi, pair):
                  start_listener(bob, bob_handler, "--max", "5", "--timeout", "2")]
     axi("send", "@bob", "ping")
     results = [p.communicate(timeout=30)[0] for p in listeners]
-    conn = db.connect()
+    conn = store.connect()
     bodies = [r[0] for r in conn.execute("SELECT body FROM messages ORDER BY id")]
     assert bodies == ["ping", "bob auto: ping"]
     assert "handled: 0" in results[0] and "handled: 1" in results[1]

@@ -17,7 +17,7 @@ import pytest
 from mail_support import axi_proc, code_of, mailbox_at, make_agent
 from support import decode_strict
 
-from axi.mailbox import db, identity, tokens
+from axi.mailbox import db, identity, store, tokens
 from axi.terminal import AGENT_ENV
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -73,7 +73,7 @@ def test_a_service_sender_end_to_end(home, tmp_path, snapshot):
     assert os.stat(path).st_mode & 0o777 == 0o600
     _, token = tokens.read(path)
     assert token not in raw
-    row = identity.require(db.connect(), "ci")
+    row = identity.require(store.connect(), "ci")
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     stored = b"".join(Path(db.mailbox_path() + suffix).read_bytes()
                       for suffix in ("", "-wal") if os.path.exists(db.mailbox_path() + suffix))
@@ -127,7 +127,7 @@ def test_a_service_sender_end_to_end(home, tmp_path, snapshot):
     # new approval (which writes a new token)
     status, revoked, _ = at_terminal("agents", "revoke", "ci", cwd=home)
     assert status == 0 and revoked["revoked"] == "ci" and not os.path.exists(path)
-    assert identity.require(db.connect(), "ci")["token_hash"] is None
+    assert identity.require(store.connect(), "ci")["token_hash"] is None
     after = axi_proc("send", "--as", "ci", "--token-file", str(kept), "@bob", "x", cwd=home)
     assert after[0] == 1 and after[1]["code"] == "REVOKED"
     assert at_terminal("agents", "approve", "ci", "--confirm", code_of("ci"), cwd=home)[0] == 0
@@ -164,7 +164,7 @@ def test_the_person_acts_only_at_their_own_terminal(home, tmp_path, snapshot):
     # an agent mails the person before the person ever used axi: created, approved implicitly
     code, sent = axi_proc("send", "@ada", "the build is green; ship it?", cwd=home / "bob")
     assert code == 0 and sent["to"] == ["@ada"]
-    row = identity.require(db.connect(), "ada")
+    row = identity.require(store.connect(), "ada")
     assert (row["kind"], row["state"], row["folder"]) == ("person", "approved", "")
 
     # at a terminal with no agent harness around: reads and answers
@@ -195,10 +195,10 @@ def test_the_person_is_created_on_first_use_at_a_terminal_only(home):
     make_agent(home / "bob", "bob")
     piped = axi_proc("inbox", "--as", name, cwd=home)
     assert piped[1]["code"] == "NOT_FOUND"
-    assert identity.by_name(db.connect(), name) is None
+    assert identity.by_name(store.connect(), name) is None
     status, out, _ = at_terminal("inbox", "--as", name, cwd=home)
     assert status == 0 and out["inbox"] == f"0 messages for @{name}"
-    assert identity.require(db.connect(), name)["kind"] == "person"
+    assert identity.require(store.connect(), name)["kind"] == "person"
 
 
 def test_the_person_name_defaults_to_the_login_name(monkeypatch):
@@ -222,7 +222,7 @@ def listen_echo(home: Path, *args: str) -> subprocess.Popen:
 def wait_listening(name: str, deadline: float = 30.0) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        row = identity.by_name(db.connect(), name)
+        row = identity.by_name(store.connect(), name)
         if row is not None and identity.is_listening(row):
             return
         time.sleep(0.05)
@@ -253,7 +253,7 @@ def test_listen_echo_answers_a_real_send(home, snapshot):
     assert full["to"] == ["@bob (unread)"]  # the echo's @carol delivers nothing
     carol = axi_proc("inbox", cwd=home / "carol")[1]
     assert carol["mail"] == "1 unread of 1"  # the original mention only
-    conn = db.connect()
+    conn = store.connect()
     assert conn.execute("SELECT auto FROM messages WHERE id = 2").fetchone()[0] == 1
 
 
@@ -278,7 +278,7 @@ def test_echo_and_a_listener_do_not_loop(home):
                 proc.wait()
     assert decode_strict(echo_out)["handled"] == 1
     assert decode_strict(bob_out)["handled"] == 0
-    assert db.connect().execute("SELECT count(*) FROM messages").fetchone()[0] == 2
+    assert store.connect().execute("SELECT count(*) FROM messages").fetchone()[0] == 2
 
 
 def test_echo_is_only_the_built_in(axi, home, monkeypatch):
@@ -299,7 +299,7 @@ def test_echo_is_only_the_built_in(axi, home, monkeypatch):
 
 def test_a_folder_agent_named_echo_keeps_its_name(axi, home, monkeypatch):
     """A mailbox made before echo was built in may hold an agent called echo: it stays one."""
-    conn = db.connect()
+    conn = store.connect()
     (home / "e").mkdir()
     identity.init(conn, "bob", str(home / "e"))  # bound, then renamed in the table
     conn.execute("UPDATE agents SET name = 'echo', state = 'approved'")
@@ -313,6 +313,7 @@ def test_a_folder_agent_named_echo_keeps_its_name(axi, home, monkeypatch):
 
 # ---- migration 5 ---------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only
 def test_migration_5_keeps_a_mailbox_made_by_steps_1_to_4(home, axi, monkeypatch):
     folder = home / "a"
     folder.mkdir()
@@ -330,7 +331,7 @@ def test_migration_5_keeps_a_mailbox_made_by_steps_1_to_4(home, axi, monkeypatch
     old.close()
     identity.write_pointer(str(folder), "alice")
 
-    conn = db.connect()
+    conn = store.connect()
     assert db.schema_version(conn) == db.LATEST >= 5
     rows = conn.execute("SELECT name, state, kind, token_hash, folder FROM agents "
                         "ORDER BY id").fetchall()

@@ -15,7 +15,7 @@ import pytest
 from mail_support import mailbox_at, make_agent
 
 from axi.errors import AxiError
-from axi.mailbox import db, identity, tasks
+from axi.mailbox import db, identity, store, tasks
 
 OLD_TABLES = ("agents", "messages", "deliveries", "tasks", "context", "launches", "runs",
               "asks", "session_tags", "progress")
@@ -66,6 +66,7 @@ def stream(kinds: tuple[str, ...] = (), after: str | None = None) -> list[dict]:
     return [e.record() for e in shown]
 
 
+@pytest.mark.sqlite_only
 def test_migration_9_keeps_a_mailbox_made_by_steps_1_to_8(home, axi, monkeypatch):
     import os
 
@@ -87,7 +88,7 @@ def test_migration_9_keeps_a_mailbox_made_by_steps_1_to_8(home, axi, monkeypatch
         ("task.created", "@alice"), ("mail.sent", "@alice"), ("mail.read", "@bob"),
         ("task.updated", "task #1"), ("task.created", "@alice"), ("agent.revoked", "@dave")]
 
-    conn = db.connect()  # migrates
+    conn = store.connect()  # migrates
     assert db.schema_version(conn) == db.LATEST >= 9
     assert dump(conn) == kept  # every row as it was
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -122,7 +123,7 @@ def test_migration_9_keeps_a_mailbox_made_by_steps_1_to_8(home, axi, monkeypatch
 def test_every_change_is_recorded_in_its_own_transaction(home):
     make_agent(home / "a", "alice")
     make_agent(home / "b", "bob")
-    conn = db.connect()
+    conn = store.connect()
     alice, bob = identity.require(conn, "alice"), identity.require(conn, "bob")
     task, _ = tasks.create(conn, alice, "one", "bob")
     make_agent(home / "m", "mallory")
@@ -156,7 +157,7 @@ def test_every_change_is_recorded_in_its_own_transaction(home):
 
 
 def test_identities_without_a_folder_read_as_what_they_are(home, axi):
-    conn = db.connect()
+    conn = store.connect()
     identity.init_service(conn, "ci")
     identity.ensure_folderless(conn, "ada", "person")
     assert [(e["who"], e["kind"], e["what"]) for e in stream(("agent",))] == [
@@ -164,6 +165,7 @@ def test_identities_without_a_folder_read_as_what_they_are(home, axi):
         ("@ada", "agent.approved", "approved on creation")]
 
 
+@pytest.mark.sqlite_only
 def test_a_follow_across_the_migration_neither_misses_nor_repeats(home, monkeypatch):
     """An old mailbox, followed live; a move written the old way (no history), then the
     migration copying it into the history, then moves written the new way."""
@@ -180,7 +182,7 @@ def test_a_follow_across_the_migration_neither_misses_nor_repeats(home, monkeypa
                     (time.time(),))  # what axi at schema 8 wrote
         raw.close()
         lines = [json.loads(follow.stdout.readline())]  # seen before the migration
-        conn = db.connect()  # the migration copies that move into the history
+        conn = store.connect()  # the migration copies that move into the history
         time.sleep(1.5)  # a look or more after it
         alice = identity.require(conn, "alice")
         tasks.update(conn, alice, 1, "done", None)

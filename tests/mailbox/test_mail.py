@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from mail_support import as_bob, make_agent
 
-from axi.mailbox import db
+from axi.mailbox import store
 
 
 def count_rows(table: str) -> int:
-    return db.connect().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return store.connect().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_send_peek_read_ack(axi, pair, monkeypatch):

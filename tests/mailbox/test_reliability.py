@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from mail_support import axi_proc, make_agent
 
-from axi.mailbox import db, identity, mail
+from axi.mailbox import db, identity, mail, store
 
 SENDER = """
 import sys
-from axi.mailbox import db, identity, mail
-conn = db.connect()
+from axi.mailbox import db, identity, mail, store
+conn = store.connect()
 me = identity.require(conn, sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
@@ -31,8 +31,8 @@ for i in range(int(sys.argv[2])):
 # and the first delivery are written, until it is killed.
 STUCK_SENDER = """
 import sys, time
-from axi.mailbox import db, identity, mail
-conn = db.connect()
+from axi.mailbox import db, identity, mail, store
+conn = store.connect()
 me = identity.require(conn, "s0")
 mail.send(conn, me, mail.Outgoing(to=["r1", "r2"], body="whole"))
 original = mail._insert_deliveries
@@ -70,7 +70,7 @@ def test_16_processes_x_200_sends_each_delivered_once_in_order(home, senders):
         proc.stdin.flush()
     for proc in procs:
         assert proc.wait(timeout=300) == 0
-    conn = db.connect()
+    conn = store.connect()
     assert db.integrity(conn) == "ok"
     for recipient in ("r1", "r2"):
         rid = identity.require(conn, recipient)["id"]
@@ -95,7 +95,7 @@ def test_sigkill_mid_transaction_50_times_leaves_no_partial_message(home):
         assert proc.stdout.readline().strip() == "in-transaction", attempt
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    conn = db.connect()
+    conn = store.connect()
     assert db.integrity(conn) == "ok"
     assert conn.execute("SELECT count(*) FROM messages WHERE body = 'torn'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM messages WHERE body = 'whole'").fetchone()[0] == kills
@@ -111,7 +111,7 @@ def test_sigkill_mid_transaction_50_times_leaves_no_partial_message(home):
 def test_reader_killed_before_ack_gets_the_message_again(home, tmp_path):
     alice = make_agent(home / "alice", "alice")
     make_agent(home / "bob", "bob")
-    conn = db.connect()
+    conn = store.connect()
     bob = identity.require(conn, "bob")
     sent = mail.send(conn, bob, mail.Outgoing(to=["alice"], body="do the thing"))
     marker = tmp_path / "received"
@@ -146,7 +146,7 @@ def test_wait_wakes_on_a_send_from_another_process(home):
     waiter = subprocess.Popen([sys.executable, "-m", "axi", "inbox", "--wait", "30"],
                               cwd=alice, stdout=subprocess.PIPE, text=True,
                               env=dict(child_env(), PWD=str(alice)))
-    conn = db.connect()
+    conn = store.connect()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # until the waiter has marked itself listening
         if identity.require(conn, "alice")["listening_until"]:
@@ -160,18 +160,20 @@ def test_wait_wakes_on_a_send_from_another_process(home):
     assert "status: mail" in out and "wake up" in out
 
 
+@pytest.mark.sqlite_only
 def test_schema_is_versioned_and_migrations_are_idempotent(home):
-    first = db.connect()
+    first = store.connect()
     assert db.schema_version(first) == db.LATEST
     db.migrate(first)
-    second = db.connect()
+    second = store.connect()
     assert db.schema_version(second) == db.LATEST
     assert oct(os.stat(db.mailbox_path()).st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.sqlite_only
 def test_newer_schema_is_left_alone(home):
     make_agent(home / "alice", "alice")
-    conn = db.connect()
+    conn = store.connect()
     with db.write(conn):
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     code, data = axi_proc("agents", cwd=home)
@@ -179,6 +181,7 @@ def test_newer_schema_is_left_alone(home):
     assert db.schema_version(sqlite3.connect(db.mailbox_path())) == 99
 
 
+@pytest.mark.sqlite_only
 def test_unreadable_mailbox_is_reported_not_replaced(home):
     path = Path(db.mailbox_path())
     path.write_bytes(b"this is not a database" * 100)

@@ -21,13 +21,13 @@ LAUNCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def approve(name: str, code: str) -> dict:
-    from axi.mailbox import db, identity, tokens
+    from axi.mailbox import identity, store, tokens
 
     agent = identity.check_name(name)
     if not isinstance(code, str) or not code.strip():
         raise UsageFault("approving needs the origin code the page shows",
                          help=["the agent's row shows its code; approve from its drawer"])
-    row, already = identity.approve(db.connect(), agent, code)
+    row, already = identity.approve(store.connect(), agent, code)
     data: dict = {"approved": row["name"], "already": already}
     if identity.kind_of(row) == "service" and not already:
         data["token_file"] = str(tilde(tokens.path_for(row["name"])))  # the path, never the token
@@ -35,9 +35,9 @@ def approve(name: str, code: str) -> dict:
 
 
 def revoke(name: str) -> dict:
-    from axi.mailbox import db, identity
+    from axi.mailbox import identity, store
 
-    row, already = identity.revoke(db.connect(), identity.check_name(name))
+    row, already = identity.revoke(store.connect(), identity.check_name(name))
     return {"revoked": row["name"], "already": already}
 
 
@@ -56,14 +56,14 @@ def person_row(conn, person: str):
 
 def ensure_person(person: str) -> None:
     """Mail to the person shows on the page once a mailbox exists (as the picker does)."""
-    from axi.mailbox import db
+    from axi.mailbox import store
 
-    if db.exists():
-        person_row(db.connect(), person)
+    if store.exists():
+        person_row(store.connect(), person)
 
 
 def send(person: str, to: object, text: object, reply_to: object = None) -> dict:
-    from axi.mailbox import db, mail
+    from axi.mailbox import mail, store
 
     names = _names(to)
     if not isinstance(text, str):
@@ -75,18 +75,18 @@ def send(person: str, to: object, text: object, reply_to: object = None) -> dict
     if not names and reply_to is None:
         raise UsageFault("name a recipient, or answer a message",
                          help=["type @names in To, separated by spaces"])
-    conn = db.connect()
+    conn = store.connect()
     me = person_row(conn, person)
     return mail.send(conn, me, mail.Outgoing(to=names, body=text, reply_to=reply_to))
 
 
 def mark_read(person: str, ids: object) -> dict:
-    from axi.mailbox import db, mail
+    from axi.mailbox import mail, store
 
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
                                             for i in ids) or not ids:
         raise UsageFault("ids is a list of message ids", help=['example: {"ids": [4, 5]}'])
-    conn = db.connect()
+    conn = store.connect()
     me = person_row(conn, person)
     mine = {r[0] for r in conn.execute(
         f"SELECT message FROM deliveries WHERE recipient = ? AND message IN "

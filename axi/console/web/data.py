@@ -53,14 +53,18 @@ def _clean(value: object) -> object:
 
 
 @contextlib.contextmanager
-def mailbox():
-    """The mailbox, read-only; None when there is none yet."""
-    from axi.mailbox import db
+def mailbox(local: bool = False):
+    """The mailbox, read-only; None when there is none yet. `local`: this machine's file (its
+    runs), even when a team mailbox holds the mail."""
+    from axi.mailbox import db, store
 
-    if not db.exists():
+    if local:
+        conn = db.connect_readonly(db.mailbox_path()) if db.exists() else None
+    else:
+        conn = store.connect_readonly()
+    if conn is None:
         yield None
         return
-    conn = db.connect_readonly(db.mailbox_path())
     try:
         yield conn
     finally:
@@ -202,7 +206,7 @@ def tasks(limit: int = TASKS_SHOWN) -> dict:
 
 
 def runs(limit: int = RUNS_SHOWN) -> dict:
-    with mailbox() as conn:
+    with mailbox(local=True) as conn:
         if conn is None:
             return {"total": 0, "runs": []}
         try:
