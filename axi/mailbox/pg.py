@@ -9,9 +9,11 @@ psycopg 3, so every query, rule and test serves both backends.
 What differs is translated in one place (`translate`), for the few spellings the two dialects
 do not share: `?` placeholders, `INSERT OR IGNORE`, `group_concat`, `instr`, `char`, and the
 id of a new row (`RETURNING`). A write transaction (`BEGIN IMMEDIATE`) also takes one advisory
-lock, so writers run one at a time as they do in SQLite (a send's checks and inserts see no
-other writer between them), and its commit sends a NOTIFY, which is how a waiter on another
-machine wakes (`wait_for_notify`). Numbers come back as int or float, never Decimal or bool.
+lock, so writers run one at a time as they do in SQLite (an approval's checks and changes see
+no other writer between them); sends take it shared and run side by side. A commit that changed
+something is followed by a NOTIFY, which is how a waiter on another machine wakes (`Listener`).
+Statements travel together where nothing waits for their answer (`begin_write`, `_deferrable`,
+`_commit`): a send is 4 round trips. Numbers come back as int or float, never Decimal or bool.
 
 psycopg is imported by this module only, and this module only when a mailbox URL is set.
 """
@@ -36,6 +38,11 @@ CONNECT_TIMEOUT = 5  # seconds
 ID_COLUMNS = {"agents": "id", "messages": "id", "tasks": "id", "progress": "id",
               "history": "id", "deliveries": "seq"}
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
+# The wake-up goes in a transaction of its own, after the commit, in the same round trip: a
+# NOTIFY's commit holds a database-wide lock until it is flushed, so inside the writes' own
+# transaction it would serialise every commit's fsync. Its own commit need not be durable
+# (a wake-up lost to a crash only waits for the waiter's next look, within HEARTBEAT).
+_WAKE = f"BEGIN; SET LOCAL synchronous_commit TO off; NOTIFY {CHANNEL}; COMMIT"
 # A "last seen" mark wakes nobody: every waiter marks itself every few seconds.
 _UNSEEN = re.compile(r"\s*UPDATE\s+agents\s+SET\s+last_seen\b", re.IGNORECASE)
 _FUNCTIONS = ((re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
@@ -277,12 +284,12 @@ class Connection:
         self._dirty = False
 
     def _commit(self) -> None:
-        """What waits, the NOTIFY (when something changed) and the COMMIT: one round trip."""
+        """What waits, the COMMIT and the wake-up (when something changed): one round trip."""
         writing, self._writing = self._writing, False
         if writing and len(self._pending) == 2 and self._pending[0] == "BEGIN":
             self._pending = []  # nothing was asked inside it: nothing to send
             return
-        self._send(f"NOTIFY {CHANNEL}; COMMIT" if self._dirty else "COMMIT")
+        self._send(f"COMMIT; {_WAKE}" if self._dirty else "COMMIT")
         self._dirty = False
 
     def notify(self) -> None:
