@@ -80,3 +80,10 @@ def shell_word(value: str) -> str:
     if value and all(char in _SHELL_SAFE for char in value):
         return value
     return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def without_password(url: str) -> str:
+    """A URL with its password shown as `***` (for messages, status lines and notes)."""
+    import re
+
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)

@@ -11,6 +11,7 @@ import click
 from axi import views
 from axi.commands.tree import AxiCommand, AxiGroup
 from axi.errors import UsageFault
+from axi.text import without_password
 
 
 @click.group(cls=AxiGroup, invoke_without_command=True, examples=(
@@ -62,7 +63,7 @@ def _team_status(url: str) -> dict:
     from axi.errors import AxiError
     from axi.mailbox import pg, pg_schema
 
-    where = {"backend": "postgres", "where": pg.redact(url), "from": _url_source()}
+    where = {"backend": "postgres", "where": without_password(url), "from": _url_source()}
     try:
         conn = pg.Connection(url)
     except AxiError as exc:
@@ -150,7 +151,7 @@ def _tilde(path: str) -> str:
 def migrate(to: str) -> dict:
     """Copy this machine's mailbox (identities, mail, tasks, context, history) into a team's
     database. Run it again safely: what is there already is not copied twice."""
-    from axi.mailbox import db, pg, store, team_copy
+    from axi.mailbox import db, store, team_copy
     from axi.paths import config_path
     from axi.shown import Table
 
@@ -159,7 +160,7 @@ def migrate(to: str) -> dict:
         raise UsageFault(f"{to[:60]!r} is not a postgresql:// URL", help=[
             "the team mailbox is postgresql://ROLE@HOST/DATABASE, ROLE this machine's own"])
     result = team_copy.copy(to)
-    shown = pg.redact(to)
+    shown = without_password(to)
     data: dict = {"from": _tilde(db.mailbox_path()), "to": shown,
                   "mailbox_id": result["mailbox_id"], "tables": Table(result["tables"])}
     if result["unreadable_files"]:

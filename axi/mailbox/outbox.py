@@ -46,9 +46,9 @@ def queue(url: str, to: list[str], body: str, reply_to: int | None, ack_required
 
 def target_of(url: str) -> str:
     """The database an entry is meant for, without the password."""
-    from axi.mailbox.pg import redact
+    from axi.text import without_password
 
-    return redact(url)
+    return without_password(url)
 
 
 def waiting(url: str | None = None) -> list[sqlite3.Row]:

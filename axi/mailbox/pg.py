@@ -31,12 +31,14 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from axi.errors import AxiError
+from axi.text import without_password
 
 CHANNEL = "axi_mailbox"
 WRITE_LOCK = 0x61786930  # the advisory lock every write transaction takes ("axi0")
 CONNECT_TIMEOUT = 5  # seconds
-ID_COLUMNS = {"agents": "id", "messages": "id", "tasks": "id", "progress": "id",
-              "history": "id", "deliveries": "seq"}
+# The tables whose new row id the mailbox reads (`lastrowid`): their inserts ask for it. Any
+# other insert asks for nothing, so it may travel with the next statement (`_deferrable`).
+ID_COLUMNS = {"agents": "id", "messages": "id", "tasks": "id"}
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
 # The wake-up goes in a transaction of its own, after the commit, in the same round trip: a
 # NOTIFY's commit holds a database-wide lock until it is flushed, so inside the writes' own
@@ -327,15 +329,10 @@ class _Constant:
 
 def unreachable(url: str, exc: Exception) -> AxiError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return AxiError(f"the team mailbox at {redact(url)} cannot be reached: {first}",
+    return AxiError(f"the team mailbox at {without_password(url)} cannot be reached: {first}",
                     code="MAILBOX_UNREACHABLE",
                     help=["`axi mailbox status` says what is configured and what answers",
                           "sends wait in this machine's queue and go out when it is back"])
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and `axi mailbox status`."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 class Listener:

@@ -28,6 +28,7 @@ import sqlite3
 from axi.errors import AxiError
 from axi.mailbox import db
 from axi.mailbox.db import write
+from axi.mailbox.pg import ID_COLUMNS
 
 # The report's rows, in order; `files` are context files' bytes (`blobs`).
 TABLES = ("agents", "messages", "deliveries", "tasks", "context", "files", "progress", "history")
@@ -234,8 +235,7 @@ class _Copy:
         marks = ", ".join("?" * len(columns))
         cursor = self.team.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) "
                                    "ON CONFLICT DO NOTHING", values)
-        new = cursor.lastrowid if table in ("agents", "messages", "deliveries", "tasks",
-                                            "progress", "history") else cursor.rowcount
+        new = cursor.lastrowid if table in ID_COLUMNS else cursor.rowcount
         if new:
             self.added[table] += 1
         elif required:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from axi.text import without_password
+
 pg = pytest.importorskip("axi.mailbox.pg")
 pytestmark = pytest.mark.sqlite_only
 
@@ -18,7 +20,10 @@ def test_insert_or_ignore_and_the_new_rows_id():
     text, returning = pg.translate("INSERT OR IGNORE INTO deliveries (message, recipient, "
                                    "reason) VALUES (?, ?, 'to')")
     assert text == ("INSERT INTO deliveries (message, recipient, reason) VALUES (%s, %s, 'to') "
-                    "ON CONFLICT DO NOTHING RETURNING seq") and returning == "seq"
+                    "ON CONFLICT DO NOTHING") and returning is None  # nobody reads its seq
+    text, returning = pg.translate("INSERT OR IGNORE INTO messages (sender, body) VALUES (?, ?)")
+    assert text == ("INSERT INTO messages (sender, body) VALUES (%s, %s) "
+                    "ON CONFLICT DO NOTHING RETURNING id") and returning == "id"
     text, returning = pg.translate("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                                    "SET value = excluded.value")
     assert "DO NOTHING" not in text and returning is None  # meta has no id column
@@ -46,4 +51,4 @@ def test_rows_read_by_name_and_position_with_plain_numbers():
 
 
 def test_a_password_never_shows():
-    assert pg.redact("postgresql://laptop:s3cret@db:5432/axi") == "postgresql://laptop:***@db:5432/axi"
+    assert without_password("postgresql://laptop:s3cret@db:5432/axi") == "postgresql://laptop:***@db:5432/axi"
