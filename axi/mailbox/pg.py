@@ -212,7 +212,8 @@ class Connection:
                 and " ON CONFLICT " not in upper)  # whether it inserted may be asked
 
     def _bound(self, text: str, params) -> str:
-        return self._pg.cursor().mogrify(text, _params(params))
+        with self._translating():  # a closed connection refuses even a cursor
+            return self._pg.cursor().mogrify(text, _params(params))
 
     def _send(self, statement: str | None) -> Cursor:
         """`statement` after whatever waits, in one round trip; the cursor is left on the last
@@ -225,13 +226,19 @@ class Connection:
         return cursor
 
     def _run(self, call):
-        cursor = self._pg.cursor()
-        try:
+        with self._translating():
+            cursor = self._pg.cursor()
             call(cursor)
+        return cursor
+
+    @contextlib.contextmanager
+    def _translating(self):
+        """psycopg's errors as the ones the mailbox code handles (`_translated`)."""
+        try:
+            yield
         except psycopg.Error as exc:
             self._after_error()
             raise self._translated(exc) from None
-        return cursor
 
     def _after_error(self) -> None:
         """A failed statement leaves the server's transaction aborted: end it, so the next
