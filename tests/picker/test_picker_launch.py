@@ -134,14 +134,6 @@ async def test_c_starts_a_session_in_the_rows_folder_and_attaches(control_home):
     assert not set(ARGV) & set(spec["argv"])  # `c`: no args
 
 
-def launch_takes_args() -> bool:
-    from axi.commands.launch import new
-
-    return any(p.name == "harness_args" for p in new.params)
-
-
-@pytest.mark.skipif(not launch_takes_args(), reason="`axi sessions new --args` (the control "
-                    "plane's part of `C`) is not in this axi yet")
 @sync
 async def test_C_starts_it_with_the_configured_args(control_home):
     from axi.control import records

@@ -85,3 +85,11 @@ def add_host(axi, name: str, transport: str, remote_axi: str | None = None,
     result = axi(*args)
     assert result.code == 0, result.stdout
     return result
+
+
+def name_this_machine(name: str = "laptop") -> None:
+    """`[machine] name` in this machine's config.toml (how addresses and host rows name it)."""
+    from axi.paths import config_path
+
+    with open(config_path(), "a", encoding="utf-8") as fh:
+        fh.write(f'\n[machine]\nname = "{name}"\n')

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from hostkit import SH_TRANSPORT, add_host, make_remote
+from hostkit import SH_TRANSPORT, add_host, make_remote, name_this_machine
 
 from axi.paths import config_path
 
@@ -20,17 +20,12 @@ def _json(axi, *args):
     return result.data
 
 
-def _name_this_machine(name: str = "laptop") -> None:
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write(f'\n[machine]\nname = "{name}"\n')
-
-
 @pytest.fixture
 def box(axi, corpus_home, tmp_path):
     """This machine holds every recorded store; host `box` holds the claude and pi ones."""
     remote = make_remote(tmp_path / "box", ("claude", "pi"))
     add_host(axi, "box", SH_TRANSPORT, remote.axi, timeout=20)
-    _name_this_machine()
+    name_this_machine()
     return remote
 
 

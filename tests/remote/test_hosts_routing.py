@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from control_support import fake_config, wait_for
-from hostkit import AXI_BIN, SH_TRANSPORT, add_host, make_remote
+from hostkit import AXI_BIN, SH_TRANSPORT, add_host, make_remote, name_this_machine
 from support import decode_strict
 
 from axi.paths import config_path
@@ -68,8 +68,7 @@ class Box:
 def box(axi, home, tmp_path):
     remote = Box(tmp_path / "box")
     add_host(axi, "box", SH_TRANSPORT, remote.axi, timeout=30)
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write('\n[machine]\nname = "laptop"\n')
+    name_this_machine()
     yield remote
     remote.stop()
 
@@ -303,8 +302,7 @@ def test_attach_through_a_real_terminal_transport(axi, box):
 def recorded(axi, corpus_home, tmp_path):
     remote = make_remote(tmp_path / "rec", ("claude", "codex"))
     add_host(axi, "box", SH_TRANSPORT, remote.axi, timeout=30)
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write('\n[machine]\nname = "laptop"\n')
+    name_this_machine()
     return remote
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hostkit import SH_TRANSPORT, add_host, fake_axi, make_remote
-
-from axi.paths import config_path
+from hostkit import SH_TRANSPORT, add_host, fake_axi, make_remote, name_this_machine
 
 
 def _hosts(axi, tmp_path):
@@ -15,8 +13,7 @@ def _hosts(axi, tmp_path):
     add_host(axi, "gone", "sh -c 'echo ssh: connect to host gone port 22: refused >&2; exit 255'")
     add_host(axi, "bare", SH_TRANSPORT, "/nonexistent/axi")
     add_host(axi, "older", SH_TRANSPORT, fake_axi(tmp_path, json.dumps({"protocol": 0})))
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write('\n[machine]\nname = "laptop"\n')
+    name_this_machine()
 
 
 def _scrub(data):

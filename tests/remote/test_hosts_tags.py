@@ -5,9 +5,7 @@ same filter; `--group-by` groups this machine's sessions only and says so."""
 from __future__ import annotations
 
 import pytest
-from hostkit import SH_TRANSPORT, add_host, make_remote
-
-from axi.paths import config_path
+from hostkit import SH_TRANSPORT, add_host, make_remote, name_this_machine
 
 
 @pytest.fixture
@@ -15,8 +13,7 @@ def box(axi, corpus_home, tmp_path):
     """This machine holds every recorded store; host `box` holds the claude and pi ones."""
     remote = make_remote(tmp_path / "box", ("claude", "pi"))
     add_host(axi, "box", SH_TRANSPORT, remote.axi, timeout=20)
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write('\n[machine]\nname = "laptop"\n')
+    name_this_machine()
     return remote
 
 

@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from hostkit import SH_TRANSPORT, Remote, add_host, make_remote
+from hostkit import SH_TRANSPORT, Remote, add_host, make_remote, name_this_machine
 from mail_support import make_agent
 
 from axi.errors import AxiError
 from axi.mailbox import db, identity
-from axi.paths import config_path
 
 
 def two_machines(axi, home: Path, tmp_path: Path, monkeypatch, transport: str = SH_TRANSPORT,
@@ -30,8 +29,7 @@ def two_machines(axi, home: Path, tmp_path: Path, monkeypatch, transport: str = 
     """This machine (`laptop`, alice in ~/alice) and `box` (bob in its ~/bob), both approved."""
     remote = remote or make_remote(tmp_path / "box", ())
     add_host(axi, "box", transport, remote.axi, timeout=60)
-    with open(config_path(), "a", encoding="utf-8") as fh:
-        fh.write('\n[machine]\nname = "laptop"\n')
+    name_this_machine()
     make_agent(home / "alice", "alice")
     here = os.environ["AXI_HOME"]
     monkeypatch.setenv("AXI_HOME", str(remote.state))
