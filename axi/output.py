@@ -19,9 +19,9 @@ FORMATS = ("toon", "json")
 def encode(data: object, fmt: str = "toon") -> str:
     """TOON gets the short forms and compact tables; JSON the exact values (`axi.shown`)."""
     if fmt == "json":
-        import json
+        from axi.jsontext import dumps
 
-        return json.dumps(_plain(_exact(data)), ensure_ascii=False, separators=(",", ":"))
+        return dumps(_plain(_exact(data)), ensure_ascii=False, separators=(",", ":"))
     from axi import toon
 
     return toon.encode(_plain(_compact(data)))
@@ -69,9 +69,9 @@ def emit(data: object, fmt: str = "toon", stream=None) -> None:
 
 def event(data: dict) -> None:
     """One NDJSON line of a stream (`sessions read --follow`), flushed at once."""
-    import json
+    from axi.jsontext import dumps
 
-    _write(sys.stdout, json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n")
+    _write(sys.stdout, dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def _write(out, text: str) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
+
+from axi.quiet import suppress
 
 PRIVATE_MARK = ".private-v1"  # present once every file below the state dir was made private
 _CHECKED: set[str] = set()
@@ -57,18 +58,18 @@ def _make_private(path: str) -> None:
 
 def tighten(root: str) -> None:
     """Folders 0700 and files 0600 below `root`; links are not followed (nor changed)."""
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         os.chmod(root, 0o700)
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
             full = os.path.join(folder, name)
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 if not os.path.islink(full):
                     os.chmod(full, 0o700 if name in dirs else 0o600)
 
 
 def _mark(path: str) -> None:
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         os.close(private_open(os.path.join(path, PRIVATE_MARK), os.O_WRONLY | os.O_CREAT))
 
 
@@ -109,7 +110,7 @@ def cwd() -> str:
 def dir_candidates(path: str) -> list[str]:
     """The spellings of one directory a transcript may have recorded (as given, and resolved)."""
     spellings = {os.path.normpath(path)}
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         spellings.add(os.path.realpath(path))
     return sorted(spellings)
 
@@ -146,7 +147,7 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o600, durable: bool 
     file and its folder (off for marks rewritten every second, such as heartbeats)."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
+    with suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o7777
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{id(payload)}.tmp")
@@ -161,11 +162,11 @@ def write_atomic(path: str, data: bytes | str, mode: int = 0o600, durable: bool 
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.unlink(tmp)
         raise
     if durable:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             folder_fd = os.open(folder, os.O_RDONLY)
             try:
                 os.fsync(folder_fd)

@@ -87,3 +87,16 @@ def without_password(url: str) -> str:
     import re
 
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of `data` in hex. From the stdlib's own `_sha256`/`_sha2` where it has one:
+    `hashlib` loads OpenSSL, about 2.5 ms of a dashboard that checks an agent's fingerprint."""
+    try:
+        from _sha256 import sha256  # Python 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # Python 3.12 and later
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data).hexdigest()

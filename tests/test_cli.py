@@ -279,3 +279,18 @@ def test_real_process_writes_only_toon(corpus_home):
         decode_strict(proc.stdout)
         assert "Traceback" not in proc.stdout
         assert proc.returncode == (2 if "--nope" in args else 0)
+
+
+def test_a_reader_that_went_away_ends_the_run_quietly(corpus_home):
+    """`axi ... | head -1`: stdout closed before axi writes. Exit 0, nothing on stderr, on the
+    click-free paths (which end without the interpreter's teardown) and through click."""
+    for args in ([], ["sessions", "--all"], ["usage", "--by", "model"]):
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            proc = subprocess.run([sys.executable, "-m", "axi", *args], stdout=writer,
+                                  stderr=subprocess.PIPE, text=True, cwd=corpus_home,
+                                  timeout=60)
+        finally:
+            os.close(writer)
+        assert (proc.returncode, proc.stderr) == (0, ""), args

@@ -37,7 +37,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pricing", "dirmap"),          # the price table in use (the state dir's, else packaged);
                                     # folders that moved (`sessions relink`)
     ("errors", "text", "paths", "terminal"),  # small helpers
-    ("shown", "toon", "axi"),       # leaves: two-faced values; TOON text; the version
+    ("shown", "toon", "axi",        # leaves: two-faced values; TOON text; the version;
+     "jsontext", "quiet", "sqlite"),  # json, contextlib's two helpers and sqlite3 without
+                                    # their start-up cost
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

@@ -14,7 +14,9 @@ import sys
 
 WATCHED = ("click", "toon", "textual", "typing", "dataclasses", "inspect", "shutil", "re",
            "json", "shlex", "multiprocessing", "tomllib", "msgspec", "orjson", "platformdirs",
-           "axi.remote", "starlette", "uvicorn")
+           "axi.remote", "starlette", "uvicorn", "sqlite3", "datetime", "contextlib", "enum",
+           "importlib", "warnings", "threading", "subprocess", "socket", "hashlib")
+# not watched: `functools` and `collections`, which `_sqlite3` (SQLite's C core) imports itself
 
 # argv[0] is the installed `axi` script, as when an agent host runs it (else the dashboard
 # looks for axi on PATH to name its own path)
@@ -45,11 +47,22 @@ def test_bare_axi_imports_nothing_heavy(corpus_home):
     assert imported([], corpus_home) == []
 
 
-def test_the_session_start_hook_needs_only_json(corpus_home):
+def test_the_session_start_hook_imports_nothing_heavy(corpus_home):
     payload = json.dumps({"session_id": "probe", "cwd": str(corpus_home),
                           "hook_event_name": "SessionStart", "source": "startup"})
     args = ["hook", "session-start", "--host", "claude"]
     imported(args, corpus_home, payload)
-    # json reads the payload and writes the journal line (it imports `re`, which an editable
-    # install's finder has loaded already, so `re` may or may not be new here)
-    assert [m for m in imported(args, corpus_home, payload) if m != "re"] == ["json"]
+    # axi.jsontext reads the payload and writes the journal line with json's C core
+    assert imported(args, corpus_home, payload) == []
+
+
+def test_the_dashboard_and_the_mail_verbs_import_nothing_heavy(corpus_home):
+    from mail_support import make_agent
+
+    make_agent(corpus_home, "probe")  # this folder's agent: the dashboard shows its mail
+    make_agent(corpus_home / "elsewhere", "sink")
+    for args in ([], ["send", "@sink", "hello"], ["inbox"], ["sessions"], ["sessions", "--all"]):
+        imported(args, corpus_home)
+        # a listing asks whether hosts are configured (`axi.remote`'s light package module)
+        allowed = {"axi.remote"} if args[:1] == ["sessions"] else set()
+        assert set(imported(args, corpus_home)) - allowed == set(), args

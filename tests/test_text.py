@@ -49,3 +49,35 @@ def test_shell_word_is_what_shlex_quotes(text):
 def test_joined_surrogate_pair_is_kept():
     assert whole("\ud83d\ude00") == "😀"
     assert whole("a\ud83d") == "a\ufffd"
+
+
+NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+names = st.one_of(st.text(max_size=40), st.text(alphabet="abz09_-A.é\n", max_size=40))
+
+
+@given(names)
+def test_an_agent_name_is_what_its_expression_says(name):
+    from axi.mailbox.names import is_name
+
+    assert is_name(name) == bool(NAME.fullmatch(name))
+
+
+@given(names)
+def test_a_login_name_is_made_a_name_as_its_expression_did(raw):
+    from axi.mailbox.names import name_from_login
+
+    expected = re.sub(r"[^a-z0-9_-]", "-", raw.lower())[:32]
+    if not expected:
+        expected = "person"
+    elif not expected[0].isalpha():
+        expected = ("p" + expected)[:32]
+    assert name_from_login(raw) == expected
+
+
+@given(st.binary(max_size=200))
+def test_the_digest_is_sha256(data):
+    import hashlib
+
+    from axi.text import sha256_hex
+
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import click
 
 from axi import views
@@ -11,6 +9,7 @@ from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import identity, store, tokens
 from axi.paths import cwd, tilde
+from axi.sqlite import sqlite3
 
 LIST_FIELDS = ["name", "state", "folder", "unread", "seen"]
 ALL_FIELDS = LIST_FIELDS + ["code", "kind", "tag", "host", "machine", "listening", "created",

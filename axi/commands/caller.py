@@ -3,10 +3,9 @@ is shown in a list (the `--as` option itself is in `tree.py`, with click)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi import views
 from axi.mailbox import identity, mail, store
+from axi.sqlite import sqlite3
 
 MAIL_FIELDS = ["id", "from", "age", "state", "text"]
 ALL_MAIL_FIELDS = MAIL_FIELDS + ["to", "thread", "reply_to", "kind", "task", "ack", "created"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import sqlite3
 
 import click
 
@@ -18,6 +17,7 @@ from axi.mailbox import identity, store
 from axi.mailbox import tasks as ledger
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
 from axi.output import warn
+from axi.sqlite import sqlite3
 
 REPLY_TEXT = 1500
 MAX_ROUNDS = 20

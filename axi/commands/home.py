@@ -9,6 +9,7 @@ import sys
 from axi import DESCRIPTION, views
 from axi.index.catalog import newest, open_index, scope_clause, short_ids
 from axi.index.rows import LIST_FIELDS, present
+from axi.index.tallies import newest_where, tally
 from axi.mailbox.summary import for_folder
 from axi.paths import cwd, dir_candidates, tilde
 
@@ -23,17 +24,20 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     data: dict = {"bin": tilde(executable()), "description": DESCRIPTION}
     where, args = scope_clause(dir_candidates(here))
     conn, fresh = open_index(budget, scope=(where, args))
-    live, live_args = ("is_subagent = 0 AND id != ?", [exclude]) if exclude else (
-        "is_subagent = 0", [])
-    # counted on the index, then less the excluded one (found by id: `+` keeps the planner off
-    # the is_subagent index, which would read every row, as `id != ?` would)
-    total = conn.execute("SELECT count(*) FROM sessions WHERE is_subagent = 0").fetchone()[0]
+    # Counted on the folders' tallies and picked on the index alone, then less the excluded
+    # session (found by id: `+` keeps the planner on the id index). `id != ?` in these queries
+    # would read the table row of every session in the folder.
+    total, here_total = tally(conn), tally(conn, where, args)
+    limit = HOME_LIMIT + (1 if exclude else 0)
+    shown = newest(conn, newest_where(conn, where, args, limit, here=here_total, total=total),
+                   args, limit)
     if exclude:
         total -= conn.execute("SELECT count(*) FROM sessions WHERE id = ? AND +is_subagent = 0",
                               [exclude]).fetchone()[0]
-    here_total = conn.execute(f"SELECT count(*) FROM sessions WHERE {live} AND {where}",
-                              live_args + args).fetchone()[0]
-    shown = newest(conn, f"{live} AND {where}", live_args + args, HOME_LIMIT)
+        here_total -= conn.execute(f"SELECT count(*) FROM sessions WHERE id = ? AND "
+                                   f"+is_subagent = 0 AND {where}", [exclude, *args]).fetchone()[0]
+        shown = [r for r in shown if r["id"] != exclude]
+    shown = shown[:HOME_LIMIT]
     elsewhere = total - here_total
     label = tilde(here)
     if not total:

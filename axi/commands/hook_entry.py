@@ -20,10 +20,10 @@ one-line note, never a traceback, so a broken store never breaks a session.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from axi.integrations.payload import path, read, session_id, why
+from axi.quiet import suppress
 
 HOSTS = ("claude", "codex", "opencode", "none")
 EVENTS = ("session-start", "session-end", "state")
@@ -93,7 +93,7 @@ def _by_click(args: list[str], fmt: str) -> int:
         data = err.payload()
     except Exception as exc:
         data = {"axi": f"hook failed: {_one_line(exc)}"}
-    with contextlib.suppress(Exception):
+    with suppress(Exception):
         if data is not None:
             emit(data, fmt)
     return 0
@@ -120,7 +120,7 @@ def run_start(host: str, fmt: str, problems: list[str]) -> None:
         data = start(cwd, sid, fmt, problems)
     except Exception as exc:
         data = {"axi": f"dashboard unavailable: {_one_line(exc)}"}
-    with contextlib.suppress(Exception):
+    with suppress(Exception):
         _print(data, host, fmt)
 
 
@@ -137,7 +137,7 @@ def run_end(host: str, fmt: str, problems: list[str]) -> None:
 
 def run_state(host: str, fmt: str, problems: list[str]) -> None:
     word = None
-    with contextlib.suppress(Exception):
+    with suppress(Exception):
         from axi.integrations.states import word as state_word
 
         payload = read(problems)
@@ -220,7 +220,7 @@ def _when(payload: dict, now: float) -> float:
 
 
 def _report(event: str, problems: list[str]) -> None:
-    with contextlib.suppress(Exception):
+    with suppress(Exception):
         from axi.output import warn
 
         for problem in dict.fromkeys(problems):

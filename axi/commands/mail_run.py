@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 from axi import views
@@ -19,6 +18,7 @@ from axi.commands.caller import (
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import context, identity, mail, relay
 from axi.mailbox.wait import HEARTBEAT, check_seconds, wait_for
+from axi.sqlite import sqlite3
 from axi.text import shell_word
 
 

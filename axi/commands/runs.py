@@ -4,13 +4,13 @@ workers a script started with `--run R`), newest first; or one run's record and 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import click
 
 from axi import views
 from axi.commands.tree import AxiCommand
 from axi.errors import AxiError, NotFound
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 LIST_FIELDS = ["id", "outcome", "sessions", "cost", "age"]

@@ -11,8 +11,6 @@ are the sum of its sessions' `tokens_with_subagents` and `cost_with_subagents`, 
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi import views
 from axi.commands.session_pick import Selection, command, index_note
 from axi.errors import UsageFault
@@ -20,6 +18,7 @@ from axi.index.catalog import MAX_DEPTH
 from axi.index.rows import CostTally, money
 from axi.paths import tilde
 from axi.shown import Table
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 AGGREGATES = ("sessions", "working", "needs_you", "tokens", "cost", "age")

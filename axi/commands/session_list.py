@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from axi import views
 from axi.commands.session_pick import Selection, command, index_note
-from axi.index.catalog import newest, short_ids
+from axi.index.catalog import short_ids
 from axi.index.rows import ALL_FIELDS, LIST_FIELDS, present
 from axi.shown import Table
 
@@ -44,9 +44,8 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
     pick = Selection(all_dirs, directory, harness, status, subagents, tags)
     pick.open()
     conn = pick.conn
-    total = conn.execute(f"SELECT count(*) FROM sessions WHERE {pick.where}",
-                         pick.args).fetchone()[0]
-    rows = newest(conn, pick.where, pick.args, limit)
+    total = pick.count()
+    rows = pick.newest(limit)
     flags = pick.flags(**{"--fields": fields})
     data: dict = {}
     if not rows:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 
 import click
 
@@ -28,6 +27,7 @@ from axi.index.rows import (
 from axi.index.rows import money as cost_text
 from axi.index.status import ending
 from axi.paths import tilde
+from axi.sqlite import sqlite3
 from axi.text import shell_word
 from axi.views import clock
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import click
 
 from axi import views
@@ -12,6 +10,7 @@ from axi.commands.tree import AxiCommand, AxiGroup, as_option
 from axi.errors import UsageFault
 from axi.mailbox import mail
 from axi.mailbox import tasks as ledger
+from axi.sqlite import sqlite3
 
 LIST_FIELDS = ["id", "status", "priority", "owner", "title"]
 ALL_FIELDS = LIST_FIELDS + ["creator", "intent", "thread", "age", "created", "updated"]

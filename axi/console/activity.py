@@ -30,7 +30,6 @@ the first after a cursor forward from near it (`activity_journal.py`), in memory
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -56,6 +55,7 @@ from axi.console.activity_sources import (
     open_team,
     run_sessions,
 )
+from axi.sqlite import sqlite3
 
 # ---- the stream -----------------------------------------------------------------------------
 

@@ -11,9 +11,8 @@ that records none (an agent on another machine, made by a relayed message)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi.console.activity_events import Event, Filters
+from axi.sqlite import sqlite3
 
 TASK_KINDS = ("task.created", "task.updated")
 AGENT_KINDS = ("agent.pending", "agent.approved", "agent.revoked")

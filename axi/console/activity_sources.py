@@ -6,11 +6,11 @@ or answer is read."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
 
 from axi.console import activity_history
 from axi.console.activity_events import Event, Filters, _word
+from axi.sqlite import sqlite3
 
 # ---- the mailbox ----------------------------------------------------------------------------
 

@@ -6,11 +6,11 @@ carries the repair. Details never hold a config value, a secret or a message bod
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from axi.paths import tilde
+from axi.sqlite import sqlite3
 
 STATES = ("ok", "warn", "fail")
 LOW_DISK = 1 << 30  # warn below this much free space where the state dir lives

@@ -6,10 +6,10 @@ from __future__ import annotations
 import calendar
 import json
 import re
-import sqlite3
 import time
 
 from axi import pricing
+from axi.sqlite import sqlite3
 
 STALE_DAYS = 60  # past this, estimated costs say the table is old
 

@@ -7,7 +7,7 @@ launch and not yet claimed by another launch, and records it.
 
 from __future__ import annotations
 
-import sqlite3
+from axi.sqlite import sqlite3
 
 SLACK = 2.0  # clocks and timestamp rounding: a session this much older still counts
 

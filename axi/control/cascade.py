@@ -7,12 +7,12 @@ above, and the holder that noticed is stopped in its turn like any other session
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from itertools import groupby
 
 from axi.control import proc, records, runs
 from axi.control.waiting import await_end
+from axi.sqlite import sqlite3
 
 
 def main(argv: list[str]) -> int:

@@ -10,9 +10,8 @@ AT_MOST seconds after the tag. The launch ends with reason `closed`; its outcome
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi.control import records
+from axi.sqlite import sqlite3
 
 QUIET = 3.0
 AT_MOST = 120.0

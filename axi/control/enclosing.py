@@ -10,10 +10,10 @@ parent, the depth and the state dir a new launch belongs to.
 from __future__ import annotations
 
 import os
-import sqlite3
 from contextlib import closing
 
 from axi.control import proc
+from axi.sqlite import sqlite3
 
 HOLDER_MODULE = "axi.control.holder"
 

@@ -12,7 +12,6 @@ Sessions axi did not launch have no holder to watch: they only yield turns.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -20,6 +19,7 @@ from axi import views
 from axi.control import live, records
 from axi.control.tail import Locator, Tail
 from axi.harnesses import NAMES
+from axi.sqlite import sqlite3
 
 POLL = 0.3
 MEMBERS_EVERY = 1.0  # seconds between checks for sessions that joined the run

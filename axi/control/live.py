@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import time
 
 from axi.control import proc
 from axi.paths import state_dir, write_atomic
+from axi.sqlite import sqlite3
 
 HEARTBEAT = 2.0  # seconds between heartbeat writes
 STALE = 20.0  # a heartbeat older than this means the holder is gone

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 
 from axi.control import live
 from axi.control.runs import TOKEN_KINDS
+from axi.sqlite import sqlite3
 
 SESSION_OUTCOMES = ("success", "gave_up", "budget_hit", "crashed", "killed")
 RUN_OUTCOMES = ("success", "gave_up", "budget_hit", "crashed")

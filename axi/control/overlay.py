@@ -8,10 +8,11 @@ pay nothing when there is no mailbox or no launch.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import namedtuple
 from collections.abc import Iterable
-from contextlib import closing
+
+from axi.quiet import closing
+from axi.sqlite import sqlite3
 
 # What the control plane says of one session axi launched: its status, name, the launch id
 # `axi sessions new` printed (every verb takes it), its oldest open `axi ask` question when it

@@ -8,12 +8,12 @@ job (a coordinator and the workers it started). An ask is a question a session i
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox import db
+from axi.sqlite import sqlite3
 from axi.text import is_safe_id
 
 ENDED_OUTCOMES = ("success", "gave_up", "budget_hit", "crashed", "killed")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import time
 
 from axi.control import live, proc, protocol, records
+from axi.sqlite import sqlite3
 
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 ACCEPT_TIMEOUT = 600.0

@@ -12,12 +12,12 @@ edit through here; the picker's old file (`picker-tags.json`) is imported once, 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 
 from axi.errors import AxiError, UsageFault
 from axi.mailbox import db
+from axi.quiet import closing, suppress
+from axi.sqlite import sqlite3
 
 LEGACY_FILE = "picker-tags.json"  # the picker's own store before the mailbox kept tags
 BAD_KEY = frozenset(" \t;=,")
@@ -32,7 +32,7 @@ def read(keys: list[str] | None = None) -> dict[str, dict]:
     if not db.exists() or keys == []:
         return {}
     try:
-        with contextlib.closing(db.connect_readonly(db.mailbox_path())) as conn:
+        with closing(db.connect_readonly(db.mailbox_path())) as conn:
             return _read(conn, keys)
     except sqlite3.Error:
         return {}
@@ -44,9 +44,9 @@ def _read(conn: sqlite3.Connection, keys: list[str] | None) -> dict[str, dict]:
     stored: dict[str, dict] = {}
     launched: dict[str, dict] = {}
     ids = None if keys is None else [k.partition(":")[2] for k in keys]
-    with contextlib.suppress(sqlite3.OperationalError):  # a mailbox before schema 7
+    with suppress(sqlite3.OperationalError):  # a mailbox before schema 7
         _collect(stored, conn, "t.session_key", "session_tags t", "1", "t.session_key", keys)
-    with contextlib.suppress(sqlite3.OperationalError):  # no control tables yet
+    with suppress(sqlite3.OperationalError):  # no control tables yet
         # the newest launch of each session holds it now (and its labels)
         newest = ("t.session IS NOT NULL AND t.rowid = (SELECT l.rowid FROM launches l "
                   "WHERE l.session = t.session AND l.harness = t.harness "

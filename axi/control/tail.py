@@ -9,10 +9,10 @@ again on every change. Database stores (opencode) continue from the last turn's 
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 from axi.errors import AxiError
+from axi.sqlite import sqlite3
 
 LOCATE_EVERY = 1.0  # seconds between index refreshes while a transcript has not appeared
 LOCATE_BUDGET = 0.5

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from axi.control import live, proc, records
+from axi.sqlite import sqlite3
 
 POLL = 0.2
 

@@ -170,7 +170,10 @@ class ClaudeParser(LineParser):
         if key == self._last[0] and usage == self._last[1] and key != (None, None):
             return  # the usual repeat: one line per content block, the same usage on each
         self._last = (key, usage)
-        fresh = [usage.get(k) for k in USAGE_KEYS]
+        self._fresh(key, [usage.get(k) for k in USAGE_KEYS], ts)
+
+    def _fresh(self, key: tuple, fresh: list, ts: float | None) -> None:
+        """Count one response's usage (`fresh`, in USAGE_KEYS order), once per response."""
         fresh = [v if type(v) is int else 0 for v in fresh]
         self.s["ctx"] = fresh[0] + fresh[2] + fresh[3]
         key = (str(key[0] or ""), str(key[1] or ""))

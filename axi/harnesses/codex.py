@@ -188,7 +188,10 @@ class CodexParser(LineParser):
         """Spend is the growth of the cumulative total; repeats grow nothing."""
         if not isinstance(totals, dict) or not self.summarising:
             return
-        now = [as_int(totals.get(k)) for k in TOTAL_KEYS]
+        self._grow([as_int(totals.get(k)) for k in TOTAL_KEYS], ts)
+
+    def _grow(self, now: list[int], ts: float | None) -> None:
+        """Count the growth of the thread's totals (`now`, in TOTAL_KEYS order)."""
         before = (self.s["totals"] + [0] * len(TOTAL_KEYS))[:len(TOTAL_KEYS)]
         if now[0] + now[3] <= before[0] + before[3]:
             return

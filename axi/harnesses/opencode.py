@@ -11,12 +11,12 @@ literal quotes; titles and prompts are shown without them.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 
 from axi.errors import AxiError
 from axi.harnesses.base import Harness, SearchText, SessionSummary, Turn, add_usage
 from axi.harnesses.jsonl import as_int, clean_prompt, decode, dumps, is_wrapper
+from axi.sqlite import sqlite3
 from axi.text import safe_id
 
 PLACEHOLDER_TITLE = "New session - "

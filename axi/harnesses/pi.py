@@ -102,14 +102,18 @@ class PiParser(LineParser):
     def _usage(self, usage: object, ts: float | None) -> None:
         if not isinstance(usage, dict):
             return
-        counts = [as_int(usage.get(k)) for k in ("input", "output", "cacheRead", "cacheWrite")]
-        self.s["ctx"] = counts[0] + counts[2] + counts[3]
         cost = usage.get("cost")
-        total = cost.get("total") if isinstance(cost, dict) else None
+        self._count([as_int(usage.get(k)) for k in ("input", "output", "cacheRead", "cacheWrite")],
+                    cost.get("total") if isinstance(cost, dict) else None,
+                    usage.get("reasoning"), ts)
+
+    def _count(self, counts: list[int], total: object, reasoning: object,
+               ts: float | None) -> None:
+        """One response's tokens, its recorded cost `total` and reasoning count."""
+        self.s["ctx"] = counts[0] + counts[2] + counts[3]
         recorded = float(total) if isinstance(total, (int, float)) else None
         # pi's `output` includes reasoning (completion_tokens; Anthropic output_tokens). 0.73
         # records no reasoning count; a later `usage.reasoning` is read as the part of output.
-        reasoning = usage.get("reasoning")
         add_usage(self.s["usage"], ts, self.s["model"], *counts, cost=recorded,
                   reasoning=reasoning if type(reasoning) is int and reasoning >= 0 else None)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 import time
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
+from axi.quiet import suppress
+from axi.sqlite import sqlite3
 from axi.text import shell_word
 
 
@@ -49,7 +49,7 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
     with scan_lock(wait=budget if budget is not None else 120) as held:
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
-        with contextlib.suppress(OSError, sqlite3.Error):
+        with suppress(OSError, sqlite3.Error):
             from axi.index.events import sync
 
             sync(conn)  # first: the sessions the hooks just reported are checked by the scan
@@ -67,7 +67,7 @@ SWEEPERS: list[int] = []  # pids a long-lived caller (the holder) reaps with `re
 
 def reap_sweepers() -> None:
     for pid in list(SWEEPERS):
-        with contextlib.suppress(ChildProcessError):
+        with suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 continue
         SWEEPERS.remove(pid)
@@ -79,7 +79,7 @@ def sweep_in_background(*args: str) -> None:
     import sys
 
     argv = [sys.executable, "-m", "axi.index.sweep", *args]
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
             quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
             SWEEPERS.append(os.posix_spawn(sys.executable, argv, os.environ,

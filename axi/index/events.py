@@ -8,12 +8,12 @@ word with its time. `axi/index/status.py` decides what the catalog shows from th
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 
 from axi.harnesses.base import iter_lines
 from axi.index.journal import path
+from axi.quiet import suppress
+from axi.sqlite import sqlite3
 
 KINDS = ("start", "end", "state")
 
@@ -46,10 +46,10 @@ def sync(conn: sqlite3.Connection) -> None:
 
 
 def _parse(line: bytes) -> dict | None:
-    import json
+    from axi.jsontext import loads
 
-    with contextlib.suppress(ValueError, UnicodeDecodeError):
-        row = json.loads(line)
+    with suppress(ValueError, UnicodeDecodeError):
+        row = loads(line)
         if isinstance(row, dict) and row.get("event") in KINDS and row.get("id"):
             return row
     return None

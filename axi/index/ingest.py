@@ -1,22 +1,22 @@
 """Read changed transcripts and write what they say into the index.
 
-Work is cut into chunks of a few megabytes. Each chunk is parsed and then stored in one short
-transaction by whoever parsed it: this process for a small refresh, or worker processes for a
-large one, so no single process has to write for everybody. A write is dropped when another
-process already indexed the same bytes, so concurrent scans never double count.
+Work is cut into chunks of a few megabytes. Each chunk is parsed (here for a small refresh, by
+worker processes for a large one) and then stored by this process in one short transaction. A
+write is dropped when another process already indexed the same bytes, so concurrent scans
+never double count.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 from axi.harnesses import get, jsonl
 from axi.harnesses.base import SearchText, SessionSummary, iter_blocks, iter_lines
 from axi.harnesses.jsonl import dumps
-from axi.index.store import get_meta, write
+from axi.index.store import get_meta, index_texts, write
 from axi.index.vet import vet, vet_texts
+from axi.sqlite import sqlite3
 
 PARALLEL_BYTES = 48 * 1024 * 1024  # less new data than this is read in this process
 BULK_BYTES = 8 * 1024 * 1024  # reading more than this pays for importing orjson
@@ -89,8 +89,11 @@ def parse(job: Job, keep_texts: bool = True, blocks: bool = False) -> Parsed:
                 feed(line, line_offset)
                 offset = end
         else:
+            from axi.harnesses import sift  # imports msgspec: only for a cold index
+
+            feed = sift.block_feeder(parser, decode_block, _line_feeder(parser, skip=False))
             for block_offset, block, end in iter_blocks(job.path, job.start):
-                _feed_block(parser, decode_block, block, block_offset, keep_texts)
+                feed(block, block_offset, keep_texts)
                 offset = end
         return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts(),
                       with_texts=keep_texts)
@@ -101,8 +104,11 @@ def parse(job: Job, keep_texts: bool = True, blocks: bool = False) -> Parsed:
                       error=f"unreadable ({type(exc).__name__}); skipped")
 
 
-def _line_feeder(parser):
-    skip, feed = parser.skip, parser.feed  # looked up once: this runs for every line
+def _line_feeder(parser, skip: bool = True):
+    """Feeds one line at a time; `skip`: pass over what the adapter's `skip` tells from a
+    line's first bytes (a cold index decodes every line it reads a line at a time)."""
+    feed = parser.feed  # looked up once: this runs for every line
+    skip = parser.skip if skip else _never
 
     def one(line: bytes | None, offset: int) -> None:
         if line is None:
@@ -116,34 +122,8 @@ def _line_feeder(parser):
     return one
 
 
-def _feed_block(parser, decode_block, block: bytes | None, offset: int,
-                exact: bool = False) -> None:
-    """Records decoded a block at a time; a block with any line that does not fit the schema
-    (torn, invalid, hostile) is read again line by line, which keeps every other line.
-    `exact`: each record gets its own line's offset (search text needs it), not the block's."""
-    if block is None:
-        parser.s["skipped"] = parser.s.get("skipped", 0) + 1
-        return
-    try:
-        records = decode_block(block)
-    except jsonl.errors():
-        records = None
-    if records is None or exact and block.count(b"\n") != len(records):  # a blank line
-        feed, pos = _line_feeder(parser), 0
-        while pos < len(block):
-            end = block.index(b"\n", pos)
-            feed(block[pos:end], offset + pos)
-            pos = end + 1
-        return
-    record, pos, find = parser.record, 0, block.find
-    for rec in records:
-        at = offset
-        if exact:
-            at, pos = offset + pos, find(b"\n", pos) + 1
-        try:
-            record(rec, at)
-        except Exception:  # as in `_line_feeder`
-            parser.s["skipped"] = parser.s.get("skipped", 0) + 1
+def _never(line: bytes) -> bool:
+    return False
 
 
 def chunks(jobs: list[Job]) -> list[list[Job]]:
@@ -181,8 +161,8 @@ def _ingest(conn: sqlite3.Connection, work: list[list[Job]], jobs: int, deadline
     if parallel and deadline is None:
         # Nothing to show early: biggest chunks first, so both workers finish together.
         work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
-    results = _in_workers(work, bulk) if parallel else (store_chunk(conn, c, bulk=bulk)
-                                                         for c in work)
+    results = _in_workers(conn, work, bulk) if parallel else (
+        store_chunk(conn, c, bulk=bulk) for c in work)
     if meanwhile:
         meanwhile()
     total, done = Stored(), 0
@@ -224,14 +204,15 @@ class _fewer_collections:
             gc.set_threshold(*self.before)
 
 
-def store_chunk(conn: sqlite3.Connection, chunk: list[Job], lock=None, bulk: bool = False
+def parse_chunk(chunk: list[Job], bulk: bool = False) -> list[Parsed]:
+    """Parse a chunk's jobs (`bulk`: a cold index's way, see `parse`)."""
+    return [parse(job, keep_texts=job.keeps_texts(bulk), blocks=bulk) for job in chunk]
+
+
+def store_chunk(conn: sqlite3.Connection, chunk: list[Job], bulk: bool = False
                 ) -> tuple[Stored, int]:
-    """Parse a chunk (`bulk`: a cold index's way, see `parse`) and store it in one write."""
-    parsed = [parse(job, keep_texts=job.keeps_texts(bulk), blocks=bulk) for job in chunk]
-    if lock is None:
-        return store(conn, parsed), len(chunk)
-    with lock:  # wakes at once when the other worker commits, unlike SQLite's busy polling
-        return store(conn, parsed), len(chunk)
+    """Parse a chunk and store it in one write."""
+    return store(conn, parse_chunk(chunk, bulk)), len(chunk)
 
 
 def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
@@ -257,43 +238,46 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
             stored.bytes += parsed.offset - parsed.job.start
             if parsed.summary is not None:
                 stored.skipped_lines += parsed.summary.skipped_lines
+        if any(parsed.job.for_texts for parsed in batch):
+            # The text pass indexes what it stored as it goes: a chunk's worth at a time
+            # (shorter writes than `catch_up_search`'s batches), while the workers parse on.
+            index_texts(conn)
     return stored
 
 
-# Worker processes: each opens its own connection (never one inherited across fork).
+# Worker processes only parse: this process stores what they send back, on its one
+# connection. Workers that stored their own chunks took turns at the write lock, and each
+# write found its page cache stale after the other's: storing cost them more than twice
+# what it costs one connection.
 _WORKER: dict = {}
 
 
-def _worker_start(lock, bulk: bool) -> None:
-    from axi.index.store import connect
-
+def _worker_start(bulk: bool) -> None:
     if bulk:
         jsonl.bulk()
         _fewer_collections().__enter__()  # for the worker's whole life: it only parses
-    _WORKER["conn"] = connect()
-    _WORKER["lock"] = lock
     _WORKER["bulk"] = bulk
 
 
-def _worker_chunk(chunk: list[Job]) -> tuple[Stored, int]:
-    return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"], _WORKER["bulk"])
+def _worker_chunk(chunk: list[Job]) -> list[Parsed]:
+    return parse_chunk(chunk, _WORKER["bulk"])
 
 
-def _in_workers(work: list[list[Job]], bulk: bool):
+def _in_workers(conn: sqlite3.Connection, work: list[list[Job]], bulk: bool):
     """Workers started fresh (`spawn`), not forked: a fork would carry the parent's plan of
     every file (about 40 MB at 100,000 sessions) into each worker's memory."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    lock = context.Lock()
-    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(lock, bulk))
+    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(bulk,))
     started = pool.imap_unordered(_worker_chunk, work)  # the workers begin now
 
     def results():
         try:
-            yield from started
+            for parsed in started:
+                yield store(conn, parsed), len(parsed)
         finally:
-            pool.terminate()  # a worker killed mid-transaction leaves nothing behind
+            pool.terminate()
             pool.join()
 
     return results()

@@ -28,9 +28,9 @@ def record(event: str, host: str | None, session_id: str, cwd: str | None, ts: f
         return False
     entry = {"ts": round(ts, 3), "event": event, "harness": harness, "id": session_id[:200],
              "cwd": (cwd or "")[:1000], "why": (why or "")[:200]}
-    import json
+    from axi.jsontext import dumps
 
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+    line = (dumps(entry, ensure_ascii=False) + "\n").encode()
     if len(line) > MAX_LINE:
         return False
     try:

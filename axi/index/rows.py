@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi import dirmap, views
 from axi.index.catalog import subagent_keys, token_totals
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 LIST_FIELDS = ["id", "harness", "status", "age", "title"]

@@ -8,7 +8,6 @@ read again from the start; a deleted one leaves the index. Reading and storing i
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 from axi.harnesses import all_harnesses, get
@@ -16,7 +15,9 @@ from axi.harnesses.base import Harness
 from axi.harnesses.jsonl import decode
 from axi.index.ingest import Job, delete_session, forget, ingest, put_session
 from axi.index.store import get_meta, write
+from axi.index.tallies import newest_where
 from axi.index.vet import vet, vet_texts
+from axi.sqlite import sqlite3
 
 HOT_WINDOW = 24 * 3600
 HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
@@ -152,12 +153,15 @@ def _dirs_moved(conn: sqlite3.Connection, parents: set[str]) -> bool:
     Codex folder, a new project under Claude's `projects/`), and a slice of the rest that
     moves on every second. What the
     slice has not reached yet, the background sweep (every SWEEP_EVERY seconds) finds."""
-    total = conn.execute("SELECT count(*) FROM dirs").fetchone()[0]
+    # a sweep writes the table whole, so its rowids run from `low` to `high` without a gap:
+    # the slice is a rowid range, not an OFFSET that steps over every row before it
+    low, high = conn.execute("SELECT min(rowid), max(rowid) FROM dirs").fetchone()
+    total = high - low + 1 if low is not None else 0
     offset = int(time.time()) * DIR_BUDGET % total if total > 2 * DIR_BUDGET else 0
     rows = conn.execute(
         "SELECT path, mtime_ns FROM (SELECT * FROM dirs ORDER BY mtime_ns DESC LIMIT ?) "
-        "UNION SELECT path, mtime_ns FROM (SELECT * FROM dirs LIMIT ? OFFSET ?)",
-        (DIR_BUDGET, DIR_BUDGET, offset)).fetchall()
+        "UNION SELECT path, mtime_ns FROM (SELECT * FROM dirs WHERE rowid >= ? LIMIT ?)",
+        (DIR_BUDGET, (low or 0) + offset, DIR_BUDGET)).fetchall()
     marks = ",".join("?" * len(parents))
     if parents:
         rows += conn.execute(f"SELECT path, mtime_ns FROM dirs WHERE path IN ({marks})",
@@ -189,12 +193,13 @@ def _hot_files(conn: sqlite3.Connection, since: int, scope: tuple[str, list] | N
         "FROM lifecycle WHERE max(coalesce(started, 0), coalesce(state_at, 0), "
         "coalesce(ended, 0)) > ?)", (time.time() - ACTIVE_WINDOW,)).fetchall()
     if scope is not None:
-        # picked on the (is_subagent, dir, last) index first: a join ordered by `last` would
-        # walk every session newest first to find a folder's few
+        # the folder's newest picked first, along the cheaper index for its size
+        # (`tallies.newest_where`), then joined to their files
+        where = newest_where(conn, scope[0], scope[1], HOT_BUDGET, "is_subagent IN (0, 1)")
         named += conn.execute(
             f"SELECT {columns} FROM files f WHERE f.session_key IN (SELECT key FROM sessions "
-            "WHERE rowid IN (SELECT rowid FROM sessions WHERE is_subagent IN (0, 1) AND "
-            f"{scope[0]} ORDER BY last DESC LIMIT ?))", [*scope[1], HOT_BUDGET]).fetchall()
+            f"WHERE rowid IN (SELECT rowid FROM sessions WHERE {where} "
+            "ORDER BY last DESC LIMIT ?))", [*scope[1], HOT_BUDGET]).fetchall()
     newest = conn.execute(f"SELECT {columns} FROM files f WHERE f.mtime_ns > ? "
                           "ORDER BY f.mtime_ns DESC LIMIT ?", (since, HOT_BUDGET)).fetchall()
     rows = {row["path"]: row for row in newest + named}

@@ -17,7 +17,7 @@ registered on the connection, so what `--status` selects is what the list shows.
 
 from __future__ import annotations
 
-import sqlite3
+from axi.sqlite import sqlite3
 
 WORKING_WINDOW = 10 * 60  # an open turn with activity this recent is being worked on
 IDLE_WINDOW = 60 * 60  # a session touched this recently may still be open in a terminal

@@ -14,13 +14,14 @@ search after new text arrived, so indexing sessions never waits for tokenising t
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 
 from axi.paths import state_dir
+from axi.quiet import suppress
+from axi.sqlite import sqlite3
 
-SCHEMA_VERSION = "12"  # 12: files.text_at (search text read in a second pass)
+SCHEMA_VERSION = "13"  # 13: tallies (sessions per folder, kept by triggers); indexes for
+# a busy folder's newest sessions (sessions_last) and the newest directories (dirs_mtime)
 BUSY_MS = 5000
 
 SCHEMA = """
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS files (
     inode INTEGER, offset INTEGER, text_at INTEGER, state TEXT, session_key TEXT
 );
 CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
+CREATE INDEX IF NOT EXISTS dirs_mtime ON dirs(mtime_ns);  -- a quick refresh's newest dirs
 CREATE INDEX IF NOT EXISTS files_mtime ON files(mtime_ns);
 CREATE INDEX IF NOT EXISTS files_session ON files(session_key);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -43,7 +45,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_id ON sessions(id);
 -- Covers the folder-scoped counts and newest-first lists the dashboard runs on every start.
 CREATE INDEX IF NOT EXISTS sessions_scope ON sessions(is_subagent, dir, last);
-CREATE INDEX IF NOT EXISTS sessions_last ON sessions(last);
+-- Newest first for every folder, and for a busy one (`tallies.newest_where`): it carries what
+-- the walk tests, so no session row is read until one is picked.
+CREATE INDEX IF NOT EXISTS sessions_last ON sessions(last, is_subagent, dir);
 CREATE INDEX IF NOT EXISTS sessions_parent ON sessions(parent_id);
 CREATE TABLE IF NOT EXISTS usage (
     session_key TEXT NOT NULL, hour INTEGER NOT NULL, model TEXT NOT NULL,
@@ -61,7 +65,35 @@ CREATE TABLE IF NOT EXISTS lifecycle (
 CREATE VIRTUAL TABLE IF NOT EXISTS texts_fts USING fts5(
     text, content = 'texts', content_rowid = 'rowid', tokenize = 'unicode61'
 );
+-- Sessions (sub-agents aside) per folder ('' for none), kept by the triggers below: a count
+-- of a machine's or a folder's sessions reads a few hundred of these rows, not an index entry
+-- per session (a millisecond per 10,000 sessions on every dashboard and list).
+CREATE TABLE IF NOT EXISTS tallies (dir TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
+
+# Sessions are written with INSERT OR REPLACE, whose implicit delete fires no DELETE trigger
+# (recursive_triggers is off): the BEFORE INSERT one takes the replaced row out of its tally.
+TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS tally_replaced BEFORE INSERT ON sessions BEGIN
+        UPDATE tallies SET n = n - 1 WHERE dir = (SELECT coalesce(dir, '') FROM sessions
+            WHERE key = NEW.key AND is_subagent = 0);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS tally_inserted AFTER INSERT ON sessions
+        WHEN NEW.is_subagent = 0 BEGIN
+        INSERT INTO tallies VALUES (coalesce(NEW.dir, ''), 1)
+            ON CONFLICT (dir) DO UPDATE SET n = n + 1;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS tally_deleted AFTER DELETE ON sessions
+        WHEN OLD.is_subagent = 0 BEGIN
+        UPDATE tallies SET n = n - 1 WHERE dir = coalesce(OLD.dir, '');
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS tally_updated AFTER UPDATE OF dir, is_subagent ON sessions
+        BEGIN
+        UPDATE tallies SET n = n - 1 WHERE OLD.is_subagent = 0 AND dir = coalesce(OLD.dir, '');
+        INSERT INTO tallies SELECT coalesce(NEW.dir, ''), 1 WHERE NEW.is_subagent = 0
+            ON CONFLICT (dir) DO UPDATE SET n = n + 1;
+    END""",
+)
 
 
 def index_path() -> str:
@@ -88,6 +120,8 @@ def connect(path: str | None = None) -> sqlite3.Connection:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            for trigger in TRIGGERS:
+                conn.execute(trigger)
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
     return conn
 
@@ -107,6 +141,9 @@ def _open(path: str) -> sqlite3.Connection:
         _remove(path)
         return _open(path)
     conn.execute("PRAGMA synchronous = OFF")
+    # Statement journals (every INSERT OR REPLACE inside a transaction opens one) in memory:
+    # as temporary files they were most of what storing a cold index wrote to the disk.
+    conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
     return conn
 
@@ -123,7 +160,7 @@ def _version(conn: sqlite3.Connection) -> str | None:
 
 def _remove(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
+        with suppress(FileNotFoundError):
             os.unlink(path + suffix)
 
 
@@ -155,11 +192,21 @@ def catch_up_search(conn: sqlite3.Connection, batch: int | None = None) -> int:
     added = 0
     while top > int(get_meta(conn, "fts_upto") or 0):
         with write(conn):
-            upto = int(get_meta(conn, "fts_upto") or 0)  # another search may have done it
-            end = top if batch is None else min(top, upto + batch)
-            added += max(conn.execute(
-                "INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts "
-                "WHERE rowid > ? AND rowid <= ?", (upto, end)).rowcount, 0)
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('fts_upto', ?)",
-                         (str(max(upto, end)),))
+            added += index_texts(conn, batch, top)
+    return added
+
+
+def index_texts(conn: sqlite3.Connection, batch: int | None = None, top: int | None = None
+                ) -> int:
+    """Inside a write: add the text stored since the last search to the full-text index (at
+    most `batch` rows, up to rowid `top`); returns rows added."""
+    if top is None:
+        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM texts").fetchone()[0]
+    upto = int(get_meta(conn, "fts_upto") or 0)  # another search may have done it
+    end = top if batch is None else min(top, upto + batch)
+    if end <= upto:
+        return 0
+    added = max(conn.execute("INSERT INTO texts_fts (rowid, text) SELECT rowid, text FROM texts "
+                             "WHERE rowid > ? AND rowid <= ?", (upto, end)).rowcount, 0)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('fts_upto', ?)", (str(end),))
     return added

@@ -9,10 +9,10 @@ could not reach. A warm refresh reads text with the summary, so nothing lags for
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from axi.index.ingest import Job, ingest
+from axi.sqlite import sqlite3
 
 LAGGING = "coalesce(text_at, 0) < offset AND session_key IS NOT NULL"
 

@@ -11,17 +11,16 @@ goes on without it.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
+
+from axi.jsontext import loads
 
 STDIN_WAIT = 0.5
 STDIN_MAX = 1 << 20
 MAX_DEPTH = 64
 MAX_CWD = 4096  # PATH_MAX on Linux
 MAX_WHY = 64
-_TOKENS = re.compile(rb'[\\"\[\]{}]')
 _OPEN, _CLOSE = frozenset(b"[{"), frozenset(b"]}")
 
 
@@ -66,7 +65,7 @@ def parse(raw: bytes, problems: list[str]) -> dict:
         problems.append(f"stdin payload nested deeper than {MAX_DEPTH}: ignored")
         return {}
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except (ValueError, RecursionError):
         problems.append("stdin payload is not JSON: ignored")
         return {}
@@ -82,8 +81,10 @@ def too_deep(raw: bytes, limit: int) -> bool:
     first bracket past the limit however deep the rest goes."""
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
+    import re
+
     depth, in_string, escaped = 0, False, False
-    for match in _TOKENS.finditer(raw):
+    for match in re.finditer(rb'[\\"\[\]{}]', raw):
         byte = raw[match.start()]
         if escaped:
             escaped = False

@@ -11,11 +11,11 @@ bytes in its `blobs` table instead, so every machine of the team reads the same 
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox.db import write
 from axi.paths import state_dir, write_atomic
+from axi.sqlite import sqlite3
 
 MAX_VALUE = 64 * 1024  # bytes of UTF-8 for a value given on the command line
 MAX_FILE = 16 * 1024 * 1024  # bytes of one artifact

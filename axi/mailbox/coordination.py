@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -17,6 +16,7 @@ from axi.mailbox import identity, tasks
 from axi.mailbox.db import write
 from axi.mailbox.mail import MAX_BODY, MESSAGE_COLUMNS, Outgoing, post
 from axi.mailbox.wait import HEARTBEAT, wait_for
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 MESSAGE_FROM = "messages m JOIN agents s ON s.id = m.sender"

@@ -9,11 +9,11 @@ The schema is versioned and only ever migrated forward, one idempotent step at a
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 
 from axi.errors import AxiError
 from axi.paths import private_open, state_dir
+from axi.sqlite import sqlite3
 
 FILENAME = "mailbox.sqlite"
 BUSY_MS = 15000

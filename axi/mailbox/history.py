@@ -9,7 +9,7 @@ approved: the person, a built-in), `approved`, `revoked`."""
 
 from __future__ import annotations
 
-import sqlite3
+from axi.sqlite import sqlite3
 
 TASK_CHANGES = ("created", "assigned", "status", "note")
 AGENT_CHANGES = ("pending", "moved", "created", "approved", "revoked")

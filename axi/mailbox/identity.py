@@ -23,20 +23,19 @@ mailbox's history (`history.py`) in the transaction that makes it.
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import sys
 from collections import namedtuple
 
 from axi.errors import AxiError, NotFound, UsageFault
+from axi.jsontext import dumps
 from axi.mailbox import history, tokens
 from axi.mailbox.db import write
 from axi.mailbox.names import (  # noqa: F401 - part of identity's API
-    NAME_RE,
     POINTER_DIR,
     check_name,
     find_pointer,
+    is_name,
     is_person,
     login_name,
     person_name,
@@ -45,7 +44,9 @@ from axi.mailbox.names import (  # noqa: F401 - part of identity's API
     write_pointer,
 )
 from axi.paths import cwd, tilde
+from axi.sqlite import sqlite3
 from axi.terminal import person_at_terminal
+from axi.text import sha256_hex
 from axi.views import clock
 
 CODE_LEN = 6
@@ -59,11 +60,9 @@ class Origin(namedtuple("Origin", "host user folder tag", defaults=("",))):
     __slots__ = ()
 
     def fingerprint(self) -> str:
-        import hashlib
-
-        canonical = json.dumps([self.host, self.user, self.folder, self.tag],
-                               separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        canonical = dumps([self.host, self.user, self.folder, self.tag],
+                          separators=(",", ":"))
+        return sha256_hex(canonical.encode())
 
 
 def current_origin(folder: str, tag: str = "") -> Origin:

@@ -8,17 +8,16 @@ order: a message id is a valid cursor. A delivery is unread until it is read or 
 from __future__ import annotations
 
 import os
-import re
-import sqlite3
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox import identity
 from axi.mailbox.db import write
-from axi.mailbox.identity import NAME_RE, check_name
+from axi.mailbox.identity import check_name, is_name
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 MAX_BODY = 64 * 1024  # bytes of UTF-8
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_-]{0,31})(?![A-Za-z0-9_-])")
+MENTION = r"(?<![\w@])@([A-Za-z][A-Za-z0-9_-]{0,31})(?![A-Za-z0-9_-])"
 
 
 class Outgoing:
@@ -53,10 +52,16 @@ def check_body(body: str) -> str:
 
 
 def mentions_in(body: str) -> list[str]:
+    """The `@names` in `body`, in order, each once. `re` is imported only for a body with an
+    `@` in it: its import (with `enum`) is about 4 ms of an `axi send`."""
     seen: list[str] = []
-    for match in MENTION_RE.finditer(body):
+    if "@" not in body:
+        return seen
+    import re
+
+    for match in re.finditer(MENTION, body):
         name = match.group(1).lower()
-        if NAME_RE.fullmatch(name) and name not in seen:
+        if is_name(name) and name not in seen:
             seen.append(name)
     return seen
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 
 from axi.mailbox import db
 from axi.mailbox.db import write
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 ENV_KEPT = ("AXI_AGENT", "AXI_AGENT_TAG")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import sqlite3
 import time
 from decimal import Decimal
 
@@ -31,6 +30,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from axi.errors import AxiError
+from axi.sqlite import sqlite3
 from axi.text import without_password
 
 CHANNEL = "axi_mailbox"

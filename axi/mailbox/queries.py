@@ -4,7 +4,7 @@ on every session start."""
 
 from __future__ import annotations
 
-import sqlite3
+from axi.sqlite import sqlite3
 
 OPEN = ("open", "doing", "blocked")
 TASK_COLUMNS = "t.*, c.name AS creator_name, o.name AS owner_name"

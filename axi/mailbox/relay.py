@@ -15,11 +15,11 @@ pushing). Trust is the transport's: whoever can run the remote axi is the person
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from axi.errors import AxiError, UsageFault
 from axi.mailbox.names import check_name
 from axi.paths import config_at_a_glance
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 BATCH_BYTES = 4 * 1024 * 1024  # of message text handed over in one transport call

@@ -7,11 +7,11 @@ shown, marked stale with its age and the reason, so a session never waits on the
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 
 from axi import views
+from axi.quiet import suppress
+from axi.sqlite import sqlite3
 
 FILENAME = "mailbox.sqlite"  # the mailbox's modules load only once one exists
 
@@ -93,7 +93,7 @@ def _remember(path: str, lines: dict) -> None:
 
     known = _remembered()
     known[path] = {"at": clock(), "lines": lines}
-    with contextlib.suppress(OSError):  # only a convenience for when the server is away
+    with suppress(OSError):  # only a convenience for when the server is away
         write_atomic(os.path.join(_state_dir(), REMEMBERED), json.dumps(known), durable=False)
 
 

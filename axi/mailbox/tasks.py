@@ -4,14 +4,13 @@ appended to the mailbox's history (`history.py`), in that transaction too."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.mailbox import history
 from axi.mailbox.db import write
 from axi.mailbox.identity import check_name
 from axi.mailbox.mail import Outgoing, post, recipient
 from axi.mailbox.queries import OPEN, TASK_COLUMNS, TASK_FROM, listing  # noqa: F401
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 STATUSES = ("open", "doing", "blocked", "done", "cancelled")

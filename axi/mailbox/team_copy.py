@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 
 from axi.errors import AxiError
 from axi.mailbox import db
 from axi.mailbox.db import write
 from axi.mailbox.pg import ID_COLUMNS
+from axi.sqlite import sqlite3
 
 # The report's rows, in order; `files` are context files' bytes (`blobs`).
 TABLES = ("agents", "messages", "deliveries", "tasks", "context", "files", "progress", "history")

@@ -15,11 +15,11 @@ bearer secret, so a copy works until the person revokes it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from axi.errors import AxiError
 from axi.paths import state_dir, tilde, write_atomic
+from axi.quiet import suppress
 
 ENV = "AXI_TOKEN_FILE"
 FOLDER = "tokens"
@@ -31,9 +31,9 @@ def path_for(name: str) -> str:
 
 
 def digest(token: str) -> str:
-    import hashlib
+    from axi.text import sha256_hex
 
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return sha256_hex(token.encode("ascii"))
 
 
 def mint() -> str:
@@ -49,13 +49,13 @@ def write(name: str, token: str) -> str:
     text = (f"# axi service sender token: whoever can read this file can send mail as @{name}.\n"
             f"# `axi agents revoke {name}` invalidates it; approving again writes a new one.\n"
             f'name = "{name}"\ntoken = "{token}"\n')
-    with contextlib.suppress(FileNotFoundError):
+    with suppress(FileNotFoundError):
         os.unlink(path)  # a new file, so it is made 0600 whatever the old one was
     return write_atomic(path, text, mode=0o600)
 
 
 def remove(name: str) -> None:
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         os.unlink(path_for(name))
 
 

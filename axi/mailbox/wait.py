@@ -12,11 +12,11 @@ HEARTBEAT seconds and polling when that connection is down.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
 from axi.errors import UsageFault
+from axi.sqlite import sqlite3
 
 POLL = 0.02  # seconds between data_version checks
 HEARTBEAT = 3.0  # seconds between "still listening" marks on the waiting identity

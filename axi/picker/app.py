@@ -9,7 +9,6 @@ action's name as id, so `[keys]` is Textual's own keymap (`App.set_keymap`).
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -28,6 +27,7 @@ from axi.picker.query import QueryLine
 from axi.picker.search import QueryActions
 from axi.picker.table import SessionTable
 from axi.picker.view import View, columns_for
+from axi.sqlite import sqlite3
 
 REFRESH_EVERY = 10.0  # seconds between background index refreshes
 

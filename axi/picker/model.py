@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from collections.abc import Callable
 
 from axi import dirmap
 from axi.index.rows import CostTally, cost_of, ctx_percent, money, status_of
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 _WINDOWS: dict[tuple, int | None] = {}  # (model, provider) -> context window, looked up once

@@ -11,8 +11,6 @@ runs on a person's terminal (`axi pick` checks it). The reads and writes are in
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +25,7 @@ from axi.picker import person_data as data
 from axi.picker.keys import PERSON
 from axi.picker.screens import Choose, Confirm, Prompt
 from axi.picker.table import action_bindings
+from axi.sqlite import sqlite3
 
 TABLES = ("agents", "mail", "tasks")
 PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow"}

@@ -5,9 +5,8 @@ tasks` lists: the ones they own or created), and mail sent as them (`mail.check_
 
 from __future__ import annotations
 
-import sqlite3
-
 from axi.picker import actions
+from axi.sqlite import sqlite3
 
 TASKS_SHOWN = 200
 

@@ -3,12 +3,11 @@ the transcripts' full-text index, run in a worker thread), on the one-line `Quer
 
 from __future__ import annotations
 
-import sqlite3
-
 from textual import work
 from textual.worker import get_current_worker
 
 from axi.picker import preview as previews
+from axi.sqlite import sqlite3
 
 
 class QueryActions:

@@ -8,8 +8,6 @@ header, which does not scroll.
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +21,7 @@ from textual.strip import Strip
 from axi.picker.keys import ACTIONS, TABLE
 from axi.picker.model import Session
 from axi.picker.view import WIDTHS, Header, View, cell
+from axi.sqlite import sqlite3
 from axi.views import clock
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"

@@ -8,10 +8,10 @@ haystack per row, within the rows the last, shorter query kept.
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from axi import views
 from axi.picker.model import STATUS_RANK, Session
+from axi.sqlite import sqlite3
 
 DEFAULT_COLUMNS = ("harness", "status", "model", "age", "ctx", "cost", "dir", "title")
 OPTIONAL = ("host", "name", "run", "tags")  # shown on their own when some row has one

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 import time
 
 from axi import views
 from axi.paths import tilde
+from axi.sqlite import sqlite3
 from axi.text import shown
 
 SESSIONS_SHOWN = 200
