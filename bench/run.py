@@ -314,6 +314,19 @@ class AxiBench:
                         cwd=str(self.home), timeout=30) for _ in range(self.runs)]
         self.out["floor"] = latency(runs)
 
+    def sqlite_floor(self, axi_home: Path) -> None:
+        """What any process that answers from the index pays before axi's own work: the
+        interpreter, SQLite's C core, opening the warm index and two small queries (the
+        machine's count, the 8 newest sessions), one line printed."""
+        probe = ("import _sqlite3, sys; c = _sqlite3.connect(sys.argv[1]); "
+                 "n = c.execute('SELECT sum(n) FROM tallies').fetchone(); "
+                 "rows = c.execute('SELECT * FROM sessions ORDER BY last DESC LIMIT 8')"
+                 ".fetchall(); print(n, len(rows))")
+        runs = [measure([sys.executable, "-c", probe, str(axi_home / "index.db")],
+                        self.env(self.state), cwd=str(self.home), timeout=30)
+                for _ in range(self.runs)]
+        self.out["sqlite_floor"] = latency(runs)
+
     def hot(self, axi_home: Path, busiest_cwd: str, count: int) -> None:
         """The warm paths again with `count` transcripts written in the last day (a fleet, or
         a restored home folder): their cost must not grow with the hot set."""
@@ -356,6 +369,7 @@ class AxiBench:
         busiest = next(iter(self.manifest["cwd_sessions"]))
         axi_home = self.cold(total_bytes)
         self.floor()
+        self.sqlite_floor(axi_home)
         self.warm(axi_home, busiest)
         self.mail(axi_home, busiest)
         self.hot(axi_home, busiest, self.hot_files)
@@ -634,6 +648,9 @@ def warm_rows(axi: dict) -> list[tuple[str, str, str]]:
         ),
         ("warm `sessions --all --limit 1`", fmt_latency(axi["sessions_all_limit1"]), ""),
         ("`python -c pass` (the floor)", fmt_latency(axi.get("floor")), ""),
+        *[("the floor + SQLite: open the warm index, 2 small queries (no axi code)",
+           fmt_latency(axi[key]) + _ratio(axi[key], axi.get("floor")), "")
+          for key in ("sqlite_floor",) if "p50_ms" in axi.get(key, {})],
         *[(f"{what}, {axi[key].get('hot_files')} files written in the last day",
            fmt_latency(axi[key]) + _ratio(axi[key], axi.get("floor")), target)
           for key, what, target in (

@@ -12,12 +12,13 @@ import time
 
 from axi.harnesses import all_harnesses, get
 from axi.harnesses.base import Harness
-from axi.harnesses.jsonl import decode
-from axi.index.ingest import Job, delete_session, forget, ingest, put_session
 from axi.index.store import get_meta, write
 from axi.index.tallies import newest_where
-from axi.index.vet import vet, vet_texts
 from axi.sqlite import sqlite3
+
+TYPE_CHECKING = False  # not typing's: a quick refresh that finds nothing new imports neither
+if TYPE_CHECKING:  # typing nor what reads and stores a transcript (axi.index.ingest)
+    from axi.index.ingest import Job
 
 HOT_WINDOW = 24 * 3600
 HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
@@ -110,7 +111,7 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     report = ScanReport()
     report.warnings += plan.warnings
     databases = [h for h in plan.harnesses if h.kind == "db"]
-    forget(conn, plan.gone)
+    _forget(conn, plan.gone)
     report.removed += len(plan.gone)
     _store_touched(conn, plan.touched)
     _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
@@ -138,7 +139,7 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
             gone.append(row["path"])
             continue
         _sort_change(row["harness"], row["path"], st, row, jobs, touched)
-    forget(conn, gone)
+    _forget(conn, gone)
     _store_touched(conn, touched)
     report.removed += len(gone)
     _run(conn, jobs, deadline, report,
@@ -237,6 +238,8 @@ def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -
     if row is not None and (row["size"], row["mtime_ns"], row["inode"]) == (
             st.st_size, st.st_mtime_ns, st.st_ino):
         return None
+    from axi.index.ingest import Job
+
     grown = (row is not None and row["inode"] == st.st_ino and st.st_size >= row["size"]
              and (row["offset"] or 0) <= st.st_size)
     return Job(harness, path, st.st_size, st.st_mtime_ns, st.st_ino,
@@ -248,6 +251,12 @@ def _run(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
          report: ScanReport, meanwhile=None) -> None:
     jobs.sort(key=lambda j: j.mtime_ns, reverse=True)  # freshest first: they matter most
     _load_states(conn, jobs)
+    if not jobs:  # nothing to read: what reads and stores transcripts is not even imported
+        if meanwhile:
+            meanwhile()
+        return
+    from axi.index.ingest import ingest
+
     stored, report.pending = ingest(conn, jobs, deadline, meanwhile)
     report.parsed_files += stored.files
     report.parsed_bytes += stored.bytes
@@ -255,7 +264,16 @@ def _run(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     report.warnings += stored.warnings
 
 
+def _forget(conn: sqlite3.Connection, paths: list[str]) -> None:
+    if paths:
+        from axi.index.ingest import forget
+
+        forget(conn, paths)
+
+
 def _load_states(conn: sqlite3.Connection, jobs: list[Job]) -> None:
+    from axi.harnesses.jsonl import decode
+
     for job in jobs:
         if job.start:
             row = conn.execute("SELECT state FROM files WHERE path = ?", (job.path,)).fetchone()
@@ -275,6 +293,8 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
         return
     if get_meta(conn, meta_key) == repr(fingerprint):
         return
+    from axi.index.ingest import delete_session
+
     known = {r["id"]: r["last"] for r in conn.execute(
         "SELECT id, last FROM sessions WHERE harness = ?", (harness.name,))}
     present: set[str] = set()
@@ -308,6 +328,9 @@ def _store_db_sessions(conn: sqlite3.Connection, harness: str, batch: list, know
     """One short write per batch: the workers of a cold index store between them."""
     if not batch:
         return
+    from axi.index.ingest import delete_session, put_session
+    from axi.index.vet import vet, vet_texts
+
     with write(conn):
         indexed = int(get_meta(conn, "fts_upto") or 0)
         for summary, texts in batch:
@@ -324,6 +347,8 @@ def _forget_harness(conn: sqlite3.Connection, name: str) -> None:
     keys = [r[0] for r in conn.execute("SELECT key FROM sessions WHERE harness = ?", (name,))]
     if not keys:
         return
+    from axi.index.ingest import delete_session
+
     with write(conn):
         for key in keys:
             delete_session(conn, key)

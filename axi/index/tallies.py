@@ -5,12 +5,17 @@ every folder, sums a few hundred rows. The newest sessions of a folder come from
 indexes: its own range of `sessions_scope`, sorted, while it holds few sessions; or all
 sessions newest first along `sessions_last` (which carries `is_subagent` and `dir`, so no row
 is read to test them) once walking that until `limit` of the folder's come by is the cheaper:
-about `limit × total / here` entries against `here` sorted.
+about `limit × total / here` entries walked against `here` sorted, an entry sorted costing
+about SORTED_VS_WALKED entries walked.
 """
 
 from __future__ import annotations
 
 from axi.sqlite import sqlite3
+
+# Measured on 10,000 sessions: sorting a folder's 1,198 entries took 0.85 ms, walking 10,000
+# index entries 0.6 ms (0.7 µs against 0.06 µs an entry).
+SORTED_VS_WALKED = 12
 
 
 def tally(conn: sqlite3.Connection, where: str = "1", args: list | tuple = ()) -> int:
@@ -27,5 +32,5 @@ def newest_where(conn: sqlite3.Connection, where: str, args: list | tuple, limit
     `where` along the cheaper index (`here`, `total`: the tallies, when already counted)."""
     here = tally(conn, where, args) if here is None else here
     total = tally(conn) if total is None else total
-    walk = here * here > limit * total  # `+` keeps the planner off sessions_scope
+    walk = SORTED_VS_WALKED * here * here > limit * total  # `+`: not along sessions_scope
     return f"+{kind} AND {where}" if walk else f"{kind} AND {where}"

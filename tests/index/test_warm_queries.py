@@ -98,7 +98,7 @@ def test_both_ways_to_a_folders_newest_pick_the_same_sessions(corpus_home):
     here, total = tally(conn, where, args), tally(conn)
     assert 0 < here < total
     walked = newest_where(conn, where, args, 1, here=here, total=here)  # busy: walk all
-    sorted_ = newest_where(conn, where, args, here, here=here, total=total)  # few: sort them
+    sorted_ = newest_where(conn, where, args, here, here=1, total=10**6)  # few: sort them
     assert walked.startswith("+") and not sorted_.startswith("+")
     for limit in (1, 3, here, here + 5):
         assert ([r["key"] for r in newest(conn, walked, args, limit)]
