@@ -36,8 +36,8 @@ def index_in(state, monkeypatch, parallel: bool) -> dict:
 def test_workers_store_what_one_process_stores(corpus_home, tmp_path, monkeypatch):
     pools = []
     start_pool = ingest._in_workers
-    monkeypatch.setattr(ingest, "_in_workers", lambda conn, work, bulk: pools.append(
-        len(work)) or start_pool(conn, work, bulk))
+    monkeypatch.setattr(ingest, "_in_workers",
+                        lambda work, bulk: pools.append(len(work)) or start_pool(work, bulk))
     alone = index_in(tmp_path / "one", monkeypatch, parallel=False)
     assert pools == []
     shared = index_in(tmp_path / "two", monkeypatch, parallel=True)
