@@ -77,6 +77,7 @@ class ClaudeParser(LineParser):
     schema = "ClaudeLine"
 
     def record(self, rec: dict, offset: int) -> None:
+        # a cold index reads the common records through `sift.claude`: change both
         kind = rec.get("type")
         ts = parse_iso(rec.get("timestamp"))
         s = self.s

@@ -86,6 +86,7 @@ class CodexParser(LineParser):
     schema = "CodexLine"
 
     def record(self, rec: dict, offset: int) -> None:
+        # a cold index reads the common records through `sift.codex`: change both
         ts = parse_iso(rec.get("timestamp"))
         payload = rec.get("payload")
         if not isinstance(payload, dict):

@@ -58,6 +58,7 @@ class PiParser(LineParser):
     schema = "PiLine"
 
     def record(self, rec: dict, offset: int) -> None:
+        # a cold index reads the common records through `sift.pi`: change both
         s = self.s
         kind = rec.get("type")
         ts = parse_iso(rec.get("timestamp"))

@@ -7,7 +7,8 @@ through `parse_iso` and a few method calls per line were most of a cold index's 
 lines take a path here that costs a few attribute reads. Rarer records are handed to `record`
 as the dicts the line decoder would give (a missing field reads as None, as a missing key
 does), so each adapter's rules stay in one place and the tests compare both ways of reading
-on every recorded transcript.
+on every recorded transcript. A change to how an adapter's `record` reads a common record
+(an assistant message, a token count, a completed item) is made here too: `record` says so.
 """
 
 from __future__ import annotations
