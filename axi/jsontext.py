@@ -69,9 +69,9 @@ def _refuse(value: object) -> object:
 def dumps(value: object, ensure_ascii: bool = True,
           separators: tuple[str, str] = (", ", ": "), sort_keys: bool = False) -> str:
     """`json.dumps(value, ensure_ascii=..., separators=..., sort_keys=...)`."""
-    quote = encode_basestring_ascii if ensure_ascii else encode_basestring
     if make_encoder is None:
         return _stdlib_dumps(value, ensure_ascii, separators, sort_keys)
+    quote = encode_basestring_ascii if ensure_ascii else encode_basestring
     if isinstance(value, str):
         return quote(value)
     try:

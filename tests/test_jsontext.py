@@ -73,3 +73,22 @@ def test_what_json_cannot_write_is_refused():
         circular: list = []
         circular.append(circular)
         jsontext.dumps(circular)
+
+
+def test_without_the_c_core_the_stdlib_does_it(monkeypatch):
+    """A Python whose `json` has no `_json`: both fall back to `json` itself."""
+    import importlib.util
+    import sys
+
+    monkeypatch.setitem(sys.modules, "_json", None)  # `import _json` raises ImportError
+    spec = importlib.util.spec_from_file_location("jsontext_without_c", jsontext.__file__)
+    bare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bare)  # a fresh module: nothing left from the real import
+    assert bare.make_encoder is None
+    value = {"a": ["é", 1.5, None, True]}
+    for ascii_only in (True, False):
+        assert bare.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")) == (
+            json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")))
+    assert bare.loads('{"a": ["\\u00e9"]}') == {"a": ["é"]}
+    with pytest.raises(ValueError):
+        bare.loads("{")
