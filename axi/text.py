@@ -24,7 +24,7 @@ _INVISIBLE = [0x061C, 0x180E, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
               *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]
 _SHOWN = {**{c: REPLACEMENT for c in _CONTROLS}, **{c: None for c in _INVISIBLE}}
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_ID_CHARS = frozenset(_ALNUM + "._-")
+_ID_CHARS = _ALNUM + "._-"
 _SHELL_SAFE = frozenset(_ALNUM + "_@%+=:,./-")
 
 
@@ -58,9 +58,11 @@ def shown(text: str) -> str:
 
 
 def is_safe_id(value: object) -> bool:
-    """`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`: nothing a shell or a path would read twice."""
+    """`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`: nothing a shell or a path would read twice.
+    (Nothing left once the allowed characters are stripped from both ends: every one is
+    allowed, checked in C; a cold index vets 10,000 ids.)"""
     return (isinstance(value, str) and 0 < len(value) <= 128 and value[0] not in ".-"
-            and all(char in _ID_CHARS for char in value))
+            and not value.strip(_ID_CHARS))
 
 
 def safe_id(value: str) -> str:

@@ -131,18 +131,11 @@ def _has_surrogate_escape(line: bytes | str) -> bool:
     return _SURROGATE_ESCAPES[0] in line or _SURROGATE_ESCAPES[1] in line
 
 
-_ENCODE = None
-
-
 def dumps(value: object) -> str:
-    """Compact JSON text, for parser state and a tool call's arguments (what `json.dumps`
-    with these options gives, from one encoder made once: a cold index writes 10,000)."""
-    global _ENCODE
-    if _ENCODE is None:
-        import json
+    """Compact JSON text, for parser state and a tool call's arguments."""
+    from axi.jsontext import dumps as encode
 
-        _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-    return _ENCODE(value)
+    return encode(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def is_wrapper(text: str) -> bool:

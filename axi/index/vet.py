@@ -17,25 +17,15 @@ CAPS = {"title": 2000, "dir": 4096, "model": 200, "provider": 200, "git_branch":
         "first_uuid": 200, "title_source": 40}
 
 
-_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
-
-
-def _plainly_safe(value: object) -> bool:
-    """`is_safe_id`, in C for the usual id: every character stripped away means every one
-    is allowed (a cold index vets 10,000 ids)."""
-    return (type(value) is str and 0 < len(value) <= 128 and value[0] not in ".-"
-            and not value.strip(_ID_CHARS))
-
-
 def vet(summary: SessionSummary) -> list[str]:
     """Make `summary` storable in place; returns what is worth reporting."""
     notes = []
     raw_id = summary.id
-    if not (_plainly_safe(raw_id) or is_safe_id(raw_id)):
+    if not is_safe_id(raw_id):
         summary.id = safe_id(raw_id if isinstance(raw_id, str) else repr(raw_id))
         notes.append(f"session id {_quoted(raw_id)} is not a safe id; shown as {summary.id}")
-    parent = summary.parent_id
-    if parent is not None and not _plainly_safe(parent):
+    if summary.parent_id is not None:
+        parent = summary.parent_id
         summary.parent_id = safe_id(parent if isinstance(parent, str) else repr(parent))
     for name in TEXT_FIELDS:
         value = getattr(summary, name)
