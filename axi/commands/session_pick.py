@@ -43,12 +43,15 @@ class Selection:
         """Only the folder narrows the list (no harness, status or tag; no sub-agents)."""
         return self.base == PLAIN
 
-    def count(self) -> int:
-        """How many sessions match: from the folders' tallies when only the folder narrows."""
+    def count(self, scoped: str | None = None, scope_args: list | None = None) -> int:
+        """How many sessions match in the folders `scoped` (by default the selection's own;
+        "1": every folder): from the folders' tallies when only the folder narrows."""
+        if scoped is None:
+            scoped, scope_args = self.scoped, self.scope_args
         if self.plain:
-            return tally(self.conn, self.scoped, self.scope_args)
-        return self.conn.execute(f"SELECT count(*) FROM sessions WHERE {self.where}",
-                                 self.args).fetchone()[0]
+            return tally(self.conn, scoped, scope_args or [])
+        return self.conn.execute(f"SELECT count(*) FROM sessions WHERE {self.base} AND {scoped}",
+                                 self.base_args + (scope_args or [])).fetchone()[0]
 
     def newest(self, limit: int) -> list:
         """The `limit` newest matching. Narrowed by its folder alone, along the cheaper index
@@ -68,9 +71,7 @@ class Selection:
     def nothing(self, data: dict, key: str = "sessions", **more: object) -> dict:
         """The answer when no session matches: how many match in other folders, and where
         to look."""
-        elsewhere = 0 if self.all_dirs else tally(self.conn) if self.plain else (
-            self.conn.execute(f"SELECT count(*) FROM sessions WHERE {self.base}",
-                              self.base_args).fetchone()[0])
+        elsewhere = 0 if self.all_dirs else self.count("1", [])
         data[key] = f"0 {_kind(self.harness, self.status, self.tags)} in {self.place}" + (
             "" if self.all_dirs else f" ({elsewhere} elsewhere)")
         data["help"] = _empty_hints(self.all_dirs, elsewhere, self.flags(**more))
