@@ -237,17 +237,23 @@ class AxiBench:
         approving needs a person at a terminal)."""
         sink = self.state / "sink-folder"
         sink.mkdir(exist_ok=True)
+        pointers = Path(busiest_cwd) / ".axi"  # where the agent made here names itself
+        had_pointers = pointers.exists()
         python = str(Path(self.axi).with_name("python"))
-        made = subprocess.run([python, "-c", MAKE_AGENTS, busiest_cwd, str(sink)],
-                              env=self.env(axi_home), capture_output=True, text=True,
-                              timeout=120)
-        if made.returncode:
-            self.out["mail"] = {"skipped": made.stderr.strip()[-300:]}
-            return
-        for name, (args, cwd) in {"send": (["send", "@bench-sink", "hello"], busiest_cwd),
-                                  "inbox": (["inbox"], str(sink))}.items():
-            self.out[name] = latency([self.run(args, axi_home, cwd=cwd)
-                                      for _ in range(self.runs)])
+        try:
+            made = subprocess.run([python, "-c", MAKE_AGENTS, busiest_cwd, str(sink)],
+                                  env=self.env(axi_home), capture_output=True, text=True,
+                                  timeout=120)
+            if made.returncode:
+                self.out["mail"] = {"skipped": made.stderr.strip()[-300:]}
+                return
+            for name, (args, cwd) in {"send": (["send", "@bench-sink", "hello"], busiest_cwd),
+                                      "inbox": (["inbox"], str(sink))}.items():
+                self.out[name] = latency([self.run(args, axi_home, cwd=cwd)
+                                          for _ in range(self.runs)])
+        finally:  # the later rows and runs see the folder as it was
+            if not had_pointers:
+                shutil.rmtree(pointers, ignore_errors=True)
 
     def search(self, axi_home: Path) -> None:
         word = self.manifest["search"]["word"]
