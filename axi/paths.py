@@ -94,6 +94,15 @@ def tilde(path: str | None) -> str | None:
     return path
 
 
+def module_argv(module: str, *args: str) -> list[str]:
+    """The argv that runs one of axi's own modules in a new interpreter. `-P`: the working
+    directory (the user's project, whatever it holds) is never searched for modules, so a
+    folder with an `axi` package of its own cannot stand in for this one."""
+    import sys
+
+    return [sys.executable, "-P", "-m", module, *args]
+
+
 def cwd() -> str:
     """The caller's directory as the shell sees it (keeps symlinked paths when PWD agrees)."""
     real = os.getcwd()

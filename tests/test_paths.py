@@ -99,3 +99,32 @@ def test_the_xdg_rule_gives_what_platformdirs_gives(monkeypatch, tmp_path):
                 monkeypatch.setenv(var, value)
             want = getattr(platformdirs, f"user_{kind}_dir")("axi", appauthor=False)
             assert xdg_dir(kind) == want, (kind, value)
+
+
+PLANTED = """import os
+open(os.path.join(os.environ["PLANTED_MARK"], "ran"), "w").write(__file__)
+"""
+
+
+def test_a_folder_with_its_own_axi_package_never_stands_in_for_axi(tmp_path, monkeypatch):
+    """axi starts its own modules in new interpreters (the background sweep, index workers,
+    launched sessions, the hooks' fallback command) from the user's folder: a package named
+    `axi` there must not be what runs."""
+    from axi.paths import module_argv
+
+    project = tmp_path / "project"
+    for module in ("axi/__init__.py", "axi/__main__.py", "axi/index/__init__.py",
+                   "axi/index/sweep.py"):
+        (project / module).parent.mkdir(parents=True, exist_ok=True)
+        (project / module).write_text(PLANTED)
+    mark = tmp_path / "mark"
+    mark.mkdir()
+    monkeypatch.setenv("PLANTED_MARK", str(mark))
+    monkeypatch.setenv("AXI_HOME", str(tmp_path / "state"))
+    for argv in (module_argv("axi", "--version"), module_argv("axi.index.sweep", "--search")):
+        done = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert not (mark / "ran").exists(), f"{argv} ran {(mark / 'ran').read_text()}"
+    # the same line without -P is what ran the planted package before
+    subprocess.run([sys.executable, "-m", "axi"], cwd=project, capture_output=True, timeout=60)
+    assert (mark / "ran").read_text().endswith("axi/__main__.py")

@@ -11,7 +11,7 @@ from axi.index.catalog import newest, open_index, scope_clause, short_ids
 from axi.index.rows import LIST_FIELDS, present
 from axi.index.tallies import newest_where, tally
 from axi.mailbox.summary import for_folder
-from axi.paths import cwd, dir_candidates, tilde
+from axi.paths import cwd, dir_candidates, module_argv, tilde
 
 HOME_LIMIT = 8
 BUDGET = 1.5  # seconds of indexing before answering with what the index has
@@ -170,4 +170,4 @@ def executable() -> str:
     import shutil
 
     found = shutil.which("axi")
-    return found or f"{sys.executable} -m axi"
+    return found or " ".join(module_argv("axi"))

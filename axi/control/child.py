@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 from axi.errors import AxiError
+from axi.paths import module_argv
 
 TIMEOUT = 60.0
 
 
 def argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "axi", *args]
+    return module_argv("axi", *args)
 
 
 def run_axi(*args: str, timeout: float = TIMEOUT) -> dict:

@@ -18,7 +18,7 @@ import time
 from axi.control import config, live, records
 from axi.control.records import merge_fences
 from axi.errors import AxiError, UsageFault
-from axi.paths import state_dir
+from axi.paths import module_argv, state_dir
 
 FENCE_KEYS = ("max_cost", "max_tokens", "max_workers", "max_depth", "timeout")
 DEFAULT_MAX_DEPTH = 1
@@ -300,5 +300,5 @@ def spawn_detached(module_args: list[str], log_name: str) -> None:
                 os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)]
     env = dict(os.environ)
     env.pop("AXI_NOW", None)
-    os.posix_spawn(sys.executable, [sys.executable, "-m", *module_args], env,
+    os.posix_spawn(sys.executable, module_argv(*module_args), env,
                    file_actions=actions, setsid=True)

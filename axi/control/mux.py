@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 
+from axi.paths import module_argv
 from axi.text import shell_word
 
 SESSION = "axi"
@@ -27,8 +27,8 @@ def open_window(launch_id: str, name: str | None) -> str | None:
     tmux = shutil.which("tmux")
     if not tmux:
         return None
-    attach = " ".join(shell_word(a) for a in (sys.executable, "-m", "axi", "sessions",
-                                               "attach", launch_id))
+    attach = " ".join(shell_word(a) for a in module_argv("axi", "sessions", "attach",
+                                                         launch_id))
     title = f"axi:{(name or launch_id[:8])[:20]}"
     if os.environ.get("TMUX"):
         argv = [tmux, "new-window", "-d", "-P", "-F", "#{session_name}:#{window_id}",

@@ -372,17 +372,22 @@ def iter_lines(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, i
 BLOCK = 4 * 1024 * 1024
 
 
-def iter_blocks(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, int]]:
+def iter_blocks(path: str, start: int = 0, size: int | None = None
+                ) -> Iterator[tuple[int, bytes | None, int]]:
     """Runs of complete lines from byte `start` as (offset, block, next offset), each block
     about BLOCK bytes and ending with a newline; an over-long line comes alone as None.
-    Like `iter_lines`, a last line without its newline is left for the next read."""
+    Like `iter_lines`, a last line without its newline is left for the next read. `size`:
+    the file's size when it was listed, so a small file's first read asks for what it holds
+    (a read of BLOCK bytes allocates them all first); the file is read to its end either way."""
     with open(path, "rb") as fh:
         fh.seek(start)
         base = start
         rest = b""
         skipping = False
+        want = min(BLOCK, size - start + 1) if size is not None and size >= start else BLOCK
         while True:
-            chunk = fh.read(BLOCK)
+            chunk = fh.read(want)
+            want = BLOCK
             if not chunk:
                 return
             data = rest + chunk if rest else chunk

@@ -76,13 +76,13 @@ def reap_sweepers() -> None:
 def sweep_in_background(*args: str) -> None:
     """Finish or refresh the index in a detached process (`--search`: only bring the
     full-text index up to date); this call does not wait for it."""
-    import sys
+    from axi.paths import module_argv
 
-    argv = [sys.executable, "-m", "axi.index.sweep", *args]
+    argv = module_argv("axi.index.sweep", *args)
     with suppress(OSError):
         if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
             quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-            SWEEPERS.append(os.posix_spawn(sys.executable, argv, os.environ,
+            SWEEPERS.append(os.posix_spawn(argv[0], argv, os.environ,
                                            file_actions=quiet, setsid=True))
             return
         import subprocess

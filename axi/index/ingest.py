@@ -18,6 +18,10 @@ from axi.index.store import get_meta, index_texts, write
 from axi.index.vet import vet, vet_texts
 from axi.sqlite import sqlite3
 
+TYPE_CHECKING = False  # not typing's: a warm refresh that reads a few lines imports no typing
+if TYPE_CHECKING:
+    from axi.index.pool import Pool
+
 PARALLEL_BYTES = 48 * 1024 * 1024  # less new data than this is read in this process
 BULK_BYTES = 8 * 1024 * 1024  # reading more than this pays for importing orjson
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -68,6 +72,12 @@ class Stored:
         self.files = self.bytes = self.skipped_lines = 0
         self.warnings: list[str] = []
 
+    def count(self, stored: list[Parsed]) -> None:
+        for parsed in stored:
+            self.files += 1
+            self.bytes += parsed.offset - parsed.job.start
+            self.skipped_lines += parsed.summary.skipped_lines if parsed.summary else 0
+
     def add(self, other: Stored) -> None:
         self.files += other.files
         self.bytes += other.bytes
@@ -92,7 +102,7 @@ def parse(job: Job, keep_texts: bool = True, blocks: bool = False) -> Parsed:
             from axi.harnesses import sift  # imports msgspec: only for a cold index
 
             feed = sift.block_feeder(parser, decode_block, _line_feeder(parser, skip=False))
-            for block_offset, block, end in iter_blocks(job.path, job.start):
+            for block_offset, block, end in iter_blocks(job.path, job.start, job.size):
                 feed(block, block_offset, keep_texts)
                 offset = end
         return Parsed(job, offset, parser.dump(), parser.summary(), parser.take_texts(),
@@ -143,43 +153,82 @@ def chunks(jobs: list[Job]) -> list[list[Job]]:
 
 
 def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
-           meanwhile=None) -> tuple[Stored, int]:
+           meanwhile=None, workers: Pool | None = None) -> tuple[Stored, int]:
     """Parse and store `jobs`, freshest first; returns what was stored and how many jobs were
-    left for later because `deadline` passed. `meanwhile` runs here while workers parse."""
+    left for later because `deadline` passed. `meanwhile` runs here while workers parse.
+    `workers`: started early by a caller expecting a large read (closed here either way)."""
     work = chunks(jobs)
     new_bytes = sum(j.size - j.start for j in jobs)
     bulk = new_bytes > BULK_BYTES
-    if bulk:  # here for the parent; workers are told to do the same
-        jsonl.bulk()
-    with _fewer_collections(bulk):
-        return _ingest(conn, work, len(jobs), deadline, meanwhile, bulk, new_bytes)
+    try:
+        if new_bytes > PARALLEL_BYTES and parallel_possible():
+            workers = workers or start_workers(bulk)
+        elif workers is not None:
+            workers.close()
+            workers = None
+        if bulk:  # here for the parent; workers are told to do the same
+            jsonl.bulk()
+        with fewer_collections(bulk):
+            return _ingest(conn, work, len(jobs), deadline, meanwhile, bulk, workers)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def start_workers(bulk: bool = True) -> Pool:
+    """A worker process per core (at most 4), for a read of more than PARALLEL_BYTES."""
+    from axi.index.pool import Pool
+    from axi.index.store import index_path
+
+    return Pool.start(min(_cpus(), 4), "axi.index.worker", os.path.abspath(index_path()),
+                      "bulk" if bulk else "lines")
+
+
+class EarlyWorkers:
+    """Starts the workers of a read as soon as the jobs found so far make it large enough
+    for them, while the rest are still being found."""
+
+    def __init__(self) -> None:
+        self.workers: Pool | None = None
+        self.weighed = self.bytes = 0
+
+    def consider(self, jobs: list[Job]) -> None:
+        if self.workers is not None:
+            return
+        self.bytes += sum(j.size - j.start for j in jobs[self.weighed:])
+        self.weighed = len(jobs)
+        if self.bytes > PARALLEL_BYTES and parallel_possible():
+            self.workers = start_workers()
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
 
 
 def _ingest(conn: sqlite3.Connection, work: list[list[Job]], jobs: int, deadline: float | None,
-            meanwhile, bulk: bool, new_bytes: int) -> tuple[Stored, int]:
-    parallel = new_bytes > PARALLEL_BYTES and _cpus() > 1
-    if parallel and deadline is None:
+            meanwhile, bulk: bool, workers: Pool | None) -> tuple[Stored, int]:
+    if workers is not None and deadline is None:
         # Nothing to show early: biggest chunks first, so both workers finish together.
         work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
-    results = _in_workers(work, bulk) if parallel else (
+    results = workers.run(work) if workers is not None else (
         store_chunk(conn, c, bulk=bulk) for c in work)
     if meanwhile:
         meanwhile()
     total, done = Stored(), 0
-    try:
-        for stored, count in results:
+    for answer in results:
+        if isinstance(answer, tuple):
+            stored, count = answer
             total.add(stored)
             done += count
-            if deadline is not None and time.time() > deadline:
-                break
-    finally:
-        close = getattr(results, "close", None)
-        if close:
-            close()
+        else:  # a worker ended early: what it had not stored is read on the next refresh
+            total.warnings.append(f"an index worker ended early (exit {answer.code}); its "
+                                  "files are read again on the next refresh")
+        if deadline is not None and time.time() > deadline:
+            break
     return total, jobs - done
 
 
-class _fewer_collections:
+class fewer_collections:
     """Parsing allocates millions of short-lived dicts and no reference cycles: run the cyclic
     garbage collector rarely (it took 5-8% of a cold index at its default thresholds), for as
     long as the read lasts. A long-lived process (the picker, a holder) gets its collector back
@@ -227,22 +276,26 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
     with write(conn):
         indexed = int(get_meta(conn, "fts_upto") or 0)
         for parsed in batch:
+            if not parsed.error and parsed.summary is not None and not parsed.job.for_texts:
+                stored.warnings += [f"{parsed.job.path}: {note}" for note in vet(parsed.summary)]
+                vet_texts(parsed.texts)
+        new = _store_new(conn, _new_files(conn, batch))
+        stored.count(new)
+        written = set(map(id, new))
+        for parsed in batch:
             if parsed.error:
                 stored.warnings.append(f"{parsed.job.path}: {parsed.error}")
                 continue
             if parsed.job.for_texts:
                 stored.files += _store_texts(conn, parsed)
                 continue
-            if not _still_current(conn, parsed.job):
+            if id(parsed) in written or not _still_current(conn, parsed.job):
                 continue
-            problem = _store_guarded(conn, parsed, indexed, stored.warnings)
+            problem = _store_guarded(conn, parsed, indexed)
             if problem:
                 stored.warnings.append(f"{parsed.job.path}: {problem}")
                 continue
-            stored.files += 1
-            stored.bytes += parsed.offset - parsed.job.start
-            if parsed.summary is not None:
-                stored.skipped_lines += parsed.summary.skipped_lines
+            stored.count([parsed])
         if any(parsed.job.for_texts for parsed in batch):
             # The text pass indexes what it stored as it goes: a chunk's worth at a time
             # (shorter writes than `catch_up_search`'s batches), while the workers parse on.
@@ -250,47 +303,58 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
     return stored
 
 
-# Worker processes parse and store their own chunks, each on its own connection (never one
-# inherited across fork). Storing everything in this process instead costs less CPU (one
-# page cache, no turns at the lock) but makes this process the bottleneck: at 100,000 small
-# sessions the cold index took 20.9 s instead of 17.4, and parsed chunks queued here waiting
-# to be stored (335 MB).
-_WORKER: dict = {}
+def _new_files(conn: sqlite3.Connection, batch: list[Parsed]) -> list[Parsed]:
+    """The files read from their start whose path and session the index has never seen,
+    each session once in the batch: nearly every file of a cold index. They need none of
+    the lookups and deletes a file seen before does, so they are written together."""
+    whole = [p for p in batch if not p.error and not p.job.for_texts and p.job.start == 0
+             and p.summary is not None]
+    if not whole:
+        return []
+    keys = [p.summary.key for p in whole]
+    seen_paths = _present(conn, "SELECT path FROM files WHERE path IN", [p.job.path for p in whole])
+    seen_keys = _present(conn, "SELECT key FROM sessions WHERE key IN", keys)
+    repeated = {k for k in keys if keys.count(k) > 1} if len(set(keys)) < len(keys) else ()
+    return [p for p, key in zip(whole, keys, strict=True) if p.job.path not in seen_paths
+            and key not in seen_keys and key not in repeated]
 
 
-def _worker_start(lock, bulk: bool) -> None:
-    from axi.index.store import connect
-
-    if bulk:
-        jsonl.bulk()
-        _fewer_collections().__enter__()  # for the worker's whole life: it only parses
-    _WORKER["conn"] = connect()
-    _WORKER["lock"] = lock
-    _WORKER["bulk"] = bulk
+def _present(conn: sqlite3.Connection, query: str, values: list[str]) -> set[str]:
+    marks = ", ".join("?" * len(values))
+    return {row[0] for row in conn.execute(f"{query} ({marks})", values)}
 
 
-def _worker_chunk(chunk: list[Job]) -> tuple[Stored, int]:
-    return store_chunk(_WORKER["conn"], chunk, _WORKER["lock"], _WORKER["bulk"])
+def _store_new(conn: sqlite3.Connection, new: list[Parsed]) -> list[Parsed]:
+    """Write the new files' rows, sessions and usage at once; returns what was written:
+    nothing when any row fails, so that each is then stored alone and a failure costs only
+    its own file."""
+    if not new:
+        return []
+    files, sessions, usage, texts = [], [], [], []
+    for parsed in new:
+        job, summary = parsed.job, parsed.summary
+        files.append((job.path, job.harness, job.size, job.mtime_ns, job.inode, parsed.offset,
+                      parsed.text_at(), dumps(parsed.state), summary.key))
+        row, buckets = session_rows(summary)
+        sessions.append(row)
+        usage += buckets
+        texts += text_rows(summary.key, parsed.texts)
+    conn.execute("SAVEPOINT new_files")
+    try:
+        conn.executemany(INSERT_FILE, files)
+        conn.executemany(INSERT_USAGE, usage)
+        conn.executemany(INSERT_SESSION, sessions)
+        conn.executemany(INSERT_TEXT, texts)
+    except (sqlite3.Error, ValueError, TypeError, OverflowError):
+        conn.execute("ROLLBACK TO new_files")
+        conn.execute("RELEASE new_files")
+        return []
+    conn.execute("RELEASE new_files")
+    return new
 
 
-def _in_workers(work: list[list[Job]], bulk: bool):
-    """Workers started fresh (`spawn`), not forked: a fork would carry the parent's plan of
-    every file (about 40 MB at 100,000 sessions) into each worker's memory."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    lock = context.Lock()
-    pool = context.Pool(min(_cpus(), 4), initializer=_worker_start, initargs=(lock, bulk))
-    started = pool.imap_unordered(_worker_chunk, work)  # the workers begin now
-
-    def results():
-        try:
-            yield from started
-        finally:
-            pool.terminate()  # a worker killed mid-transaction leaves nothing behind
-            pool.join()
-
-    return results()
+def parallel_possible() -> bool:
+    return _cpus() > 1
 
 
 def _cpus() -> int:
@@ -308,13 +372,9 @@ def _still_current(conn: sqlite3.Connection, job: Job) -> bool:
     return row is not None and row["offset"] == job.start and row["inode"] == job.inode
 
 
-def _store_guarded(conn: sqlite3.Connection, parsed: Parsed, indexed: int,
-                   warnings: list[str]) -> str | None:
+def _store_guarded(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> str | None:
     """Store one file's session inside a savepoint: whatever its text holds, a failure costs
     that file alone (reported), never the chunk or the catalog."""
-    if parsed.summary is not None:
-        warnings += [f"{parsed.job.path}: {note}" for note in vet(parsed.summary)]
-        vet_texts(parsed.texts)
     conn.execute("SAVEPOINT one_file")
     try:
         _store_one(conn, parsed, indexed)
@@ -337,7 +397,7 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
     if key and job.start == 0 and known:
         delete_session(conn, key, indexed, texts_only=True)  # a full read replaces every text
     conn.execute(
-        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        INSERT_FILE,
         (job.path, job.harness, job.size, job.mtime_ns, job.inode, parsed.offset,
          parsed.text_at(), dumps(parsed.state), key),
     )
@@ -357,9 +417,7 @@ def _store_texts(conn: sqlite3.Connection, parsed: Parsed) -> int:
     texts = [t for t in vet_texts(parsed.texts) if job.text_at <= t.cursor < job.size]
     conn.execute("SAVEPOINT texts")
     try:
-        conn.executemany("INSERT INTO texts (session_key, role, ts, cursor, text) VALUES "
-                         "(?, ?, ?, ?, ?)",
-                         [(row[3], t.role, t.ts, t.cursor, t.text[:TEXT_CAP]) for t in texts])
+        conn.executemany(INSERT_TEXT, text_rows(row[3], texts))
     except (sqlite3.Error, ValueError, TypeError, OverflowError):
         conn.execute("ROLLBACK TO texts")  # that file's text is not searchable; nothing else
     conn.execute("RELEASE texts")
@@ -371,34 +429,47 @@ def _known(conn: sqlite3.Connection, key: str) -> bool:
     return conn.execute("SELECT 1 FROM sessions WHERE key = ?", (key,)).fetchone() is not None
 
 
+INSERT_FILE = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_USAGE = "INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_SESSION = ("INSERT OR REPLACE INTO sessions VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_TEXT = "INSERT INTO texts (session_key, role, ts, cursor, text) VALUES (?, ?, ?, ?, ?)"
+
+
 def put_session(conn: sqlite3.Connection, s: SessionSummary, texts: list[SearchText],
                 fresh: bool = False) -> None:
     """Write one session's row, usage buckets and new search text (`fresh`: not yet stored)."""
-    totals = [0, 0, 0, 0]
-    reasoning = None  # NULL: the harness records no reasoning count
     if not fresh:
         conn.execute("DELETE FROM usage WHERE session_key = ?", (s.key,))
+    row, buckets = session_rows(s)
+    conn.executemany(INSERT_USAGE, buckets)
+    conn.execute(INSERT_SESSION, row)
+    if texts:
+        conn.executemany(INSERT_TEXT, text_rows(s.key, texts))
+
+
+def session_rows(s: SessionSummary) -> tuple[tuple, list[tuple]]:
+    """A session's row and its usage buckets' rows; the row's totals are the buckets' sums."""
+    totals = [0, 0, 0, 0]
+    reasoning = None  # NULL: the harness records no reasoning count
     buckets = []
+    key = s.key
     for bucket_key, counts in s.usage.items():
         hour, _, model = bucket_key.partition("|")
         part = counts[5] if len(counts) > 5 else None
-        buckets.append((s.key, int(hour), model, *counts[:4], counts[4], part))
+        buckets.append((key, int(hour), model, *counts[:4], counts[4], part))
         totals = [t + c for t, c in zip(totals, counts[:4], strict=True)]
         if part is not None:
             reasoning = (reasoning or 0) + part
-    conn.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", buckets)
-    conn.execute(
-        "INSERT OR REPLACE INTO sessions VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (s.key, s.harness, s.id, s.source, s.dir, s.title, s.title_source, s.model, s.provider,
-         s.git_branch, s.created, s.last, s.turns,
-         *totals, s.ctx_tokens, s.ctx_window, int(s.turn_open), s.parent_id,
-         int(s.is_subagent), s.first_uuid, s.skipped_lines, reasoning),
-    )
-    if texts:
-        conn.executemany("INSERT INTO texts (session_key, role, ts, cursor, text) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         [(s.key, t.role, t.ts, t.cursor, t.text[:TEXT_CAP]) for t in texts])
+    row = (key, s.harness, s.id, s.source, s.dir, s.title, s.title_source, s.model, s.provider,
+           s.git_branch, s.created, s.last, s.turns, *totals, s.ctx_tokens, s.ctx_window,
+           int(s.turn_open), s.parent_id, int(s.is_subagent), s.first_uuid, s.skipped_lines,
+           reasoning)
+    return row, buckets
+
+
+def text_rows(key: str, texts: list[SearchText]) -> list[tuple]:
+    return [(key, t.role, t.ts, t.cursor, t.text[:TEXT_CAP]) for t in texts]
 
 
 def delete_session(conn: sqlite3.Connection, key: str, indexed: int | None = None,

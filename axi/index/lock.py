@@ -21,6 +21,11 @@ def sweep_lock():
     return file_lock("sweep.lock", 0)
 
 
+def open_lock(name: str, folder: str | None = None) -> int:
+    """A descriptor on the lock file `name` (in the state dir, or `folder`) to flock."""
+    return private_open(os.path.join(folder or state_dir(), name), os.O_RDWR | os.O_CREAT)
+
+
 class file_lock:  # noqa: N801 - used as a function: `with file_lock(name, wait) as held`
     """Holds an exclusive lock on `name` in the state dir; enters as True once held, False if
     it stayed busy for `wait` seconds. A class, not `contextlib.contextmanager`: the dashboard
@@ -32,7 +37,7 @@ class file_lock:  # noqa: N801 - used as a function: `with file_lock(name, wait)
         self.held = False
 
     def __enter__(self) -> bool:
-        self.fd = private_open(self.path, os.O_RDWR | os.O_CREAT)
+        self.fd = open_lock(self.path)
         deadline = time.monotonic() + max(0.0, self.wait)
         while True:
             try:

@@ -12,18 +12,20 @@ import time
 
 from axi.harnesses import all_harnesses, get
 from axi.harnesses.base import Harness
-from axi.index.store import get_meta, write
+from axi.index.store import build_deferred, defer_indexes, get_meta, write
 from axi.index.tallies import newest_where
 from axi.sqlite import sqlite3
 
 TYPE_CHECKING = False  # not typing's: a quick refresh that finds nothing new imports neither
 if TYPE_CHECKING:  # typing nor what reads and stores a transcript (axi.index.ingest)
     from axi.index.ingest import Job
+    from axi.index.pool import Pool
 
 HOT_WINDOW = 24 * 3600
 HOT_BUDGET = 256  # files a quick refresh stats, beyond those the hooks name
 ACTIVE_WINDOW = 600.0  # a session its hooks reported this recently is always checked
 SWEEP_EVERY = 30.0
+EARLY_EVERY = 32  # a first sweep weighs the jobs found so far each time this many more are
 DB_BATCH = 500  # sessions of a database store (opencode) read, then written, at a time
 DIR_BUDGET = 64  # directories a quick refresh stats: the newest, then a slice that rotates
 
@@ -60,7 +62,8 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
     if full or harnesses or swept is None or get_meta(conn, "complete") != "1":
-        report = _sweep(conn, deadline, harnesses or all_harnesses(), plan)
+        report = _sweep(conn, deadline, harnesses or all_harnesses(), plan,
+                        first=swept is None and plan is None)
     else:
         report = _quick(conn, deadline, scope)
         report.sweep_due = time.time() - float(swept) > SWEEP_EVERY
@@ -82,7 +85,8 @@ class SweepPlan:
         self.warnings: list[str] = []
 
 
-def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
+def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness], early=None) -> SweepPlan:
+    """`early` (an `EarlyWorkers`) is shown the jobs as they are found."""
     from axi.harnesses import base
 
     plan = SweepPlan(harnesses)
@@ -97,6 +101,8 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
                     seen.add(path)
                     _sort_change(harness.name, path, st, known.get(path), plan.jobs,
                                  plan.touched)
+                    if early is not None and len(plan.jobs) % EARLY_EVERY == 0:
+                        early.consider(plan.jobs)
             except OSError as exc:
                 plan.warnings.append(f"{harness.name}: {exc}")
     finally:
@@ -106,8 +112,19 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness]) -> SweepPlan:
 
 
 def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Harness],
-           plan: SweepPlan | None = None) -> ScanReport:
-    plan = plan or plan_sweep(conn, harnesses)
+           plan: SweepPlan | None = None, first: bool = False) -> ScanReport:
+    """`first`: the index's first sweep, which reads everything: once the files listed so far
+    make a large read, its worker processes start, so they are ready when the list is."""
+    early = _early() if first and plan is None else None
+    try:
+        plan = plan or plan_sweep(conn, harnesses, early)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
+    workers = early.workers if early is not None else None
+    if first:
+        defer_indexes(conn)
     report = ScanReport()
     report.warnings += plan.warnings
     databases = [h for h in plan.harnesses if h.kind == "db"]
@@ -115,13 +132,14 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     report.removed += len(plan.gone)
     _store_touched(conn, plan.touched)
     _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
-        _refresh_db(conn, harness, report) for harness in databases])
+        _refresh_db(conn, harness, report) for harness in databases], workers=workers)
     complete = "1" if report.complete else "0"
     with write(conn):
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('swept_at', ?)", (str(time.time()),))
         conn.execute("DELETE FROM dirs")
         conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", plan.dirs)
+        build_deferred(conn)
     return report
 
 
@@ -248,20 +266,28 @@ def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -
 
 
 def _run(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
-         report: ScanReport, meanwhile=None) -> None:
+         report: ScanReport, meanwhile=None, workers: Pool | None = None) -> None:
     jobs.sort(key=lambda j: j.mtime_ns, reverse=True)  # freshest first: they matter most
     _load_states(conn, jobs)
     if not jobs:  # nothing to read: what reads and stores transcripts is not even imported
+        if workers is not None:
+            workers.close()
         if meanwhile:
             meanwhile()
         return
     from axi.index.ingest import ingest
 
-    stored, report.pending = ingest(conn, jobs, deadline, meanwhile)
+    stored, report.pending = ingest(conn, jobs, deadline, meanwhile, workers)
     report.parsed_files += stored.files
     report.parsed_bytes += stored.bytes
     report.skipped_lines += stored.skipped_lines
     report.warnings += stored.warnings
+
+
+def _early():
+    from axi.index.ingest import EarlyWorkers
+
+    return EarlyWorkers()
 
 
 def _forget(conn: sqlite3.Connection, paths: list[str]) -> None:

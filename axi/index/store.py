@@ -96,6 +96,31 @@ TRIGGERS = (
 )
 
 
+# Indexes a first index builds once its rows are in: one sort of every row costs less than
+# keeping each index up to date row by row (about a third of storing a cold index's rows).
+DEFERRED = ("sessions_id", "sessions_scope", "sessions_last", "sessions_parent", "files_mtime",
+            "files_session")
+
+
+def defer_indexes(conn: sqlite3.Connection) -> None:
+    """Before a first index stores every session: drop the DEFERRED indexes (still empty)
+    until `build_deferred`. Meanwhile queries read whole tables, rightly, only slower."""
+    with write(conn):
+        for name in DEFERRED:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('indexes', 'deferred')")
+
+
+def build_deferred(conn: sqlite3.Connection) -> None:
+    """Inside a write: build the indexes `defer_indexes` dropped, if it did."""
+    if get_meta(conn, "indexes") != "deferred":
+        return
+    for name in DEFERRED:
+        start = SCHEMA.index(f"CREATE INDEX IF NOT EXISTS {name} ")
+        conn.execute(SCHEMA[start:SCHEMA.index(";", start)])
+    conn.execute("DELETE FROM meta WHERE key = 'indexes'")
+
+
 def index_path() -> str:
     return os.path.join(state_dir(), "index.db")
 

@@ -23,6 +23,7 @@ import shlex
 import sys
 import tempfile
 
+from axi.paths import module_argv
 from axi.text import shell_word
 
 NAME = "axi"
@@ -46,7 +47,7 @@ def executable() -> list[str]:
     beside = os.path.join(os.path.dirname(sys.executable), NAME)
     if os.path.isfile(beside) and os.access(beside, os.X_OK):
         return [beside]
-    return [sys.executable, "-m", NAME]
+    return module_argv(NAME)
 
 
 def display(exe: list[str]) -> str:

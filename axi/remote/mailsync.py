@@ -20,6 +20,7 @@ import sys
 import time
 
 from axi.mailbox import db, mail, relay, store
+from axi.paths import module_argv
 from axi.remote.hosts import Host, load_hosts, machine_name
 from axi.remote.transport import ONLINE, call
 
@@ -132,7 +133,7 @@ def poll_hosts() -> None:
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 continue
         _SPAWNED.remove(pid)
-    argv = [sys.executable, "-m", "axi", "hosts", "sync"]
+    argv = module_argv("axi", "hosts", "sync")
     quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
     with contextlib.suppress(OSError):
         _SPAWNED.append(os.posix_spawn(sys.executable, argv, os.environ, file_actions=quiet,

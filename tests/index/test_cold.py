@@ -13,7 +13,7 @@ import pytest
 from test_workers import snapshot as tables
 
 from axi.harnesses import jsonl
-from axi.index import ingest, store, texts
+from axi.index import ingest, scan, store, texts
 from axi.index.ingest import Job, parse
 from axi.index.scan import refresh
 
@@ -169,3 +169,43 @@ def test_a_block_split_anywhere_reads_the_same(tmp_path, monkeypatch):
         assert vars(got.summary) == vars(expected.summary)
         assert [vars_of(t) for t in got.texts] == [vars_of(t) for t in expected.texts]
     assert os.path.getsize(path) == len(body)
+
+
+def index_names(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                       "AND sql IS NOT NULL")}
+
+
+def test_a_first_index_builds_its_indexes_once_its_rows_are_in(corpus_home, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("AXI_HOME", str(tmp_path / "state"))
+    conn = store.connect()
+    every = index_names(conn)
+    assert set(store.DEFERRED) <= every
+    seen = []
+    run = scan._run
+    monkeypatch.setattr(scan, "_run", lambda *a, **k: seen.append(index_names(conn)) or run(
+        *a, **k))
+    assert refresh(conn).complete
+    assert seen == [every - set(store.DEFERRED)]  # none kept up while the rows went in
+    assert index_names(conn) == every and store.get_meta(conn, "indexes") is None
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT key FROM sessions WHERE id = 'x'").fetchall()
+    assert "sessions_id" in str([tuple(r) for r in plan])
+
+
+def test_a_first_index_cut_short_gets_its_indexes_from_the_next_sweep(corpus_home, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("AXI_HOME", str(tmp_path / "state"))
+    conn = store.connect()
+    every = index_names(conn)
+    run = scan._run
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scan, "_run", killed)
+    with pytest.raises(KeyboardInterrupt):
+        refresh(conn)
+    assert index_names(conn) == every - set(store.DEFERRED)
+    monkeypatch.setattr(scan, "_run", run)
+    assert refresh(conn).complete and index_names(conn) == every

@@ -1,0 +1,29 @@
+"""`python -m axi.index.worker INDEX bulk|lines CLAIMS`: one worker process of a large read
+(`axi.index.pool`), parsing and storing the chunks it claims into the index at INDEX. Stores
+take turns under a file lock, which wakes the next writer at once, unlike SQLite's busy
+polling."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(index: str, mode: str, claims: str) -> None:
+    from axi.harnesses import jsonl
+    from axi.index.ingest import fewer_collections, store_chunk
+    from axi.index.lock import open_lock
+    from axi.index.pool import serve, turn
+    from axi.index.store import connect
+
+    bulk = mode == "bulk"
+    if bulk:
+        jsonl.bulk()
+        fewer_collections().__enter__()  # for the worker's whole life: it only parses
+    conn = connect(index)
+    turns = turn(open_lock("store.lock", os.path.dirname(index)))
+    serve(claims, lambda chunk: store_chunk(conn, chunk, turns, bulk))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
