@@ -46,6 +46,17 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
     from axi.index.scan import refresh as scan
 
     deadline = None if budget is None else time.time() + budget
+    searching: list[bool] = []
+
+    def search_soon(report) -> None:
+        """A cold index read it all: search catches up at once, in the background (its
+        workers, or a sweep), while this process finishes its writes and answers."""
+        if report.texts_handed_on:  # the workers that read it read the text too
+            searching.append(True)
+        elif report.complete and report.parsed_bytes > SEARCH_AFTER_BYTES:
+            sweep_in_background("--search")
+            searching.append(True)
+
     with scan_lock(wait=budget if budget is not None else 120) as held:
         if not held:
             return Freshness(complete=store.get_meta(conn, "complete") == "1", busy=True)
@@ -53,10 +64,10 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
             from axi.index.events import sync
 
             sync(conn)  # first: the sessions the hooks just reported are checked by the scan
-        report = scan(conn, deadline=deadline, scope=scope)
+        report = scan(conn, deadline=deadline, scope=scope, on_read=search_soon)
     if report.sweep_due or not report.complete:
         sweep_in_background()
-    elif report.parsed_bytes > SEARCH_AFTER_BYTES:  # a cold index: search catches up now
+    elif report.parsed_bytes > SEARCH_AFTER_BYTES and not searching:
         sweep_in_background("--search")
     return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
 
@@ -66,11 +77,16 @@ SWEEPERS: list[int] = []  # pids a long-lived caller (the holder) reaps with `re
 
 
 def reap_sweepers() -> None:
+    import sys
+
     for pid in list(SWEEPERS):
         with suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 continue
         SWEEPERS.remove(pid)
+    pool = sys.modules.get("axi.index.pool")  # index workers left to read search text
+    if pool is not None:
+        pool.reap()
 
 
 def sweep_in_background(*args: str) -> None:

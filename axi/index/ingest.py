@@ -27,6 +27,7 @@ BULK_BYTES = 8 * 1024 * 1024  # reading more than this pays for importing orjson
 CHUNK_BYTES = 16 * 1024 * 1024
 CHUNK_FILES = 64
 TEXT_CAP = 16_000
+FTS_EVERY = 20_000  # text rows the text pass stores before adding them to the full-text index
 BLANK = (b"", b" ", b"\t", b"\r")  # a line starting so may be blank; others are not
 
 
@@ -156,32 +157,46 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
            meanwhile=None, workers: Pool | None = None) -> tuple[Stored, int]:
     """Parse and store `jobs`, freshest first; returns what was stored and how many jobs were
     left for later because `deadline` passed. `meanwhile` runs here while workers parse.
-    `workers`: started early by a caller expecting a large read (closed here either way)."""
+    `workers`: started by the caller, who closes them (used only for a large read)."""
     work = chunks(jobs)
     new_bytes = sum(j.size - j.start for j in jobs)
     bulk = new_bytes > BULK_BYTES
+    own = None
     try:
-        if new_bytes > PARALLEL_BYTES and parallel_possible():
-            workers = workers or start_workers(bulk)
-        elif workers is not None:
-            workers.close()
+        if new_bytes <= PARALLEL_BYTES or not parallel_possible():
             workers = None
+        elif workers is None:
+            workers = own = start_workers(bulk)
         if bulk:  # here for the parent; workers are told to do the same
             jsonl.bulk()
         with fewer_collections(bulk):
             return _ingest(conn, work, len(jobs), deadline, meanwhile, bulk, workers)
     finally:
-        if workers is not None:
-            workers.close()
+        if own is not None:
+            own.close()
 
 
-def start_workers(bulk: bool = True) -> Pool:
-    """A worker process per core (at most 4), for a read of more than PARALLEL_BYTES."""
+def start_workers(bulk: bool = True, phases: int = 1) -> Pool:
+    """A worker process per core (at most 4), for a read of more than PARALLEL_BYTES; with
+    `phases` 2, they can be handed on a second read to finish alone (`hand_on`)."""
     from axi.index.pool import Pool
     from axi.index.store import index_path
 
     return Pool.start(min(_cpus(), 4), "axi.index.worker", os.path.abspath(index_path()),
-                      "bulk" if bulk else "lines")
+                      "bulk" if bulk else "lines", phases=phases)
+
+
+def hand_on(workers: Pool, jobs: list[Job]) -> None:
+    """Give `workers` (started with two phases, done with the first) `jobs` to read alone,
+    biggest chunks first."""
+    work = chunks(jobs)
+    work_order(work)
+    workers.hand_on(work)
+
+
+def work_order(work: list[list[Job]]) -> None:
+    """Nothing to show early: biggest chunks first, so all workers finish together."""
+    work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
 
 
 class EarlyWorkers:
@@ -198,7 +213,7 @@ class EarlyWorkers:
         self.bytes += sum(j.size - j.start for j in jobs[self.weighed:])
         self.weighed = len(jobs)
         if self.bytes > PARALLEL_BYTES and parallel_possible():
-            self.workers = start_workers()
+            self.workers = start_workers(phases=2)
 
     def close(self) -> None:
         if self.workers is not None:
@@ -208,8 +223,7 @@ class EarlyWorkers:
 def _ingest(conn: sqlite3.Connection, work: list[list[Job]], jobs: int, deadline: float | None,
             meanwhile, bulk: bool, workers: Pool | None) -> tuple[Stored, int]:
     if workers is not None and deadline is None:
-        # Nothing to show early: biggest chunks first, so both workers finish together.
-        work.sort(key=lambda chunk: -sum(j.size - j.start for j in chunk))
+        work_order(work)
     results = workers.run(work) if workers is not None else (
         store_chunk(conn, c, bulk=bulk) for c in work)
     if meanwhile:
@@ -274,41 +288,50 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
     if not batch:
         return stored
     with write(conn):
-        indexed = int(get_meta(conn, "fts_upto") or 0)
-        for parsed in batch:
-            if not parsed.error and parsed.summary is not None and not parsed.job.for_texts:
-                stored.warnings += [f"{parsed.job.path}: {note}" for note in vet(parsed.summary)]
-                vet_texts(parsed.texts)
-        new = _store_new(conn, _new_files(conn, batch))
-        stored.count(new)
-        written = set(map(id, new))
         for parsed in batch:
             if parsed.error:
                 stored.warnings.append(f"{parsed.job.path}: {parsed.error}")
-                continue
-            if parsed.job.for_texts:
-                stored.files += _store_texts(conn, parsed)
-                continue
-            if id(parsed) in written or not _still_current(conn, parsed.job):
-                continue
-            problem = _store_guarded(conn, parsed, indexed)
-            if problem:
-                stored.warnings.append(f"{parsed.job.path}: {problem}")
-                continue
-            stored.count([parsed])
-        if any(parsed.job.for_texts for parsed in batch):
-            # The text pass indexes what it stored as it goes: a chunk's worth at a time
-            # (shorter writes than `catch_up_search`'s batches), while the workers parse on.
-            index_texts(conn)
+        read = [p for p in batch if not p.error]
+        _store_summaries(conn, [p for p in read if not p.job.for_texts], stored)
+        texts = [p for p in read if p.job.for_texts]
+        if texts:
+            stored.files += _store_texts(conn, texts)
+            # The text pass indexes what it stored as it goes, in writes of FTS_EVERY rows or
+            # so (fewer, larger segments for FTS5 to merge); the sweep indexes the rest.
+            if _unindexed(conn) >= FTS_EVERY:
+                index_texts(conn)
     return stored
+
+
+def _store_summaries(conn: sqlite3.Connection, batch: list[Parsed], stored: Stored) -> None:
+    for parsed in batch:
+        if parsed.summary is not None:
+            stored.warnings += [f"{parsed.job.path}: {note}" for note in vet(parsed.summary)]
+            vet_texts(parsed.texts)
+    new = _store_new(conn, _new_files(conn, batch))
+    stored.count(new)
+    written = set(map(id, new))
+    indexed = int(get_meta(conn, "fts_upto") or 0)
+    for parsed in batch:
+        if id(parsed) in written or not _still_current(conn, parsed.job):
+            continue
+        problem = _store_guarded(conn, parsed, indexed)
+        if problem:
+            stored.warnings.append(f"{parsed.job.path}: {problem}")
+            continue
+        stored.count([parsed])
+
+
+def _unindexed(conn: sqlite3.Connection) -> int:
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM texts").fetchone()[0]
+    return top - int(get_meta(conn, "fts_upto") or 0)
 
 
 def _new_files(conn: sqlite3.Connection, batch: list[Parsed]) -> list[Parsed]:
     """The files read from their start whose path and session the index has never seen,
     each session once in the batch: nearly every file of a cold index. They need none of
     the lookups and deletes a file seen before does, so they are written together."""
-    whole = [p for p in batch if not p.error and not p.job.for_texts and p.job.start == 0
-             and p.summary is not None]
+    whole = [p for p in batch if p.job.start == 0 and p.summary is not None]
     if not whole:
         return []
     keys = [p.summary.key for p in whole]
@@ -405,24 +428,44 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
         put_session(conn, summary, parsed.texts, fresh=not known)
 
 
-def _store_texts(conn: sqlite3.Connection, parsed: Parsed) -> int:
-    """The search text a second pass read, for a file whose summary was stored without it;
-    kept only while the file's row is still the one the pass read (1), else dropped (0)."""
-    job = parsed.job
-    row = conn.execute("SELECT offset, inode, text_at, session_key FROM files WHERE path = ?",
-                       (job.path,)).fetchone()
-    if parsed.error or row is None or (row[0], row[1], row[2]) != (
-            job.size, job.inode, job.text_at) or not row[3]:
-        return 0
-    texts = [t for t in vet_texts(parsed.texts) if job.text_at <= t.cursor < job.size]
+def _store_texts(conn: sqlite3.Connection, batch: list[Parsed]) -> int:
+    """The search text a second pass read, for files whose summaries were stored without it;
+    kept only for a file whose row is still the one the pass read. Returns how many kept."""
+    rows = {r[0]: r for r in conn.execute(
+        "SELECT path, offset, inode, text_at, session_key FROM files WHERE path IN "
+        f"({', '.join('?' * len(batch))})", [p.job.path for p in batch])}
+    kept = []
+    for parsed in batch:
+        job, row = parsed.job, rows.get(parsed.job.path)
+        if row is not None and row[4] and (row[1], row[2], row[3]) == (
+                job.size, job.inode, job.text_at):
+            kept.append((parsed, row[4]))
     conn.execute("SAVEPOINT texts")
     try:
-        conn.executemany(INSERT_TEXT, text_rows(row[3], texts))
+        conn.executemany(INSERT_TEXT, [row for parsed, key in kept
+                                       for row in text_rows(key, _read_texts(parsed))])
     except (sqlite3.Error, ValueError, TypeError, OverflowError):
-        conn.execute("ROLLBACK TO texts")  # that file's text is not searchable; nothing else
+        conn.execute("ROLLBACK TO texts")
+        for parsed, key in kept:  # one at a time: a file whose text fails loses only that
+            _insert_texts_alone(conn, key, _read_texts(parsed))
     conn.execute("RELEASE texts")
-    conn.execute("UPDATE files SET text_at = ? WHERE path = ?", (job.size, job.path))
-    return 1
+    conn.executemany("UPDATE files SET text_at = ? WHERE path = ?",
+                     [(parsed.job.size, parsed.job.path) for parsed, _ in kept])
+    return len(kept)
+
+
+def _read_texts(parsed: Parsed) -> list[SearchText]:
+    job = parsed.job
+    return [t for t in vet_texts(parsed.texts) if job.text_at <= t.cursor < job.size]
+
+
+def _insert_texts_alone(conn: sqlite3.Connection, key: str, texts: list[SearchText]) -> None:
+    conn.execute("SAVEPOINT one_file")
+    try:
+        conn.executemany(INSERT_TEXT, text_rows(key, texts))
+    except (sqlite3.Error, ValueError, TypeError, OverflowError):
+        conn.execute("ROLLBACK TO one_file")  # that file's text is not searchable; nothing else
+    conn.execute("RELEASE one_file")
 
 
 def _known(conn: sqlite3.Connection, key: str) -> bool:

@@ -22,22 +22,30 @@ HEADER = 8  # bytes of frame length before each pickled frame
 
 
 class Pool:
-    """Started with `start`, fed once with `run`, always `close`d."""
+    """Started with `start`, fed with `run`, then maybe handed on a last phase of work to
+    finish alone (`hand_on`); always `close`d, which ends them unless they were handed on.
 
-    def __init__(self, procs: list, claims: str):
+    A worker's answers wait in its pipe until `run`'s iterator reads them: a few dozen bytes
+    a chunk, so a worker stalls only if tens of thousands of warnings are never read."""
+
+    def __init__(self, procs: list, claims: list[str]):
         self.procs, self.claims = procs, claims
+        self.handed = False
 
     @classmethod
-    def start(cls, count: int, module: str, *args: str) -> Pool:
-        """`count` processes running `module` with `args`, then the counter's path; the
-        module calls `serve`."""
+    def start(cls, count: int, module: str, *args: str, phases: int = 1) -> Pool:
+        """`count` processes running `module` with `args`, then a counter's path for each
+        of the `phases` of work they may get; the module calls `serve`."""
         import subprocess
 
         from axi.paths import module_argv, state_dir
 
-        fd, claims = _temp_file(state_dir())
-        os.close(fd)
-        argv = module_argv(module, *args, claims)
+        claims = []
+        for _ in range(phases):
+            fd, path = _temp_file(state_dir())
+            os.close(fd)
+            claims.append(path)
+        argv = module_argv(module, *args, *claims)
         procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL) for _ in range(count)]
         return cls(procs, claims)
@@ -46,25 +54,43 @@ class Pool:
         """Hands the workers `work` (a list of chunks) now; returns an iterator of what they
         answer for each chunk as they finish them, and of `Ended(exit code)` for a worker
         that ended early (its unfinished chunks then have no answer)."""
+        self._send(work)
+        return self._results(len(work))
+
+    def hand_on(self, work: list) -> None:
+        """After `run`'s answers: the workers' last phase, which they finish on their own,
+        answering nobody; this process may end meanwhile (a longer-lived one reaps them
+        with `reap`)."""
+        self._send(work)
+        for proc in self.procs:
+            with suppress(OSError):
+                proc.stdin.close()
+            with suppress(OSError):
+                proc.stdout.close()
+        HANDED.extend(self.procs)
+        self.handed = True
+
+    def _send(self, work: list) -> None:
         payload = pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
         for proc in self.procs:
             try:
                 proc.stdin.write(payload)
-                proc.stdin.close()
+                proc.stdin.flush()
             except OSError:  # it ended already: its reads show that
                 pass
-        return self._results()
 
-    def _results(self):
+    def _results(self, chunks: int):
         import select
 
         reading = {proc.stdout.fileno(): (proc, bytearray()) for proc in self.procs}
-        while reading:
+        while reading and chunks:
             for fd in select.select(list(reading), [], [])[0]:
                 proc, buffer = reading[fd]
                 data = os.read(fd, 1 << 16)
                 buffer += data
-                yield from _frames(buffer)
+                for frame in _frames(buffer):
+                    chunks -= 1
+                    yield frame
                 if not data:
                     del reading[fd]
                     code = proc.wait()
@@ -72,17 +98,30 @@ class Pool:
                         yield Ended(code)
 
     def close(self) -> None:
-        """End every worker (a worker killed mid-transaction leaves nothing behind)."""
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-        for proc in self.procs:
-            proc.wait()
-            for pipe in (proc.stdin, proc.stdout):
-                with suppress(OSError):
-                    pipe.close()
-        with suppress(OSError):
-            os.unlink(self.claims)
+        """End every worker, unless they were handed on (a worker killed mid-transaction
+        leaves nothing behind). Removing the counters tells a worker that starts only now
+        that there is nothing left for it."""
+        if not self.handed:
+            for proc in self.procs:
+                if proc.poll() is None:
+                    proc.kill()
+            for proc in self.procs:
+                proc.wait()
+                for pipe in (proc.stdin, proc.stdout):
+                    with suppress(OSError):
+                        pipe.close()
+        for path in self.claims:
+            with suppress(OSError):
+                os.unlink(path)
+
+
+HANDED: list = []  # workers left to finish on their own, for a long-lived process to reap
+
+
+def reap() -> None:
+    for proc in list(HANDED):
+        if proc.poll() is not None:
+            HANDED.remove(proc)
 
 
 class Ended:
@@ -130,13 +169,24 @@ def _claim(fd: int) -> int:
     return taken
 
 
-def serve(claims: str, do) -> None:
-    """A worker's loop: read the chunks, claim them one at a time and answer `do(chunk)`
-    for each, until none is left."""
-    counter = os.open(claims, os.O_RDWR)
-    work = pickle.load(sys.stdin.buffer)
+def serve(claims: list[str], *phases) -> None:
+    """A worker's loop: for each phase, read its chunks, claim them one at a time and answer
+    `phase(chunk)` for each (None: nothing to answer), until none is left. It ends when the
+    counters are gone (the pool was closed before this worker got going: the others did
+    the work) or a phase's chunks never come (the input closed)."""
+    try:
+        counters = [os.open(path, os.O_RDWR) for path in claims]
+    except FileNotFoundError:
+        return
     out = sys.stdout.buffer
-    while (taken := _claim(counter)) < len(work):
-        frame = pickle.dumps(do(work[taken]), protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(len(frame).to_bytes(HEADER, "big") + frame)
-        out.flush()
+    for counter, phase in zip(counters, phases, strict=True):
+        try:
+            work = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        while (taken := _claim(counter)) < len(work):
+            answer = phase(work[taken])
+            if answer is not None:
+                frame = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(len(frame).to_bytes(HEADER, "big") + frame)
+                out.flush()

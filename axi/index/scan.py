@@ -39,6 +39,7 @@ class ScanReport:
         self.warnings: list[str] = []
         self.seconds = 0.0
         self.sweep_due = False
+        self.texts_handed_on = False  # the workers go on to read the search text, alone
 
     @property
     def complete(self) -> bool:
@@ -47,8 +48,8 @@ class ScanReport:
 
 def refresh(conn: sqlite3.Connection, deadline: float | None = None,
             harnesses: list[Harness] | None = None, full: bool = False,
-            scope: tuple[str, list] | None = None, plan: SweepPlan | None = None
-            ) -> ScanReport:
+            scope: tuple[str, list] | None = None, plan: SweepPlan | None = None,
+            on_read=None) -> ScanReport:
     """Index what changed. With `deadline` (epoch s), stop in time and report what is pending.
 
     A full sweep stats every transcript. Between sweeps, a quick refresh stats a bounded set
@@ -58,12 +59,15 @@ def refresh(conn: sqlite3.Connection, deadline: float | None = None,
     folders a machine has; it falls back to a sweep when a directory changed. Any other file
     that grows again is caught by the next sweep, which the caller runs in the background
     once the last one is `SWEEP_EVERY` seconds old (`report.sweep_due`).
+
+    `on_read(report)` is called when a sweep has read and stored what changed, before the
+    writes that end it (a first index's indexes among them).
     """
     started = time.monotonic()
     swept = get_meta(conn, "swept_at")
     if full or harnesses or swept is None or get_meta(conn, "complete") != "1":
         report = _sweep(conn, deadline, harnesses or all_harnesses(), plan,
-                        first=swept is None and plan is None)
+                        first=swept is None and plan is None, on_read=on_read)
     else:
         report = _quick(conn, deadline, scope)
         report.sweep_due = time.time() - float(swept) > SWEEP_EVERY
@@ -107,22 +111,46 @@ def plan_sweep(conn: sqlite3.Connection, harnesses: list[Harness], early=None) -
                 plan.warnings.append(f"{harness.name}: {exc}")
     finally:
         base.DIR_LOG = None
+    if early is not None:
+        early.consider(plan.jobs)
     plan.gone = [p for p, r in known.items() if p not in seen and r["harness"] != "opencode"]
     return plan
 
 
 def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Harness],
-           plan: SweepPlan | None = None, first: bool = False) -> ScanReport:
+           plan: SweepPlan | None = None, first: bool = False, on_read=None) -> ScanReport:
     """`first`: the index's first sweep, which reads everything: once the files listed so far
-    make a large read, its worker processes start, so they are ready when the list is."""
+    make a large read, its worker processes start, so they are ready when the list is; when
+    it is complete they go on to read the search text, on their own."""
     early = _early() if first and plan is None else None
+    workers = None
     try:
         plan = plan or plan_sweep(conn, harnesses, early)
-    except BaseException:
+        workers = early.workers if early is not None else None
+        report = _sweep_planned(conn, deadline, plan, first, workers)
+        report.texts_handed_on = bool(workers and report.complete and report.parsed_bytes)
+        if on_read is not None:
+            on_read(report)
+        complete = "1" if report.complete else "0"
+        with write(conn):
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('swept_at', ?)",
+                         (str(time.time()),))
+            conn.execute("DELETE FROM dirs")
+            conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", plan.dirs)
+            build_deferred(conn)
+        if report.texts_handed_on:  # after this process's own writes: they come first
+            from axi.index import texts
+
+            texts.hand_on(conn, workers)
+    finally:
         if early is not None:
             early.close()
-        raise
-    workers = early.workers if early is not None else None
+    return report
+
+
+def _sweep_planned(conn: sqlite3.Connection, deadline: float | None, plan: SweepPlan,
+                   first: bool, workers: Pool | None) -> ScanReport:
     if first:
         defer_indexes(conn)
     report = ScanReport()
@@ -133,13 +161,6 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
     _store_touched(conn, plan.touched)
     _run(conn, plan.jobs, deadline, report, meanwhile=lambda: [
         _refresh_db(conn, harness, report) for harness in databases], workers=workers)
-    complete = "1" if report.complete else "0"
-    with write(conn):
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", (complete,))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('swept_at', ?)", (str(time.time()),))
-        conn.execute("DELETE FROM dirs")
-        conn.executemany("INSERT OR REPLACE INTO dirs VALUES (?, ?)", plan.dirs)
-        build_deferred(conn)
     return report
 
 
@@ -270,8 +291,6 @@ def _run(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
     jobs.sort(key=lambda j: j.mtime_ns, reverse=True)  # freshest first: they matter most
     _load_states(conn, jobs)
     if not jobs:  # nothing to read: what reads and stores transcripts is not even imported
-        if workers is not None:
-            workers.close()
         if meanwhile:
             meanwhile()
         return

@@ -14,6 +14,7 @@ SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 def main(argv: list[str]) -> None:
     from axi.harnesses import all_harnesses
     from axi.index import store, texts
+    from axi.index.ingest import parallel_possible, start_workers
     from axi.index.lock import scan_lock, sweep_lock
     from axi.index.scan import plan_sweep, refresh
 
@@ -21,16 +22,23 @@ def main(argv: list[str]) -> None:
         with sweep_lock() as alone:
             if not alone:
                 return  # another sweep is on it
-            conn = store.connect()
-            if "--search" not in argv:
-                plan = plan_sweep(conn, all_harnesses())  # the stats, without the scan lock
-                with scan_lock(wait=0) as held:
-                    if held:
-                        refresh(conn, full=True, plan=plan)
-            # Then search catches up, so a first search after a cold index does not pay for
-            # it; in short writes, so a hook's or a list's own writes never wait long.
-            texts.catch_up(conn)
-            store.catch_up_search(conn, batch=SEARCH_BATCH)
+            # After a cold index (`--search`) the text to read is large: the workers start
+            # first, so they are ready by the time the files to read are listed.
+            workers = start_workers() if "--search" in argv and parallel_possible() else None
+            try:
+                conn = store.connect()
+                if "--search" not in argv:
+                    plan = plan_sweep(conn, all_harnesses())  # the stats, without the lock
+                    with scan_lock(wait=0) as held:
+                        if held:
+                            refresh(conn, full=True, plan=plan)
+                # Then search catches up, so a first search after a cold index does not pay
+                # for it; in short writes, so a hook's or a list's own writes never wait long.
+                texts.catch_up(conn, workers=workers)
+                store.catch_up_search(conn, batch=SEARCH_BATCH)
+            finally:
+                if workers is not None:
+                    workers.close()
     except Exception as exc:  # nobody waits on a background sweep: `axi log` shows it
         from axi.diaglog import note
 

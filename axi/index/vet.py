@@ -46,13 +46,16 @@ def vet(summary: SessionSummary) -> list[str]:
 
 def vet_texts(texts: list[SearchText]) -> list[SearchText]:
     for text in texts:
-        if not isinstance(text.text, str):
-            text.text = ""
-        elif not text.text.isascii():
-            text.text = whole(text.text)
-        text.ts = _number(text.ts)
-        if not _is_int(text.cursor):
-            text.cursor = 0
+        value = text.text
+        if type(value) is not str:
+            text.text = whole(value) if isinstance(value, str) else ""
+        elif not value.isascii():
+            text.text = whole(value)
+        ts = text.ts
+        if type(ts) is not float or not -1e12 < ts < 1e12:  # NaN fails both comparisons
+            text.ts = _number(ts)
+        if type(text.cursor) is not int:
+            text.cursor = text.cursor if _is_int(text.cursor) else 0
     return texts
 
 

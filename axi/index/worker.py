@@ -1,7 +1,9 @@
-"""`python -m axi.index.worker INDEX bulk|lines CLAIMS`: one worker process of a large read
-(`axi.index.pool`), parsing and storing the chunks it claims into the index at INDEX. Stores
-take turns under a file lock, which wakes the next writer at once, unlike SQLite's busy
-polling."""
+"""`python -m axi.index.worker INDEX bulk|lines CLAIMS...`: one worker process of a large
+read (`axi.index.pool`), parsing and storing the chunks it claims into the index at INDEX.
+Stores take turns under a file lock, which wakes the next writer at once, unlike SQLite's
+busy polling. A second counter (CLAIMS) means a second phase may follow, which the worker
+finishes alone: a first index's search text, read by the workers that just read its
+summaries, and the full-text index over it."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import os
 import sys
 
 
-def main(index: str, mode: str, claims: str) -> None:
+def main(index: str, mode: str, *claims: str) -> None:
     from axi.harnesses import jsonl
     from axi.index.ingest import fewer_collections, store_chunk
     from axi.index.lock import open_lock
     from axi.index.pool import serve, turn
-    from axi.index.store import connect
+    from axi.index.store import catch_up_search, connect
 
     bulk = mode == "bulk"
     if bulk:
@@ -22,8 +24,18 @@ def main(index: str, mode: str, claims: str) -> None:
         fewer_collections().__enter__()  # for the worker's whole life: it only parses
     conn = connect(index)
     turns = turn(open_lock("store.lock", os.path.dirname(index)))
-    serve(claims, lambda chunk: store_chunk(conn, chunk, turns, bulk))
+
+    def answered(chunk: list) -> object:
+        return store_chunk(conn, chunk, turns, bulk)
+
+    def alone(chunk: list) -> None:
+        store_chunk(conn, chunk, turns, bulk)
+
+    serve(list(claims), *(answered, alone)[:len(claims)])
+    if len(claims) > 1:  # the last worker to finish indexes the text left over
+        with turns:
+            catch_up_search(conn)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])

@@ -7,11 +7,10 @@ from __future__ import annotations
 import inspect
 import os
 import sqlite3
-import tempfile
 
 import pytest
 
-from axi.index import ingest, pool, scan, store
+from axi.index import ingest, pool, scan, store, texts
 from axi.index.pool import Pool
 from axi.index.scan import refresh
 
@@ -34,6 +33,14 @@ def index_in(state, monkeypatch, parallel: bool) -> dict:
     report = refresh(conn, full=True)
     assert report.complete and report.parsed_files > 10
     return snapshot(conn)
+
+
+def finish_handed_on() -> None:
+    """Wait for workers that went on alone (a first index's search text)."""
+    for proc in list(pool.HANDED):
+        assert proc.wait(timeout=120) == 0
+    pool.reap()
+    assert pool.HANDED == []
 
 
 def counted_workers(monkeypatch) -> list[tuple[int, int]]:
@@ -62,20 +69,37 @@ def test_workers_store_what_one_process_stores(corpus_home, tmp_path, monkeypatc
     assert handed == []
     shared = index_in(tmp_path / "two", monkeypatch, parallel=True)
     assert len(handed) == 1 and handed[0][0] > 1 and handed[0][1] == handed[0][0]
+    finish_handed_on()
+    shared = snapshot(store.connect())  # with the text the workers went on to read
     assert shared == alone
     assert len(alone["sessions"]) > 10
-    assert not list((tmp_path / "two").glob(".claims-*"))  # the workers' counter is removed
+    assert not list((tmp_path / "two").glob(".claims-*"))  # the workers' counters are removed
+
+
+def test_a_first_index_s_workers_go_on_to_read_the_search_text_alone(corpus_home, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setattr(ingest, "BULK_BYTES", 0)  # a cold index: summaries first
+    index_in(tmp_path / "state", monkeypatch, parallel=True)
+    conn = store.connect()
+    finish_handed_on()
+    assert texts.lagging(conn) == 0 and conn.execute(
+        "SELECT count(*) FROM texts WHERE session_key NOT LIKE 'opencode:%'").fetchone()[0] > 20
+    top = conn.execute("SELECT max(rowid) FROM texts").fetchone()[0]
+    assert int(store.get_meta(conn, "fts_upto")) == top  # and the full-text index is whole
+    found = conn.execute("SELECT count(*) FROM texts_fts WHERE texts_fts MATCH 'the'")
+    assert found.fetchone()[0] > 0
 
 
 def test_a_first_index_starts_its_workers_while_it_lists_files(corpus_home, tmp_path,
                                                                monkeypatch):
     started = []
     start = ingest.start_workers
-    monkeypatch.setattr(ingest, "start_workers", lambda *a: started.append(
-        "".join(frame.function for frame in inspect.stack()[1:3])) or start(*a))
+    monkeypatch.setattr(ingest, "start_workers", lambda *a, **k: started.append(
+        "".join(frame.function for frame in inspect.stack()[1:3])) or start(*a, **k))
     monkeypatch.setattr(scan, "EARLY_EVERY", 1)
     index_in(tmp_path / "first", monkeypatch, parallel=True)
     assert started == ["considerplan_sweep"]  # once, from the listing, before any reading
+    finish_handed_on()
     started.clear()
     conn = store.connect()
     conn.execute("DELETE FROM files")  # everything changed, but the index has swept before
@@ -85,21 +109,33 @@ def test_a_first_index_starts_its_workers_while_it_lists_files(corpus_home, tmp_
 
 def test_a_worker_that_ends_early_leaves_its_files_for_the_next_refresh(corpus_home, tmp_path,
                                                                         monkeypatch):
-    def gone(folder):  # the workers' shared counter, removed before they open it: they fail
-        fd, path = tempfile.mkstemp(dir=folder)
-        os.unlink(path)
-        return fd, path
+    def broken(bulk: bool = True, phases: int = 1) -> Pool:  # they cannot open the index
+        return Pool.start(2, "axi.index.worker", str(tmp_path / "gone" / "index.db"),
+                          "bulk", phases=phases)
 
     monkeypatch.setenv("AXI_HOME", str(tmp_path / "state"))
     monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(ingest, "_cpus", lambda: 2)
     monkeypatch.setattr(ingest, "CHUNK_BYTES", 1)
-    temp_file = pool._temp_file
-    monkeypatch.setattr(pool, "_temp_file", gone)
+    start = ingest.start_workers
+    monkeypatch.setattr(ingest, "start_workers", broken)
     conn = store.connect()
     report = refresh(conn, full=True)
     assert not report.complete and report.pending > 10
     assert sum("an index worker ended early (exit 1)" in w for w in report.warnings) == 2
-    monkeypatch.setattr(pool, "_temp_file", temp_file)
+    assert pool.HANDED == []  # nothing was handed on to them
+    monkeypatch.setattr(ingest, "start_workers", start)
     again = refresh(conn)
     assert again.complete and again.parsed_files == report.pending
+    finish_handed_on()
+
+
+def test_a_worker_that_starts_after_the_work_is_done_ends_quietly(tmp_path, monkeypatch):
+    monkeypatch.setenv("AXI_HOME", str(tmp_path))
+    late = Pool.start(1, "axi.index.worker", str(tmp_path / "index.db"), "bulk", phases=2)
+    late.claims, claims = [], late.claims
+    for path in claims:  # as `close` does once the other workers took every chunk
+        os.unlink(path)
+    late.procs[0].stdin.close()
+    assert late.procs[0].wait(timeout=60) == 0
+    late.close()
