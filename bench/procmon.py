@@ -5,7 +5,9 @@ descends from the spawned child (by ppid) or carries the run's tag in its enviro
 worker that detaches with setsid/double-fork is still counted). Reported:
 
 * ``wall_exit_s``  spawn -> the spawned process exits
-* ``wall_tree_s``  spawn -> no process of the tree is left (detached workers included)
+* ``wall_tree_s``  spawn -> no process of the tree is left (detached workers included): seen
+  by the sampler, or, with ``wait_tree`` and no sampler, by reaping every orphan as this
+  process's child (Linux's child subreaper), which costs the measured run nothing
 * ``peak_tree_rss_mb``  the largest sum of VmRSS over the tree in one sample
 * ``max_proc_rss_mb``  the largest single-process peak: max of VmHWM seen for any tree member and
   the spawned child's ru_maxrss from wait4 (which also covers children it reaped)
@@ -161,12 +163,16 @@ def measure(
     timeout: float = 600.0,
     sample: bool = True,
     settle_timeout: float = 120.0,
+    wait_tree: bool = False,
 ) -> RunResult:
-    """Runs ``cmd`` to completion. ``sample=False`` skips the /proc sampler (pure latency runs)."""
+    """Runs ``cmd`` to completion. ``sample=False`` skips the /proc sampler (pure latency runs);
+    ``wait_tree`` (without the sampler) also waits for what the command left running."""
     tag = uuid.uuid4().hex
     env = dict(env, **{TAG_VAR: tag})
     old_switch = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)  # the sampler thread must not delay the waiter for long
+    if wait_tree and not sample:
+        _subreaper(True)
     try:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             t0 = time.perf_counter()
@@ -186,6 +192,8 @@ def measure(
             t_exit = time.perf_counter()
             proc.returncode = os.waitstatus_to_exitcode(status)
             t_tree = _settle(sampler, t_exit, settle_timeout)
+            if wait_tree and not sampler:
+                t_tree = _reap_orphans(t_exit, settle_timeout)
             out.seek(0)
             err.seek(0)
             hwm = max(sampler.members.values(), default=0) if sampler else 0
@@ -203,6 +211,31 @@ def measure(
             )
     finally:
         sys.setswitchinterval(old_switch)
+        if wait_tree and not sample:
+            _subreaper(False)
+
+
+def _subreaper(on: bool) -> None:
+    """Orphans of the measured command become this process's children (Linux only)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, int(on), 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans(t_exit: float, settle_timeout: float) -> float:
+    """Waits for every process the command left behind; returns when the last one ended."""
+    last, deadline = t_exit, time.perf_counter() + settle_timeout
+    while time.perf_counter() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid:
+            last = time.perf_counter()
+        else:
+            time.sleep(0.01)
+    return last
 
 
 def _settle(sampler: Sampler | None, t_exit: float, settle_timeout: float) -> float:

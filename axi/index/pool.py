@@ -4,9 +4,11 @@ Each worker is a fresh interpreter running a module of axi's (`python -P -m <mod
 a fork: a fork would carry the parent's open SQLite connection (and its lock bookkeeping)
 into the child. Started before the work is known, they are ready by the time it is.
 
-Every worker gets the whole list of chunks on its stdin and claims the next one from a
-counter in a shared file, so all stay busy to the end with nobody handing work out (the
-parent does work of its own meanwhile). A worker writes a frame back per chunk (`serve`).
+Each phase of work has a file of its own in the private state dir, which every worker opens
+as it starts: the chunks are written into it, each pickled, and a worker claims the next one
+from a counter at its head, so all stay busy to the end with nobody handing work out (the
+parent does work of its own meanwhile). Its stdin only tells it where the chunks lie, so no
+process holds more than the chunk it reads. A worker writes a frame back per chunk.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from axi.quiet import suppress
 
 HEADER = 8  # bytes of frame length before each pickled frame
+COUNTER = 8  # bytes at the head of a phase's file: how many of its chunks are claimed
 
 
 class Pool:
@@ -54,14 +57,14 @@ class Pool:
         """Hands the workers `work` (a list of chunks) now; returns an iterator of what they
         answer for each chunk as they finish them, and of `Ended(exit code)` for a worker
         that ended early (its unfinished chunks then have no answer)."""
-        self._send(work)
+        self._send(work, self.claims[0])
         return self._results(len(work))
 
     def hand_on(self, work: list) -> None:
         """After `run`'s answers: the workers' last phase, which they finish on their own,
         answering nobody; this process may end meanwhile (a longer-lived one reaps them
         with `reap`)."""
-        self._send(work)
+        self._send(work, self.claims[-1])
         for proc in self.procs:
             with suppress(OSError):
                 proc.stdin.close()
@@ -70,8 +73,16 @@ class Pool:
         HANDED.extend(self.procs)
         self.handed = True
 
-    def _send(self, work: list) -> None:
-        payload = pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL)
+    def _send(self, work: list, claims: str) -> None:
+        """Write the chunks into the phase's file; tell each worker where they lie."""
+        places = []
+        with open(claims, "r+b") as fh:
+            fh.seek(COUNTER)
+            for chunk in work:
+                frame = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+                places.append((fh.tell(), len(frame)))
+                fh.write(frame)
+        payload = pickle.dumps(places, protocol=pickle.HIGHEST_PROTOCOL)
         for proc in self.procs:
             try:
                 proc.stdin.write(payload)
@@ -164,9 +175,14 @@ class turn:  # noqa: N801 - used as `with turn(fd):`
 def _claim(fd: int) -> int:
     """The next chunk's number from the shared counter."""
     with turn(fd):
-        taken = int.from_bytes(os.pread(fd, 8, 0) or b"\0", "big")
-        os.pwrite(fd, (taken + 1).to_bytes(8, "big"), 0)
+        taken = int.from_bytes(os.pread(fd, COUNTER, 0) or b"\0", "big")
+        os.pwrite(fd, (taken + 1).to_bytes(COUNTER, "big"), 0)
     return taken
+
+
+def _chunk(fd: int, place: tuple[int, int]) -> list:
+    offset, size = place
+    return pickle.loads(os.pread(fd, size, offset))
 
 
 def serve(claims: list[str], *phases) -> None:
@@ -181,11 +197,11 @@ def serve(claims: list[str], *phases) -> None:
     out = sys.stdout.buffer
     for counter, phase in zip(counters, phases, strict=True):
         try:
-            work = pickle.load(sys.stdin.buffer)
+            places = pickle.load(sys.stdin.buffer)
         except EOFError:
             return
-        while (taken := _claim(counter)) < len(work):
-            answer = phase(work[taken])
+        while (taken := _claim(counter)) < len(places):
+            answer = phase(_chunk(counter, places[taken]))
             if answer is not None:
                 frame = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
                 out.write(len(frame).to_bytes(HEADER, "big") + frame)

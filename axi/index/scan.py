@@ -128,6 +128,7 @@ def _sweep(conn: sqlite3.Connection, deadline: float | None, harnesses: list[Har
         plan = plan or plan_sweep(conn, harnesses, early)
         workers = early.workers if early is not None else None
         report = _sweep_planned(conn, deadline, plan, first, workers)
+        plan.jobs = []  # read: at 100,000 files they hold tens of megabytes
         report.texts_handed_on = bool(workers and report.complete and report.parsed_bytes)
         if on_read is not None:
             on_read(report)

@@ -48,6 +48,6 @@ def hand_on(conn: sqlite3.Connection, workers) -> bool:
 
 def _lagging_jobs(conn: sqlite3.Connection) -> list[Job]:
     rows = conn.execute(f"SELECT path, harness, mtime_ns, inode, offset, text_at FROM files "
-                        f"WHERE {LAGGING} ORDER BY mtime_ns DESC").fetchall()
+                        f"WHERE {LAGGING} ORDER BY mtime_ns DESC")
     return [Job(r["harness"], r["path"], r["offset"], r["mtime_ns"], r["inode"], 0, None,
                 text_at=r["text_at"] or 0, for_texts=True) for r in rows]
