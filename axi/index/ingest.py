@@ -176,14 +176,18 @@ def ingest(conn: sqlite3.Connection, jobs: list[Job], deadline: float | None,
             own.close()
 
 
-def start_workers(bulk: bool = True, phases: int = 1) -> Pool:
+def start_workers(bulk: bool = True, phases: int = 1) -> Pool | None:
     """A worker process per core (at most 4), for a read of more than PARALLEL_BYTES; with
-    `phases` 2, they can be handed on a second read to finish alone (`hand_on`)."""
+    `phases` 2, they can be handed on a second read to finish alone (`hand_on`). None when
+    the system would not start them: this process then reads everything itself."""
     from axi.index.pool import Pool
     from axi.index.store import index_path
 
-    return Pool.start(min(_cpus(), 4), "axi.index.worker", os.path.abspath(index_path()),
-                      "bulk" if bulk else "lines", phases=phases)
+    try:
+        return Pool.start(min(_cpus(), 4), "axi.index.worker", os.path.abspath(index_path()),
+                          "bulk" if bulk else "lines", phases=phases)
+    except OSError:  # no processes or files left to start them with
+        return None
 
 
 def hand_on(workers: Pool, jobs: list[Job]) -> None:
@@ -206,13 +210,15 @@ class EarlyWorkers:
     def __init__(self) -> None:
         self.workers: Pool | None = None
         self.weighed = self.bytes = 0
+        self.tried = False
 
     def consider(self, jobs: list[Job]) -> None:
         if self.workers is not None:
             return
         self.bytes += sum(j.size - j.start for j in jobs[self.weighed:])
         self.weighed = len(jobs)
-        if self.bytes > PARALLEL_BYTES and parallel_possible():
+        if self.bytes > PARALLEL_BYTES and parallel_possible() and not self.tried:
+            self.tried = True
             self.workers = start_workers(phases=2)
 
     def close(self) -> None:

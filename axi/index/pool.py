@@ -43,15 +43,21 @@ class Pool:
 
         from axi.paths import module_argv, state_dir
 
-        claims = []
-        for _ in range(phases):
-            fd, path = _temp_file(state_dir())
-            os.close(fd)
-            claims.append(path)
-        argv = module_argv(module, *args, *claims)
-        procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL) for _ in range(count)]
-        return cls(procs, claims)
+        pool = cls([], [])
+        try:
+            for _ in range(phases):
+                fd, path = _temp_file(state_dir())
+                os.close(fd)
+                pool.claims.append(path)
+            argv = module_argv(module, *args, *pool.claims)
+            for _ in range(count):
+                pool.procs.append(subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL))
+        except OSError:  # the ones started end, and no counter is left behind
+            pool.close()
+            raise
+        return pool
 
     def run(self, work: list):
         """Hands the workers `work` (a list of chunks) now; returns an iterator of what they

@@ -201,3 +201,52 @@ def test_concurrent_readers_are_not_blocked_by_a_writer(corpus_home):
     thread.join(timeout=5)
     writer.execute("ROLLBACK")
     assert results == [23]
+
+
+def test_a_row_that_cannot_be_stored_costs_only_its_own_file(home, monkeypatch):
+    """A chunk's new sessions are written at once; when one of them fails, each is written
+    alone, so only that one is missing, and it is named."""
+    for n in range(4):
+        write_claude(home, f"s{n}", [user(f"prompt number {n}", f"{SID[:-1]}{n}")])
+    vet = ingest.vet
+
+    def spoiled(summary):  # a value SQLite cannot bind, past the checks, in one session
+        notes = vet(summary)
+        if summary.id.endswith("2"):
+            summary.turns = object()
+        return notes
+
+    monkeypatch.setattr(ingest, "vet", spoiled)
+    conn = store.connect()
+    report = refresh(conn)
+    ids = {r[0] for r in conn.execute("SELECT id FROM sessions")}
+    assert ids == {f"{SID[:-1]}{n}" for n in (0, 1, 3)}
+    refused = [w for w in report.warnings if "not indexed" in w]
+    assert len(refused) == 1
+    assert refused[0].startswith(f"{home / PROJ / 's2.jsonl'}: not indexed (ProgrammingError")
+
+
+def test_search_text_that_cannot_be_stored_costs_only_its_own_file(home, monkeypatch):
+    from axi.harnesses import jsonl
+    from axi.index import texts
+
+    for n in range(3):
+        write_claude(home, f"s{n}", [user(f"quokka number {n}", f"{SID[:-1]}{n}")])
+    monkeypatch.setattr(ingest, "BULK_BYTES", 0)  # a cold index: summaries first, text after
+    monkeypatch.setattr(jsonl, "_loads", None)
+    monkeypatch.setattr(jsonl, "_fast", False)
+    monkeypatch.setattr(jsonl, "_errors", (ValueError, RecursionError))
+    conn = store.connect()
+    assert refresh(conn).complete and texts.lagging(conn) == 3
+    read = ingest._read_texts
+
+    def spoiled(parsed):
+        found = read(parsed)
+        if parsed.job.path.endswith("s1.jsonl"):
+            found[0].ts = object()
+        return found
+
+    monkeypatch.setattr(ingest, "_read_texts", spoiled)
+    assert texts.catch_up(conn) == 0  # every file's text was dealt with, none read again
+    stored = {r[0] for r in conn.execute("SELECT text FROM texts")}
+    assert stored == {"quokka number 0", "quokka number 2"}

@@ -139,3 +139,24 @@ def test_a_worker_that_starts_after_the_work_is_done_ends_quietly(tmp_path, monk
     late.procs[0].stdin.close()
     assert late.procs[0].wait(timeout=60) == 0
     late.close()
+
+
+def test_workers_that_cannot_be_started_leave_the_reading_to_this_process(
+        corpus_home, tmp_path, monkeypatch):
+    import subprocess
+
+    started = []
+
+    def refused(*args, **kwargs):  # the second worker: no processes left
+        if started:
+            raise OSError(11, "Resource temporarily unavailable")
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    real = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    monkeypatch.setattr(scan, "EARLY_EVERY", 1)
+    tables = index_in(tmp_path / "state", monkeypatch, parallel=True)
+    assert len(tables["sessions"]) > 10
+    assert started[0].wait(timeout=60) is not None  # the one that did start was ended
+    assert not list((tmp_path / "state").glob(".claims-*"))
