@@ -213,11 +213,11 @@ class EarlyWorkers:
         self.tried = False
 
     def consider(self, jobs: list[Job]) -> None:
-        if self.workers is not None:
+        if self.tried:  # started, or the system would not start them: either way, once
             return
         self.bytes += sum(j.size - j.start for j in jobs[self.weighed:])
         self.weighed = len(jobs)
-        if self.bytes > PARALLEL_BYTES and parallel_possible() and not self.tried:
+        if self.bytes > PARALLEL_BYTES and parallel_possible():
             self.tried = True
             self.workers = start_workers(phases=2)
 
@@ -303,7 +303,8 @@ def store(conn: sqlite3.Connection, batch: list[Parsed]) -> Stored:
         if texts:
             stored.files += _store_texts(conn, texts)
             # The text pass indexes what it stored as it goes, in writes of FTS_EVERY rows or
-            # so (fewer, larger segments for FTS5 to merge); the sweep indexes the rest.
+            # so (fewer, larger segments for FTS5 to merge); whoever ends the pass (the last
+            # worker, the sweep, a search) indexes the rest.
             if _unindexed(conn) >= FTS_EVERY:
                 index_texts(conn)
     return stored
@@ -349,8 +350,12 @@ def _new_files(conn: sqlite3.Connection, batch: list[Parsed]) -> list[Parsed]:
 
 
 def _present(conn: sqlite3.Connection, query: str, values: list[str]) -> set[str]:
-    marks = ", ".join("?" * len(values))
-    return {row[0] for row in conn.execute(f"{query} ({marks})", values)}
+    return {row[0] for row in conn.execute(f"{query} {_marks(values)}", values)}
+
+
+def _marks(values: list) -> str:
+    """The `(?, ?, ...)` of an IN list of `values`."""
+    return f"({', '.join('?' * len(values))})"
 
 
 def _store_new(conn: sqlite3.Connection, new: list[Parsed]) -> list[Parsed]:
@@ -437,9 +442,10 @@ def _store_one(conn: sqlite3.Connection, parsed: Parsed, indexed: int) -> None:
 def _store_texts(conn: sqlite3.Connection, batch: list[Parsed]) -> int:
     """The search text a second pass read, for files whose summaries were stored without it;
     kept only for a file whose row is still the one the pass read. Returns how many kept."""
+    paths = [p.job.path for p in batch]
     rows = {r[0]: r for r in conn.execute(
-        "SELECT path, offset, inode, text_at, session_key FROM files WHERE path IN "
-        f"({', '.join('?' * len(batch))})", [p.job.path for p in batch])}
+        f"SELECT path, offset, inode, text_at, session_key FROM files WHERE path IN "
+        f"{_marks(paths)}", paths)}
     kept = []
     for parsed in batch:
         job, row = parsed.job, rows.get(parsed.job.path)

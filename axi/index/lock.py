@@ -26,6 +26,19 @@ def open_lock(name: str, folder: str | None = None) -> int:
     return private_open(os.path.join(folder or state_dir(), name), os.O_RDWR | os.O_CREAT)
 
 
+class turn:  # noqa: N801 - used as `with turn(fd):`
+    """An exclusive flock on a file descriptor for as long as the block runs."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __enter__(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
 class file_lock:  # noqa: N801 - used as a function: `with file_lock(name, wait) as held`
     """Holds an exclusive lock on `name` in the state dir; enters as True once held, False if
     it stayed busy for `wait` seconds. A class, not `contextlib.contextmanager`: the dashboard

@@ -13,11 +13,11 @@ process holds more than the chunk it reads. A worker writes a frame back per chu
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import sys
 
+from axi.index.lock import turn
 from axi.quiet import suppress
 
 HEADER = 8  # bytes of frame length before each pickled frame
@@ -163,19 +163,6 @@ def _frames(buffer: bytearray):
         frame = pickle.loads(buffer[HEADER:HEADER + size])
         del buffer[:HEADER + size]
         yield frame
-
-
-class turn:  # noqa: N801 - used as `with turn(fd):`
-    """An exclusive flock on a file descriptor for as long as the block runs."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def __enter__(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def _claim(fd: int) -> int:
