@@ -51,10 +51,13 @@ def run(args: list[str], fmt: str = "toon") -> int:
     """Run one command line; returns the exit code. Only `emit` writes stdout."""
     try:
         if not args:
-            from axi.commands.home import bare_choice, dashboard
             from axi.terminal import person_at_terminal
 
             person = person_at_terminal()
+            if not person and fmt == "toon" and _replayed():
+                return EXIT_OK
+            from axi.commands.home import bare_choice, dashboard
+
             if not (person and fmt == "toon" and bare_choice() == "pick"):
                 emit(dashboard(fmt=fmt, person=person), fmt)
                 return EXIT_OK
@@ -90,6 +93,19 @@ def run(args: list[str], fmt: str = "toon") -> int:
         except BrokenPipeError:
             return _reader_gone()
     return EXIT_OK
+
+
+def _replayed() -> bool:
+    """The dashboard printed as last made here, when nothing it was made from has moved."""
+    from axi.commands.replay import replayed
+    from axi.output import write_text
+    from axi.paths import cwd
+
+    text = replayed(cwd())
+    if text is None:
+        return False
+    write_text(text + "\n")
+    return True
 
 
 def _reader_gone() -> int:

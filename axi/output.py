@@ -67,6 +67,11 @@ def emit(data: object, fmt: str = "toon", stream=None) -> None:
     _write(stream if stream is not None else sys.stdout, encode(data, fmt) + "\n")
 
 
+def write_text(text: str) -> None:
+    """Text already encoded by `encode` (a replayed dashboard), written as `emit` would."""
+    _write(sys.stdout, text)
+
+
 def event(data: dict) -> None:
     """One NDJSON line of a stream (`sessions read --follow`), flushed at once."""
     from axi.jsontext import dumps

@@ -103,10 +103,26 @@ def age(ts: float | None, now: float | None = None) -> str | None:
     if ts is None:
         return None
     delta = max(0, int((now or clock()) - ts))
-    for size, unit in ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m")):
-        if delta >= size * (2 if unit == "w" else 1):
-            return Age(f"{delta // size}{unit}", delta)
-    return Age(f"{delta}s", delta)
+    size, unit = _unit(delta)
+    return Age(f"{delta // size}{unit}", delta)
+
+
+AGE_UNITS = ((604800, "w"), (86400, "d"), (3600, "h"), (60, "m"))
+
+
+def _unit(seconds: int) -> tuple[int, str]:
+    for size, unit in AGE_UNITS:
+        if seconds >= size * (2 if unit == "w" else 1):
+            return size, unit
+    return 1, "s"
+
+
+def age_holds_until(seconds: int, since: float) -> float:
+    """A time before which an `age` of `seconds`, computed at or after `since`, still reads
+    the same: it shows whole units, so it changes when the next one is complete (less the
+    second `age` rounds away)."""
+    size, _unit_name = _unit(seconds)
+    return since - seconds - 1 + (seconds // size + 1) * size
 
 
 def iso(ts: float | None) -> str | None:

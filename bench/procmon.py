@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-TAG_VAR = "AXI_BENCH_RUN_TAG"
+TAG_VAR = "BENCH_RUN_TAG"  # not AXI_: axi keys its replayed dashboard on AXI_ variables
 
 
 @dataclass
@@ -164,9 +164,11 @@ def measure(
     sample: bool = True,
     settle_timeout: float = 120.0,
     wait_tree: bool = False,
+    stdin: bytes = b"",
 ) -> RunResult:
     """Runs ``cmd`` to completion. ``sample=False`` skips the /proc sampler (pure latency runs);
-    ``wait_tree`` (without the sampler) also waits for what the command left running."""
+    ``wait_tree`` (without the sampler) also waits for what the command left running;
+    ``stdin``: what the command reads (a hook's payload), from a file, so no writer waits."""
     tag = uuid.uuid4().hex
     env = dict(env, **{TAG_VAR: tag})
     old_switch = sys.getswitchinterval()
@@ -174,7 +176,10 @@ def measure(
     if wait_tree and not sample:
         _subreaper(True)
     try:
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+                tempfile.TemporaryFile() as given:
+            given.write(stdin)
+            given.seek(0)
             t0 = time.perf_counter()
             proc = subprocess.Popen(
                 cmd,
@@ -182,7 +187,7 @@ def measure(
                 cwd=cwd,
                 stdout=out,
                 stderr=err,
-                stdin=subprocess.DEVNULL,
+                stdin=given,
                 start_new_session=True,
             )
             sampler = Sampler(proc.pid, tag) if sample else None

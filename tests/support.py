@@ -23,3 +23,21 @@ def scrub(data: object) -> object:
     if isinstance(data, list):
         return [scrub(v) for v in data]
     return data
+
+
+def settle_index(limit: float = 60.0) -> None:
+    """Wait for what a cold index left running in the background (its search-text pass) to
+    finish, then bring search up to date here: nothing writes the index after this."""
+    import time
+
+    from axi.index import sweep
+    from axi.index.lock import sweep_lock
+
+    deadline = time.monotonic() + limit
+    while True:
+        with sweep_lock() as alone:
+            if alone:
+                break
+        assert time.monotonic() < deadline, "a background sweep ran for over a minute"
+        time.sleep(0.05)
+    sweep.main(["--search"])

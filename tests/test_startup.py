@@ -31,15 +31,35 @@ run(sys.argv[1:], "toon")
 watched = {WATCHED!r}
 loaded = {m if m in watched else m.split(".")[0] for m in set(sys.modules) - before}
 print("LOADED", " ".join(sorted(loaded & set(watched))), file=sys.stderr)
+print("ALL", " ".join(sorted(set(sys.modules) - before)), file=sys.stderr)
 """.replace("{WATCHED!r}", repr(WATCHED))
 
 
-def imported(args: list[str], cwd, stdin: str = "") -> list[str]:
+def imported(args: list[str], cwd, stdin: str = "", mark: str = "LOADED") -> list[str]:
+    """What of WATCHED the command imported (`mark` "ALL": every module it imported)."""
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           timeout=120, cwd=cwd, env={**os.environ, "PROBE_STDIN": stdin})
-    line = [x for x in done.stderr.splitlines() if x.startswith("LOADED")]
+    line = [x for x in done.stderr.splitlines() if x.startswith(mark + " ")]
     assert line, done.stderr[-2000:]
     return line[-1].split()[1:]
+
+
+def test_a_replayed_dashboard_opens_no_database(corpus_home):
+    """On a warm index, the dashboard made last is printed again without SQLite
+    (`axi.commands.replay`); the hook for a new session too."""
+    payload = json.dumps({"session_id": "probe-new", "cwd": str(corpus_home),
+                          "hook_event_name": "SessionStart", "source": "startup"})
+    from support import settle_index
+
+    imported([], corpus_home)  # builds the index
+    settle_index()
+    imported([], corpus_home)  # saves its answer
+    loaded = set(imported([], corpus_home, mark="ALL"))
+    assert "axi.commands.replay" in loaded
+    assert not loaded & {"_sqlite3", "axi.index.store", "axi.commands.home", "axi.toon"}
+    hook = set(imported(["hook", "session-start", "--host", "claude"], corpus_home, payload,
+                        mark="ALL"))
+    assert "axi.commands.replay" in hook and "_sqlite3" not in hook
 
 
 def test_bare_axi_imports_nothing_heavy(corpus_home):
@@ -66,3 +86,4 @@ def test_the_dashboard_and_the_mail_verbs_import_nothing_heavy(corpus_home):
         # a listing asks whether hosts are configured (`axi.remote`'s light package module)
         allowed = {"axi.remote"} if args[:1] == ["sessions"] else set()
         assert set(imported(args, corpus_home)) - allowed == set(), args
+

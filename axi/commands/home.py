@@ -13,17 +13,24 @@ from axi.index.tallies import newest_where, tally
 from axi.mailbox.summary import for_folder
 from axi.paths import cwd, dir_candidates, module_argv, tilde
 
+TYPE_CHECKING = False  # not typing's (2 ms of every dashboard)
+if TYPE_CHECKING:
+    from axi.commands.home_basis import Basis
+
 HOME_LIMIT = 8
 BUDGET = 1.5  # seconds of indexing before answering with what the index has
 
 
 def home_view(directory: str | None = None, exclude: str | None = None,
-              budget: float = BUDGET) -> dict:
-    """The dashboard's data. `exclude`: a session id left out (the one the hook starts)."""
+              budget: float = BUDGET, basis: Basis | None = None) -> dict:
+    """The dashboard's data. `exclude`: a session id left out (the one the hook starts).
+    `basis` gathers what the answer is made from, for a replay (`axi.commands.replay`)."""
     here = directory or cwd()
     data: dict = {"bin": tilde(executable()), "description": DESCRIPTION}
     where, args = scope_clause(dir_candidates(here))
-    conn, fresh = open_index(budget, scope=(where, args))
+    conn, fresh = open_index(budget, scope=(where, args), stamped=basis is not None)
+    if basis is not None:
+        basis.refreshed(conn, fresh)
     # Counted on the folders' tallies and picked on the index alone, then less the excluded
     # session (found by id: `+` keeps the planner on the id index). `id != ?` in these queries
     # would read the table row of every session in the folder.
@@ -31,13 +38,16 @@ def home_view(directory: str | None = None, exclude: str | None = None,
     limit = HOME_LIMIT + (1 if exclude else 0)
     shown = newest(conn, newest_where(conn, where, args, limit, here=here_total, total=total),
                    args, limit)
-    if exclude:
-        total -= conn.execute("SELECT count(*) FROM sessions WHERE id = ? AND +is_subagent = 0",
-                              [exclude]).fetchone()[0]
-        here_total -= conn.execute(f"SELECT count(*) FROM sessions WHERE id = ? AND "
-                                   f"+is_subagent = 0 AND {where}", [exclude, *args]).fetchone()[0]
+    if exclude:  # left out of this folder's list and count; elsewhere, it is elsewhere
+        gone = conn.execute(f"SELECT count(*) FROM sessions WHERE id = ? AND +is_subagent = 0 "
+                            f"AND {where}", [exclude, *args]).fetchone()[0]
+        total, here_total = total - gone, here_total - gone
         shown = [r for r in shown if r["id"] != exclude]
+        if gone and basis is not None:
+            basis.refuse()
     shown = shown[:HOME_LIMIT]
+    if basis is not None:
+        basis.listed(conn, shown, where, args, here_total)
     elsewhere = total - here_total
     label = tilde(here)
     if not total:
@@ -50,21 +60,36 @@ def home_view(directory: str | None = None, exclude: str | None = None,
         ids = short_ids(conn, [r["id"] for r in shown])
         from axi.control.overlay import statuses
 
-        data["sessions"] = present(conn, shown, LIST_FIELDS, ids, overlay=statuses)
+        data["sessions"] = present(conn, shown, LIST_FIELDS, ids, overlay=statuses if basis
+                                   is None else basis.overlay(statuses))
     note = fresh.note()
     if note:
         data["index"] = note
-    hosts = hosts_line()
+    hosts = hosts_line(ages=basis.ages if basis is not None else None)
     if hosts:
         data["hosts"] = hosts
-    mail = for_folder(here) or {}
+    mail = _mail_lines(here, basis)
     data.update(mail)
     data["help"] = home_hints(bool(shown), here_total > HOME_LIMIT, elsewhere,
                               unread=bool(mail.get("unread")), tasks=bool(mail.get("open_tasks")))
     return mark_quoted(data)
 
 
-def hosts_line(now: float | None = None) -> str | None:
+def _mail_lines(here: str, basis: Basis | None) -> dict:
+    """This folder's mail lines; a team mailbox's come over the network, so an answer with
+    them is never replayed."""
+    if basis is not None:
+        try:
+            from axi.mailbox.store import url
+
+            if url() is not None:
+                basis.refuse()
+        except Exception:
+            basis.refuse()  # for_folder says what is wrong with the config
+    return for_folder(here) or {}
+
+
+def hosts_line(now: float | None = None, ages: list | None = None) -> str | None:
     """`box 12 sessions (3m ago), nas offline (2h ago)`: what each remote host last said, from
     the one-line files `axi.remote.cache` keeps beside its JSON. No network, no json, no
     axi.remote: a listing of one folder (absent when no host was ever reached or asked)."""
@@ -83,7 +108,10 @@ def hosts_line(now: float | None = None) -> str | None:
                 host, status, count, reached, _checked = fh.readline().rstrip("\n").split("\t")
         except (OSError, ValueError):
             continue
-        when = f"{views.age(float(reached), now)} ago" if reached else "never reached"
+        shown_age = views.age(float(reached), now) if reached else None
+        if shown_age is not None and ages is not None:
+            ages.append(shown_age)
+        when = f"{shown_age} ago" if shown_age is not None else "never reached"
         if status == "online":
             parts.append(f"{host} {count or '?'} sessions ({when})")
         else:
@@ -98,11 +126,20 @@ def dashboard(directory: str | None = None, exclude: str | None = None,
     names the picker."""
     from axi.dashboard import fit
 
-    data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget)
+    basis = None
+    if fmt == "toon" and not person:  # what a replay can stand in for
+        from axi.commands.home_basis import Basis
+
+        basis = Basis(directory or cwd(), views.clock())
+    data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget,
+                     basis=basis)
     if person:
         data["help"] = [views.hint(views.command("pick"), "opens the picker, a terminal UI "
                                    "for you")] + data.get("help", [])[:HINTS_SHOWN - 1]
-    return fit(data, fmt=fmt)
+    data = fit(data, fmt=fmt)
+    if basis is not None:
+        basis.save(data)
+    return data
 
 
 def bare_choice() -> str:

@@ -116,12 +116,21 @@ def run_start(host: str, fmt: str, problems: list[str]) -> None:
         payload = read(problems)
         sid = session_id(payload, problems)
         cwd = path(payload.get("cwd"), problems)
-        _record("start", host, sid, cwd, payload, why(payload.get("source")))
-        data = start(cwd, sid, fmt, problems)
+        # before the record: the replay rests on the journal as it was (`replay_start`)
+        text = replay_start(cwd, sid, fmt, problems)
+        source = why(payload.get("source"))
+        written = _record("start", host, sid, cwd, payload, source)
+        if text is not None and source == "startup":  # a new session: keep the replay
+            from axi.commands.replay import carry
+            from axi.index.journal import path as journal
+            from axi.paths import cwd as here
+
+            carry(cwd or here(), journal(), written)
+        data = start(cwd, sid, fmt, problems) if text is None else None
     except Exception as exc:
-        data = {"axi": f"dashboard unavailable: {_one_line(exc)}"}
+        text, data = None, {"axi": f"dashboard unavailable: {_one_line(exc)}"}
     with suppress(Exception):
-        _print(data, host, fmt)
+        _print(data, host, fmt, text)
 
 
 def run_end(host: str, fmt: str, problems: list[str]) -> None:
@@ -152,6 +161,21 @@ def run_state(host: str, fmt: str, problems: list[str]) -> None:
               "recorded": "only with --host claude|codex|opencode"}, fmt)
 
 
+def replay_start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]
+                 ) -> str | None:
+    """The dashboard's text as last made for this folder, when nothing it was made from has
+    moved (`axi.commands.replay`). Checked before this start is recorded in the journal: the
+    record changes the journal, but what it says is about `sid` alone, which the dashboard
+    leaves out, and which the replay holds only when `sid` is none of this folder's sessions.
+    """
+    if fmt != "toon" or problems or (cwd is not None and not os.path.isdir(cwd)):
+        return None
+    from axi.commands.replay import replayed
+    from axi.paths import cwd as here
+
+    return replayed(cwd or here(), exclude=sid)
+
+
 def start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]) -> dict:
     """The dashboard for `cwd`; for the hook's own folder when `cwd` is not a folder and the
     catalog has no session there either (a deleted folder's sessions are still shown)."""
@@ -180,27 +204,33 @@ def with_warning(data: dict, problems: list[str]) -> dict:
     return out
 
 
-def _print(data: dict, host: str, fmt: str) -> None:
-    from axi.output import emit, encode
+def _print(data: dict | None, host: str, fmt: str, text: str | None = None) -> None:
+    """`data`, or the dashboard's TOON `text` when it was replayed."""
+    from axi.output import emit, encode, write_text
 
     if host in ENVELOPE:
+        context = text if text is not None else encode(data, "toon")
         emit({"hookSpecificOutput": {"hookEventName": "SessionStart",
-                                     "additionalContext": encode(data, "toon")}}, "json")
+                                     "additionalContext": context}}, "json")
+    elif text is not None:
+        write_text(text + "\n")
     else:
         emit(data, fmt)
 
 
 def _record(kind: str, host: str, sid: str | None, cwd: str | None, payload: dict,
-            reason: str | None) -> None:
+            reason: str | None) -> int:
+    """The bytes appended to the hooks' journal (0: nothing, and `axi log` says why)."""
     if not sid:
-        return
+        return 0
     lost: Exception | None = None
     try:
         from axi.index.journal import record
         from axi.views import clock
 
-        if record(kind, host, sid, cwd, _when(payload, clock()), reason):
-            return
+        written = record(kind, host, sid, cwd, _when(payload, clock()), reason)
+        if written:
+            return written
     except Exception as exc:
         lost = exc
     from axi.diaglog import note  # the session goes on; `axi log` shows what was lost
@@ -208,6 +238,7 @@ def _record(kind: str, host: str, sid: str | None, cwd: str | None, payload: dic
     note("hook", f"{kind} of a {host} session not recorded: "
          + (_one_line(lost, log=False) if lost else "the journal could not be written"),
          lost, level="error")
+    return 0
 
 
 def _when(payload: dict, now: float) -> float:

@@ -35,15 +35,18 @@ class Opencode(Harness):
     def roots(self) -> list[str]:
         return [self.db_path()]
 
+    def fingerprint_paths(self) -> list[str]:
+        return [self.db_path() + suffix for suffix in ("", "-wal")]
+
     def fingerprint(self) -> list[int] | None:
         """Size and mtime of the database and its WAL: unchanged means nothing to read."""
         parts = []
-        for suffix in ("", "-wal"):
+        for path in self.fingerprint_paths():
             try:
-                st = os.stat(self.db_path() + suffix)
+                st = os.stat(path)
                 parts += [st.st_size, st.st_mtime_ns]
             except OSError:
-                if not suffix:
+                if not path.endswith("-wal"):
                     return None
                 parts += [0, 0]
         return parts

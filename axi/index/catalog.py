@@ -7,6 +7,7 @@ import time
 
 from axi.errors import AxiError, NotFound, UsageFault
 from axi.index import store
+from axi.index.background import SWEEPERS, sweep_in_background
 from axi.quiet import suppress
 from axi.sqlite import sqlite3
 from axi.text import shell_word
@@ -16,9 +17,12 @@ class Freshness:
     """How up to date the index a command answers from is."""
 
     def __init__(self, complete: bool = True, busy: bool = False,
-                 warnings: tuple[str, ...] = (), skipped_lines: int = 0):
+                 warnings: tuple[str, ...] = (), skipped_lines: int = 0, seen=None,
+                 stamps=None):
         self.complete, self.busy = complete, busy
         self.warnings, self.skipped_lines = warnings, skipped_lines
+        self.seen = seen  # a quick refresh's stats (`ScanReport.seen`); None after a sweep
+        self.stamps = stamps  # the index's files as its refresh left them (`index_stamps`)
 
     def note(self) -> str | None:
         if self.busy:
@@ -28,20 +32,21 @@ class Freshness:
         return None
 
 
-def open_index(budget: float | None = None, scope: tuple[str, list] | None = None
-               ) -> tuple[sqlite3.Connection, Freshness]:
+def open_index(budget: float | None = None, scope: tuple[str, list] | None = None,
+               stamped: bool = False) -> tuple[sqlite3.Connection, Freshness]:
     """The index, refreshed within `budget` seconds (None: until done); sessions matching
-    `scope` (a `scope_clause`) are checked even when their files are old."""
+    `scope` (a `scope_clause`) are checked even when their files are old. `stamped`: with
+    the index's files as the refresh left them (`Freshness.stamps`)."""
     try:
         conn = store.connect()
     except sqlite3.Error as exc:
         raise AxiError(f"cannot open the index: {exc}", code="INDEX_ERROR",
                        help=[f"remove {store.index_path()} (a cache) and run again"]) from exc
-    return conn, refresh(conn, budget, scope)
+    return conn, refresh(conn, budget, scope, stamped)
 
 
 def refresh(conn: sqlite3.Connection, budget: float | None,
-            scope: tuple[str, list] | None = None) -> Freshness:
+            scope: tuple[str, list] | None = None, stamped: bool = False) -> Freshness:
     from axi.index.lock import scan_lock
     from axi.index.scan import refresh as scan
 
@@ -65,15 +70,33 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
 
             sync(conn)  # first: the sessions the hooks just reported are checked by the scan
         report = scan(conn, deadline=deadline, scope=scope, on_read=search_soon)
+        stamps = index_stamps(conn) if stamped else None
     if report.sweep_due or not report.complete:
         sweep_in_background()
     elif report.parsed_bytes > SEARCH_AFTER_BYTES and not searching:
         sweep_in_background("--search")
-    return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines)
+    return Freshness(report.complete, False, tuple(report.warnings), report.skipped_lines,
+                     report.seen, stamps)
+
+
+def index_stamps(conn: sqlite3.Connection) -> tuple[str, tuple | None, str, tuple | None,
+                                                   bool]:
+    """The index's file and WAL (`paths.stamp`), and whether every frame of the WAL is in the
+    file (a passive checkpoint first: then the last connection to close, which removes the
+    WAL, moves nothing). Taken under the scan lock, after this process's writes: every writer
+    of sessions holds that lock, so until they move, the sessions are as this process left
+    them (the search text is written without it, which only ever moves them sooner)."""
+    from axi.paths import stamp
+
+    merged = False
+    with suppress(sqlite3.Error):
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        merged = not busy and frames == copied
+    path = store.index_path()
+    return path, stamp(path), path + "-wal", stamp(path + "-wal", True), merged
 
 
 SEARCH_AFTER_BYTES = 64 << 20  # read this much in one refresh and search catches up at once
-SWEEPERS: list[int] = []  # pids a long-lived caller (the holder) reaps with `reap_sweepers`
 
 
 def reap_sweepers() -> None:
@@ -87,24 +110,6 @@ def reap_sweepers() -> None:
     pool = sys.modules.get("axi.index.pool")  # index workers left to read search text
     if pool is not None:
         pool.reap()
-
-
-def sweep_in_background(*args: str) -> None:
-    """Finish or refresh the index in a detached process (`--search`: only bring the
-    full-text index up to date); this call does not wait for it."""
-    from axi.paths import module_argv
-
-    argv = module_argv("axi.index.sweep", *args)
-    with suppress(OSError):
-        if hasattr(os, "posix_spawn"):  # a few ms cheaper than importing subprocess
-            quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-            SWEEPERS.append(os.posix_spawn(argv[0], argv, os.environ,
-                                           file_actions=quiet, setsid=True))
-            return
-        import subprocess
-
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
 def resolve(conn: sqlite3.Connection, prefix: str) -> sqlite3.Row:

@@ -21,26 +21,25 @@ def path() -> str:
 
 
 def record(event: str, host: str | None, session_id: str, cwd: str | None, ts: float,
-           why: str | None = None) -> bool:
-    """Append one event; False when it could not be written (never raises)."""
+           why: str | None = None) -> int:
+    """Append one event; the bytes written, 0 when it could not be written (never raises)."""
     harness = HARNESS.get(host or "")
     if not harness or not session_id:
-        return False
+        return 0
     entry = {"ts": round(ts, 3), "event": event, "harness": harness, "id": session_id[:200],
              "cwd": (cwd or "")[:1000], "why": (why or "")[:200]}
     from axi.jsontext import dumps
 
     line = (dumps(entry, ensure_ascii=False) + "\n").encode()
     if len(line) > MAX_LINE:
-        return False
+        return 0
     try:
         fd = private_open(path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     except OSError:
-        return False
+        return 0
     try:
-        os.write(fd, line)
-        return True
+        return os.write(fd, line)
     except OSError:
-        return False
+        return 0
     finally:
         os.close(fd)

@@ -40,6 +40,10 @@ class ScanReport:
         self.seconds = 0.0
         self.sweep_due = False
         self.texts_handed_on = False  # the workers go on to read the search text, alone
+        # A quick refresh's every stat (path, result or None): what its answer rests on, for
+        # a caller that keeps the answer while none of them moves (`axi.commands.replay`).
+        # None after a sweep, whose answer rests on every file.
+        self.seen: list[tuple[str, os.stat_result | None]] | None = None
 
     @property
     def complete(self) -> bool:
@@ -168,16 +172,20 @@ def _sweep_planned(conn: sqlite3.Connection, deadline: float | None, plan: Sweep
 def _quick(conn: sqlite3.Connection, deadline: float | None,
            scope: tuple[str, list] | None = None) -> ScanReport:
     hot, folders = _hot_files(conn, int((time.time() - HOT_WINDOW) * 1e9), scope)
-    if _dirs_moved(conn, folders):
+    seen: list[tuple[str, os.stat_result | None]] = []
+    if _dirs_moved(conn, folders, seen):
         return _sweep(conn, deadline, all_harnesses())
     report = ScanReport()
+    report.seen = seen
     jobs, gone, touched = [], [], []
     for row in hot:
         try:
             st = os.stat(row["path"])
         except OSError:
+            seen.append((row["path"], None))
             gone.append(row["path"])
             continue
+        seen.append((row["path"], st))
         _sort_change(row["harness"], row["path"], st, row, jobs, touched)
     _forget(conn, gone)
     _store_touched(conn, touched)
@@ -187,13 +195,14 @@ def _quick(conn: sqlite3.Connection, deadline: float | None,
     return report
 
 
-def _dirs_moved(conn: sqlite3.Connection, parents: set[str]) -> bool:
+def _dirs_moved(conn: sqlite3.Connection, parents: set[str],
+                seen: list[tuple[str, os.stat_result | None]] | None = None) -> bool:
     """Whether a directory a new or removed transcript would change has moved since the last
     sweep. Checked: `parents` (the folders of the sessions hooks named or a command looks at:
     a new session lands beside its siblings), the DIR_BUDGET most recently changed (today's
     Codex folder, a new project under Claude's `projects/`), and a slice of the rest that
-    moves on every second. What the
-    slice has not reached yet, the background sweep (every SWEEP_EVERY seconds) finds."""
+    moves on every second. What the slice has not reached yet, the background sweep (every
+    SWEEP_EVERY seconds) finds. Each stat goes to `seen` (`ScanReport.seen`)."""
     # a sweep writes the table whole, so its rowids run from `low` to `high` without a gap:
     # the slice is a rowid range, not an OFFSET that steps over every row before it
     low, high = conn.execute("SELECT min(rowid), max(rowid) FROM dirs").fetchone()
@@ -209,10 +218,12 @@ def _dirs_moved(conn: sqlite3.Connection, parents: set[str]) -> bool:
                              list(parents)).fetchall()
     for path, mtime_ns in rows:
         try:
-            now = os.stat(path).st_mtime_ns
+            st = os.stat(path)
         except OSError:
-            now = 0
-        if now != mtime_ns:
+            st = None
+        if seen is not None:
+            seen.append((path, st))
+        if (st.st_mtime_ns if st else 0) != mtime_ns:
             return True
     return False
 
@@ -333,6 +344,8 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
     from axi.errors import AxiError
 
     meta_key = f"fingerprint:{harness.name}"
+    if report.seen is not None:  # what the fingerprint is made of
+        report.seen += [(path, _stat(path)) for path in harness.fingerprint_paths()]
     fingerprint = harness.fingerprint()
     if fingerprint is None:
         _forget_harness(conn, harness.name)
@@ -367,6 +380,13 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
             report.removed += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      (meta_key, repr(fingerprint)))
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _store_db_sessions(conn: sqlite3.Connection, harness: str, batch: list, known: dict,

@@ -62,6 +62,17 @@ def of_row(row, life, now: float) -> str:
                 life["state"], life["state_at"])
 
 
+def changes_at(row, life) -> list[float]:
+    """The times at which `of_row`'s word for `row` may change with nothing else moving: the
+    windows its transcript's last write and its hooks' last state open."""
+    times = []
+    if row["last"] is not None:
+        times += [row["last"] + WORKING_WINDOW, row["last"] + IDLE_WINDOW]
+    if life is not None and life["state"] in FRESH and life["state_at"] is not None:
+        times.append(life["state_at"] + FRESH[life["state"]])
+    return times
+
+
 def of_rows(conn: sqlite3.Connection, rows: list, now: float) -> dict[str, str]:
     """The word for each of `rows`, by session key (one lifecycle query for them all)."""
     from axi.index.events import lifecycles

@@ -1,0 +1,158 @@
+"""The dashboard again, without the index: bare `axi` and the session-start hook print the
+answer last made for this folder while nothing it was made from has moved.
+
+Made from: the index and the mailbox (their files, and their WALs' size and header, which
+change with every commit), the hooks' journal, the config, the folder map, the remote hosts'
+lines, this folder's identity pointers, axi itself, and every file and folder the quick
+refresh behind it stat'ed (`ScanReport.seen`). A change to any of them, a different folder,
+program or environment, or the first moment an age or a status on it would read differently
+(`until`), and the answer is made again the usual way, which saves the next one. What the
+quick refresh would have started, a background sweep once the last is SWEEP_EVERY old, a
+replay starts too, so the index is kept up to date alike.
+
+An answer that rests on more than that is never saved: a session axi launched (its status is
+the control plane's, kept by heartbeats), a team mailbox (the network), an index being built or
+updated by another axi, a hook's warning, a person at a terminal, JSON.
+
+This runs on every agent session start: it imports nothing beyond `os`, `marshal` and axi's
+paths, and costs a few hundred stats.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from axi.paths import stamp
+
+FORMAT = 1
+FOLDER = "replay"
+IDS_MAX = 4096  # a folder with more sessions keeps no id list: a hook there is never replayed
+SWEEP_EVERY = 30.0  # axi.index.scan.SWEEP_EVERY (tests/commands/test_replay.py holds them equal)
+ENV_NAMES = ("HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "PI_CODING_AGENT_DIR")
+ENV_PREFIXES = ("AXI_", "XDG_")
+# set per launched session or run; none of them changes what the dashboard shows
+ENV_IGNORED = ("AXI_SESSION_ID", "AXI_RUN", "AXI_DEPTH", "AXI_ARGV")
+# How a file is stamped (`axi.paths.stamp`): whole; as a SQLite WAL; as a WAL whose every frame
+# was already in the database when stamped, so that its removal (the last connection to close
+# checkpoints and removes it) moves nothing
+FILE, WAL, WAL_MERGED = "file", "wal", "wal, merged"
+
+
+def context(here: str) -> tuple:
+    """What, besides the stamped files, the answer depends on: the folder, the program, the
+    environment the stores and the state are found through."""
+    env = sorted((k, v) for k, v in os.environ.items()
+                 if (k in ENV_NAMES or k.startswith(ENV_PREFIXES)) and k not in ENV_IGNORED)
+    return (FORMAT, here, sys.argv[0] if sys.argv else "", sys.executable, tuple(env))
+
+
+def replayed(here: str, exclude: str | None = None, now: float | None = None) -> str | None:
+    """The saved dashboard text for `here` when it still holds, else None. `exclude`: the
+    session a hook starts, which the answer must not list (it holds only when that session
+    is not among this folder's)."""
+    saved = _load(context(here))
+    if saved is None:
+        return None
+    if now is None:
+        from axi.views import clock
+
+        now = clock()
+    if now >= saved["until"]:
+        return None
+    if exclude and (saved["ids"] is None or exclude in saved["ids"]):
+        return None
+    for path, kind, was in saved["stamps"]:
+        now = stamp(path, kind != FILE)
+        if now != was and not (kind == WAL_MERGED and now is None):
+            return None
+    _sweep_if_due(saved["swept_at"])
+    _REPLAYED[saved["context"]] = saved
+    return saved["text"]
+
+
+_REPLAYED: dict[tuple, dict] = {}  # what `replayed` gave in this process, for `carry`
+
+
+def carry(here: str, grown: str, written: int) -> None:
+    """A hook replayed the answer for a new session, then recorded that session's start in
+    the hooks' journal (`grown`, `written` bytes). What it recorded is about that session
+    alone, which the answer leaves out and a refresh would find no transcript of, so the
+    answer is kept with the journal as it is now: when nothing else was written in between,
+    the next session's hook replays it too, instead of every other one making it anew."""
+    saved = _REPLAYED.get(context(here))
+    if saved is None or written <= 0:
+        return
+    now = stamp(grown)
+    stamps = []
+    for path, kind, was in saved["stamps"]:
+        if path == grown and kind == FILE:
+            if was is None or now is None or now[2] != was[2] or now[0] != was[0] + written:
+                return  # another writer too: the next answer is made anew
+            was = now
+        stamps.append((path, kind, was))
+    save(here, saved["text"], stamps, saved["until"], saved["ids"], saved["swept_at"])
+
+
+def _sweep_if_due(swept_at: float) -> None:
+    """Start the background sweep a refresh would start (the last one is SWEEP_EVERY old),
+    at most once in that time however many replays come while it runs."""
+    import time
+
+    now = time.time()  # the sweep's clock is the machine's, never a pinned one
+    if now - swept_at <= SWEEP_EVERY:
+        return
+    mark = os.path.join(_folder(), "sweep.started")
+    try:
+        if now - os.stat(mark).st_mtime < SWEEP_EVERY:
+            return
+    except OSError:
+        pass
+    try:
+        os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+        os.utime(mark)
+    except OSError:
+        return
+    from axi.index.background import sweep_in_background
+
+    sweep_in_background()
+
+
+def save(here: str, text: str, stamps: list, until: float, ids: frozenset | None,
+         swept_at: float) -> None:
+    """Keep `text` for `here` (never raises: a replay is only ever a shortcut)."""
+    from axi.paths import write_atomic
+
+    entry = {"context": context(here), "text": text, "stamps": stamps, "until": until,
+             "ids": ids, "swept_at": swept_at}
+    try:
+        os.makedirs(_folder(), mode=0o700, exist_ok=True)
+        write_atomic(_file(entry["context"]), marshal.dumps(entry), durable=False)
+    except (OSError, ValueError):
+        pass
+
+
+def _load(ctx: tuple) -> dict | None:
+    try:
+        with open(_file(ctx), "rb") as fh:
+            saved = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(saved, dict) or saved.get("context") != ctx:
+        return None  # another folder's answer with the same file name, or an older format
+    return saved
+
+
+def _folder() -> str:
+    from axi.paths import state_dir
+
+    return os.path.join(state_dir(), FOLDER)
+
+
+def _file(ctx: tuple) -> str:
+    """One file per context, named by a 64-bit FNV-1a of it (hashlib costs a library load)."""
+    digest = 0xCBF29CE484222325
+    for byte in repr(ctx).encode("utf-8", "surrogatepass"):
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(_folder(), f"{digest:016x}.bin")
