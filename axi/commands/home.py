@@ -47,7 +47,7 @@ def home_view(directory: str | None = None, exclude: str | None = None,
             basis.refuse()
     shown = shown[:HOME_LIMIT]
     if basis is not None:
-        basis.listed(conn, shown, where, args, here_total)
+        basis.listed(conn, shown, where, args, here_total, hook=exclude is not None)
     elsewhere = total - here_total
     label = tilde(here)
     if not total:

@@ -17,6 +17,8 @@ from axi.commands import replay
 from axi.paths import stamp, stat_stamp
 from axi.shown import Age
 
+KEPT_AT_LEAST = 2.0  # seconds an answer must hold to be worth saving
+
 
 class Basis:
     def __init__(self, here: str, started: float):
@@ -80,10 +82,12 @@ class Basis:
         except ValueError:
             self.refuse()
 
-    def listed(self, conn, rows: list, where: str, args: list, here_total: int) -> None:
+    def listed(self, conn, rows: list, where: str, args: list, here_total: int,
+               hook: bool = False) -> None:
         """The rows shown: their statuses hold until a window opened by their last write or
-        their hooks' last word closes. The folder's session ids, for a hook to check that
-        the session it starts is not one of them."""
+        their hooks' last word closes. For a `hook`, the folder's session ids, for the next
+        hook to check that the session it starts is not one of them (reading them costs a
+        row read each: bare `axi` leaves them out, and a hook does not replay its answer)."""
         from axi.index.events import lifecycles
         from axi.index.status import changes_at
 
@@ -92,7 +96,7 @@ class Basis:
             for when in changes_at(row, lives.get((row["harness"], row["id"]))):
                 if when > self.started:
                     self.expires(when)
-        if here_total <= replay.IDS_MAX:
+        if hook and here_total <= replay.IDS_MAX:
             self.ids = frozenset(r[0] for r in conn.execute(
                 f"SELECT id FROM sessions WHERE is_subagent = 0 AND {where}", args))
 
@@ -115,6 +119,8 @@ class Basis:
 
         for age in [*_ages(data), *self.ages]:
             self.expires(age_holds_until(age.raw, self.started))
+        if self.until < self.started + KEPT_AT_LEAST:
+            return  # an age in seconds on it (an agent's own busy session): not worth keeping
         for module in list(sys.modules.values()):  # axi itself: an upgrade, an edit
             name = getattr(module, "__name__", "")
             if (name == "axi" or name.startswith("axi.")) and getattr(module, "__file__", None):

@@ -29,6 +29,7 @@ from axi.paths import stamp
 FORMAT = 1
 FOLDER = "replay"
 IDS_MAX = 4096  # a folder with more sessions keeps no id list: a hook there is never replayed
+# (nor is one after an answer bare `axi` made: it keeps no id list either)
 SWEEP_EVERY = 30.0  # axi.index.scan.SWEEP_EVERY (tests/commands/test_replay.py holds them equal)
 ENV_NAMES = ("HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "PI_CODING_AGENT_DIR")
 ENV_PREFIXES = ("AXI_", "XDG_")

@@ -207,6 +207,8 @@ def test_a_hook_for_a_new_session_gets_the_replay_in_its_envelope(warm, monkeypa
 
 
 def test_a_hook_for_a_session_of_this_folder_is_never_replayed(warm):
+    assert replayed(exclude="someone-new") is None  # bare axi's answer keeps no id list
+    made(exclude="the-first-hook")  # a hook's does
     assert replayed(exclude="someone-new") is not None
     assert replayed(exclude=ONE_OF_B) is None
     board = made(exclude=ONE_OF_B)
@@ -267,3 +269,19 @@ def test_hooks_for_new_sessions_one_after_another_all_replay(corpus_home):
     journal = (Path(os.environ["AXI_HOME"]) / "sessions.jsonl").read_text()
     assert [json.loads(line)["id"] for line in journal.splitlines()] == [
         "first", "second", "third", "fourth", "fifth", "sixth"]
+
+
+def test_an_answer_showing_an_age_in_seconds_is_not_kept(warm, monkeypatch):
+    """It would hold for under a second (an agent's own busy session, seen from inside it)."""
+    from axi.index import store
+
+    conn = store.connect()
+    newest = conn.execute("SELECT max(last) FROM sessions WHERE dir = ?", [PROJ_B]).fetchone()[0]
+    conn.close()
+    monkeypatch.setenv("AXI_NOW", str(newest + 5))
+    made()
+    assert "5s" in made()
+    assert replayed() is None
+    monkeypatch.setenv("AXI_NOW", str(newest + 3600 * 5))
+    made()
+    assert replayed() == made()
