@@ -97,11 +97,11 @@ def run(args: list[str], fmt: str = "toon") -> int:
 
 def _replayed() -> bool:
     """The dashboard printed as last made here, when nothing it was made from has moved."""
-    from axi.commands.replay import replayed
+    from axi.commands.replay import dashboard_key, replayed
     from axi.output import write_text
     from axi.paths import cwd
 
-    text = replayed(cwd())
+    text = replayed(dashboard_key(cwd()))
     if text is None:
         return False
     write_text(text + "\n")

@@ -78,27 +78,27 @@ def private_open(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
 
 
-def stamp(path: str, wal: bool = False) -> tuple | None:
-    """What a file is now, to tell later whether it moved: its size, mtime and inode; for a
-    SQLite WAL, its size and header, whose salts and checkpoint count change when it restarts
-    (opening a database may touch its WAL's mtime without a commit). None: absent, or a WAL
-    with no frame, which the last connection to close removes."""
+def stamp(path: str, wal: bool = False) -> str:
+    """What a file is now, as a short text, to tell later whether it moved: its size, mtime and
+    inode; for a SQLite WAL, its size and header, whose salts and checkpoint count change when
+    it restarts (opening a database may touch its WAL's mtime without a commit). "-": absent,
+    or a WAL with no frame, which the last connection to close removes."""
     try:
         if wal:
             with open(path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                return (size, fh.read(WAL_HEADER)) if size > WAL_HEADER else None
+                return f"{size} {fh.read(WAL_HEADER).hex()}" if size > WAL_HEADER else "-"
         return stat_stamp(os.stat(path))
     except OSError:
-        return None
+        return "-"
 
 
 WAL_HEADER = 32
 
 
-def stat_stamp(st: os.stat_result | None) -> tuple | None:
+def stat_stamp(st: os.stat_result | None) -> str:
     """`stamp` from a stat already made."""
-    return None if st is None else (st.st_size, st.st_mtime_ns, st.st_ino)
+    return "-" if st is None else f"{st.st_size} {st.st_mtime_ns} {st.st_ino}"
 
 
 def home() -> str:

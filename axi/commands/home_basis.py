@@ -23,9 +23,9 @@ KEPT_AT_LEAST = 2.0  # seconds an answer must hold to be worth saving
 class Basis:
     def __init__(self, here: str, started: float):
         self.here, self.started = here, started
-        self.stamps: list[tuple[str, str, tuple | None]] = []
+        self.stamps: list[tuple[str, str, str]] = []
         self.until = float("inf")
-        self.ids: frozenset | None = None
+        self.ids: list[str] | None = None
         self.swept_at = 0.0
         self.refused = False
         self.ages: list[Age] = []  # ages shown inside a line of text (the remote hosts')
@@ -97,8 +97,8 @@ class Basis:
                 if when > self.started:
                     self.expires(when)
         if hook and here_total <= replay.IDS_MAX:
-            self.ids = frozenset(r[0] for r in conn.execute(
-                f"SELECT id FROM sessions WHERE is_subagent = 0 AND {where}", args))
+            self.ids = [r[0] for r in conn.execute(
+                f"SELECT id FROM sessions WHERE is_subagent = 0 AND {where}", args)]
 
     def overlay(self, statuses):
         """`statuses` (the control plane's word), refusing the answer when it has one."""
@@ -125,8 +125,8 @@ class Basis:
             name = getattr(module, "__name__", "")
             if (name == "axi" or name.startswith("axi.")) and getattr(module, "__file__", None):
                 self._watch(module.__file__)
-        replay.save(self.here, encode(data, "toon"), self.stamps, self.until, self.ids,
-                    self.swept_at)
+        replay.save(replay.dashboard_key(self.here), encode(data, "toon"), self.stamps,
+                    self.until, self.ids, self.swept_at)
 
 
 def _ages(value: object):

@@ -121,11 +121,11 @@ def run_start(host: str, fmt: str, problems: list[str]) -> None:
         source = why(payload.get("source"))
         written = _record("start", host, sid, cwd, payload, source)
         if text is not None and source == "startup":  # a new session: keep the replay
-            from axi.commands.replay import carry
+            from axi.commands.replay import carry, dashboard_key
             from axi.index.journal import path as journal
             from axi.paths import cwd as here
 
-            carry(cwd or here(), journal(), written)
+            carry(dashboard_key(cwd or here()), journal(), written)
         data = start(cwd, sid, fmt, problems) if text is None else None
     except Exception as exc:
         text, data = None, {"axi": f"dashboard unavailable: {_one_line(exc)}"}
@@ -170,10 +170,10 @@ def replay_start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]
     """
     if fmt != "toon" or problems or (cwd is not None and not os.path.isdir(cwd)):
         return None
-    from axi.commands.replay import replayed
+    from axi.commands.replay import dashboard_key, replayed
     from axi.paths import cwd as here
 
-    return replayed(cwd or here(), exclude=sid)
+    return replayed(dashboard_key(cwd or here()), exclude=sid)
 
 
 def start(cwd: str | None, sid: str | None, fmt: str, problems: list[str]) -> dict:

@@ -26,7 +26,7 @@ import sys
 
 from axi.paths import stamp
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = "replay"
 IDS_MAX = 4096  # a folder with more sessions keeps no id list: a hook there is never replayed
 # (nor is one after an answer bare `axi` made: it keeps no id list either)
@@ -38,22 +38,26 @@ ENV_IGNORED = ("AXI_SESSION_ID", "AXI_RUN", "AXI_DEPTH", "AXI_ARGV")
 # How a file is stamped (`axi.paths.stamp`): whole; as a SQLite WAL; as a WAL whose every frame
 # was already in the database when stamped, so that its removal (the last connection to close
 # checkpoints and removes it) moves nothing
-FILE, WAL, WAL_MERGED = "file", "wal", "wal, merged"
+FILE, WAL, WAL_MERGED = "f", "w", "m"
 
 
-def context(here: str) -> tuple:
-    """What, besides the stamped files, the answer depends on: the folder, the program, the
-    environment the stores and the state are found through."""
+def context(key: tuple) -> tuple:
+    """What, besides the stamped files, the answer depends on: the command and its folder
+    (`key`), the program, the environment the stores and the state are found through."""
     env = sorted((k, v) for k, v in os.environ.items()
                  if (k in ENV_NAMES or k.startswith(ENV_PREFIXES)) and k not in ENV_IGNORED)
-    return (FORMAT, here, sys.argv[0] if sys.argv else "", sys.executable, tuple(env))
+    return (FORMAT, key, sys.argv[0] if sys.argv else "", sys.executable, tuple(env))
 
 
-def replayed(here: str, exclude: str | None = None, now: float | None = None) -> str | None:
-    """The saved dashboard text for `here` when it still holds, else None. `exclude`: the
-    session a hook starts, which the answer must not list (it holds only when that session
-    is not among this folder's)."""
-    saved = _load(context(here))
+def dashboard_key(here: str) -> tuple:
+    return ("dashboard", here)
+
+
+def replayed(key: tuple, exclude: str | None = None, now: float | None = None) -> str | None:
+    """The saved text for `key` when it still holds, else None. `exclude`: the session a hook
+    starts, which the answer must not list (it holds only when that session is not among
+    this folder's)."""
+    saved = _load(context(key))
     if saved is None:
         return None
     if now is None:
@@ -62,11 +66,12 @@ def replayed(here: str, exclude: str | None = None, now: float | None = None) ->
         now = clock()
     if now >= saved["until"]:
         return None
-    if exclude and (saved["ids"] is None or exclude in saved["ids"]):
+    if exclude and (saved["ids"] is None or f"\n{exclude}\n" in saved["ids"]):
         return None
-    for path, kind, was in saved["stamps"]:
-        now = stamp(path, kind != FILE)
-        if now != was and not (kind == WAL_MERGED and now is None):
+    for path, kind, was in zip(saved["paths"].split("\0"), saved["kinds"],
+                               saved["stamps"].split("\n"), strict=True):
+        now_is = stamp(path, kind != FILE)
+        if now_is != was and not (kind == WAL_MERGED and now_is == "-"):
             return None
     _sweep_if_due(saved["swept_at"])
     _REPLAYED[saved["context"]] = saved
@@ -76,24 +81,24 @@ def replayed(here: str, exclude: str | None = None, now: float | None = None) ->
 _REPLAYED: dict[tuple, dict] = {}  # what `replayed` gave in this process, for `carry`
 
 
-def carry(here: str, grown: str, written: int) -> None:
+def carry(key: tuple, grown: str, written: int) -> None:
     """A hook replayed the answer for a new session, then recorded that session's start in
     the hooks' journal (`grown`, `written` bytes). What it recorded is about that session
     alone, which the answer leaves out and a refresh would find no transcript of, so the
     answer is kept with the journal as it is now: when nothing else was written in between,
     the next session's hook replays it too, instead of every other one making it anew."""
-    saved = _REPLAYED.get(context(here))
+    saved = _REPLAYED.get(context(key))
     if saved is None or written <= 0:
         return
-    now = stamp(grown)
-    stamps = []
-    for path, kind, was in saved["stamps"]:
-        if path == grown and kind == FILE:
-            if was is None or now is None or now[2] != was[2] or now[0] != was[0] + written:
-                return  # another writer too: the next answer is made anew
-            was = now
-        stamps.append((path, kind, was))
-    save(here, saved["text"], stamps, saved["until"], saved["ids"], saved["swept_at"])
+    paths, stamps = saved["paths"].split("\0"), saved["stamps"].split("\n")
+    if grown not in paths:
+        return
+    at = paths.index(grown)
+    was, now = stamps[at].split(), stamp(grown).split()
+    if len(was) != 3 or len(now) != 3 or now[2] != was[2] or int(now[0]) != int(was[0]) + written:
+        return  # another writer too: the next answer is made anew
+    stamps[at] = " ".join(now)
+    _write({**saved, "stamps": "\n".join(stamps)})
 
 
 def _sweep_if_due(swept_at: float) -> None:
@@ -120,18 +125,50 @@ def _sweep_if_due(swept_at: float) -> None:
     sweep_in_background()
 
 
-def save(here: str, text: str, stamps: list, until: float, ids: frozenset | None,
-         swept_at: float) -> None:
-    """Keep `text` for `here` (never raises: a replay is only ever a shortcut)."""
+def save(key: tuple, text: str, stamps: list[tuple[str, str, str]], until: float,
+         ids: list[str] | None, swept_at: float) -> None:
+    """Keep `text` for `key`, resting on `stamps` ((path, kind, `stamp`) each). Saved as a
+    few long strings, which `marshal` reads back at once, not an object per file."""
+    _write({"context": context(key), "text": text, "until": until, "swept_at": swept_at,
+            "paths": "\0".join(p for p, _k, _s in stamps),
+            "kinds": "".join(k for _p, k, _s in stamps),
+            "stamps": "\n".join(s for _p, _k, s in stamps),
+            "ids": None if ids is None else "\n" + "\n".join(ids) + "\n"})
+
+
+KEPT = 64  # answers kept, the most recently written (a fleet works in many folders)
+
+
+def _write(entry: dict) -> None:
+    """Never raises: a replay is only ever a shortcut."""
     from axi.paths import write_atomic
 
-    entry = {"context": context(here), "text": text, "stamps": stamps, "until": until,
-             "ids": ids, "swept_at": swept_at}
+    path = _file(entry["context"])
     try:
         os.makedirs(_folder(), mode=0o700, exist_ok=True)
-        write_atomic(_file(entry["context"]), marshal.dumps(entry), durable=False)
+        new = not os.path.exists(path)
+        write_atomic(path, marshal.dumps(entry), durable=False)
+        if new:
+            _prune()
     except (OSError, ValueError):
         pass
+
+
+def _prune() -> None:
+    """Past KEPT answers, the least recently written go."""
+    folder = _folder()
+    kept = []
+    for name in os.listdir(folder):
+        if name.endswith(".bin"):
+            try:
+                kept.append((os.stat(os.path.join(folder, name)).st_mtime_ns, name))
+            except OSError:
+                continue
+    for _mtime, name in sorted(kept, reverse=True)[KEPT:]:
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
 
 
 def _load(ctx: tuple) -> dict | None:

@@ -79,8 +79,7 @@ def refresh(conn: sqlite3.Connection, budget: float | None,
                      report.seen, stamps)
 
 
-def index_stamps(conn: sqlite3.Connection) -> tuple[str, tuple | None, str, tuple | None,
-                                                   bool]:
+def index_stamps(conn: sqlite3.Connection) -> tuple[str, str, str, str, bool]:
     """The index's file and WAL (`paths.stamp`), and whether every frame of the WAL is in the
     file (a passive checkpoint first: then the last connection to close, which removes the
     WAL, moves nothing). Taken under the scan lock, after this process's writes: every writer

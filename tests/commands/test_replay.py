@@ -24,9 +24,10 @@ def made(folder: str = PROJ_B, exclude: str | None = None) -> str:
 
 
 def replayed(folder: str = PROJ_B, **kw) -> str | None:
+    from axi.commands.replay import dashboard_key
     from axi.commands.replay import replayed as replay
 
-    return replay(folder, **kw)
+    return replay(dashboard_key(folder), **kw)
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_a_replay_never_reads_differently_from_the_dashboard_made_then(corpus_ho
         assert record("state", "claude", ONE_OF_B, PROJ_B, base - 14 * 60, "working")
     made()
     assert "working" in made() or not later
-    saved = replay._load(replay.context(PROJ_B))
+    saved = replay._load(replay.context(replay.dashboard_key(PROJ_B)))
     assert saved is not None and base < saved["until"] <= base + 60
     given = refused = 0
     for step in range(0, 2 * 3600, 37):
@@ -285,3 +286,18 @@ def test_an_answer_showing_an_age_in_seconds_is_not_kept(warm, monkeypatch):
     monkeypatch.setenv("AXI_NOW", str(newest + 3600 * 5))
     made()
     assert replayed() == made()
+
+
+def test_only_the_answers_written_last_are_kept(warm, monkeypatch):
+    from axi.commands import replay
+
+    monkeypatch.setattr(replay, "KEPT", 3)
+    folders = []
+    for n in range(5):
+        folder = warm / f"f{n}"
+        folder.mkdir()
+        folders.append(str(folder))
+        made(str(folder))
+    saved = list((Path(os.environ["AXI_HOME"]) / "replay").glob("*.bin"))
+    assert len(saved) == 3
+    assert replayed(folders[-1]) is not None and replayed(folders[0]) is None
