@@ -25,6 +25,7 @@ import os
 import sys
 
 from axi.paths import stamp
+from axi.quiet import suppress
 
 FORMAT = 2
 FOLDER = "replay"
@@ -165,10 +166,8 @@ def _prune() -> None:
             except OSError:
                 continue
     for _mtime, name in sorted(kept, reverse=True)[KEPT:]:
-        try:
+        with suppress(OSError):
             os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass
 
 
 def _load(ctx: tuple) -> dict | None:
