@@ -68,7 +68,10 @@ def run(args: list[str], fmt: str = "toon") -> int:
             return run_line(args[1:], fmt)
         from axi.commands import fast
 
-        taken, data = fast.run(args)
+        keep = fmt == "toon" and _replayed_line(args)
+        if keep is None:
+            return EXIT_OK
+        taken, data = fast.run(args, keep=keep)
         if not taken:
             from axi.commands.tree import run_click
 
@@ -106,6 +109,25 @@ def _replayed() -> bool:
         return False
     write_text(text + "\n")
     return True
+
+
+def _replayed_line(args: list[str]) -> bool | None:
+    """A plain `axi sessions` line (`fast.replay_key`): None when its last answer was printed
+    again (nothing it was made from moved), True when this run keeps its answer; False for
+    any other line."""
+    from axi.commands.fast import replay_key
+
+    key = replay_key(args)
+    if key is None:
+        return False
+    from axi.commands.replay import replayed
+    from axi.output import write_text
+
+    text = replayed(key)
+    if text is None:
+        return True
+    write_text(text + "\n")
+    return None
 
 
 def _reader_gone() -> int:

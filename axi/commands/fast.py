@@ -63,15 +63,31 @@ VERBS = {
 }
 
 
-def run(args: list[str]) -> tuple[bool, object]:
-    """(True, the command's data) when the line was taken here; (False, None) for click."""
+def run(args: list[str], keep: bool = False) -> tuple[bool, object]:
+    """(True, the command's data) when the line was taken here; (False, None) for click.
+    `keep`: a plain `sessions` line keeps its answer for a replay (`axi.commands.replay`)."""
     verb = VERBS.get(args[0]) if args else None
     values = parse(verb, args[1:]) if verb is not None else None
     if values is None:
         return False, None
     module, name = verb.target.split(":")
     function = getattr(__import__(module, fromlist=[name]), name)
+    if keep and args[0] == "sessions":
+        return True, function(**values, keep=True)
     return True, function(**values)
+
+
+def replay_key(args: list[str]) -> tuple | None:
+    """The replay key of a plain `sessions` line (`replay.list_key`), else None."""
+    if args[:1] != ["sessions"]:
+        return None
+    values = parse(VERBS["sessions"], args[1:])
+    if values is None:
+        return None
+    from axi.commands.replay import list_key
+    from axi.paths import cwd
+
+    return list_key(values, cwd())
 
 
 def parse(verb: Verb, args: list[str]) -> dict | None:

@@ -129,8 +129,10 @@ def dashboard(directory: str | None = None, exclude: str | None = None,
     basis = None
     if fmt == "toon" and not person:  # what a replay can stand in for
         from axi.commands.home_basis import Basis
+        from axi.commands.replay import dashboard_key
 
-        basis = Basis(directory or cwd(), views.clock())
+        here = directory or cwd()
+        basis = Basis(dashboard_key(here), views.clock(), here=here)
     data = home_view(directory, exclude=exclude, budget=BUDGET if budget is None else budget,
                      basis=basis)
     if person:

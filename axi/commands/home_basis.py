@@ -14,15 +14,18 @@ import os
 import sys
 
 from axi.commands import replay
-from axi.paths import stamp, stat_stamp
+from axi.paths import stat_stamp
 from axi.shown import Age
 
 KEPT_AT_LEAST = 2.0  # seconds an answer must hold to be worth saving
 
 
 class Basis:
-    def __init__(self, here: str, started: float):
-        self.here, self.started = here, started
+    """`key`: the answer's (`replay.dashboard_key`, `replay.list_key`); `here`: the folder
+    whose identity pointers the answer reads (the dashboard's mail), if any."""
+
+    def __init__(self, key: tuple, started: float, here: str | None = None):
+        self.key, self.here, self.started = key, here, started
         self.stamps: list[tuple[str, str, str]] = []
         self.until = float("inf")
         self.ids: list[str] | None = None
@@ -39,7 +42,7 @@ class Basis:
         self.until = min(self.until, when)
 
     def _watch(self, path: str, kind: str = replay.FILE) -> None:
-        self.stamps.append((path, kind, stamp(path, kind != replay.FILE)))
+        self.stamps.append((path, kind, replay.take(path, kind)))
 
     def _stamp_files(self) -> None:
         from axi import dirmap
@@ -62,7 +65,7 @@ class Basis:
         for name in lines:
             self._watch(os.path.join(hosts, name))
         tag = os.environ.get("AXI_AGENT_TAG", "")
-        for folder in _folders_up(os.path.realpath(self.here)):
+        for folder in _folders_up(os.path.realpath(self.here)) if self.here else ():
             self._watch(pointer_path(folder, tag))
 
     def refreshed(self, conn, fresh) -> None:
@@ -100,6 +103,14 @@ class Basis:
             self.ids = [r[0] for r in conn.execute(
                 f"SELECT id FROM sessions WHERE is_subagent = 0 AND {where}", args)]
 
+    def folders(self, rows: list) -> None:
+        """The rows' folders as a list shows them: moved (the folder map, stamped) or gone."""
+        from axi.dirmap import effective
+
+        for folder in {r["dir"] for r in rows if r["dir"]}:
+            for path in {folder, effective(folder)[0] or folder}:
+                self._watch(path, replay.FOLDER_THERE)
+
     def overlay(self, statuses):
         """`statuses` (the control plane's word), refusing the answer when it has one."""
         def asked(rows: list) -> dict:
@@ -125,8 +136,8 @@ class Basis:
             name = getattr(module, "__name__", "")
             if (name == "axi" or name.startswith("axi.")) and getattr(module, "__file__", None):
                 self._watch(module.__file__)
-        replay.save(replay.dashboard_key(self.here), encode(data, "toon"), self.stamps,
-                    self.until, self.ids, self.swept_at)
+        replay.save(self.key, encode(data, "toon"), self.stamps, self.until, self.ids,
+                    self.swept_at)
 
 
 def _ages(value: object):

@@ -1,5 +1,6 @@
 """The dashboard again, without the index: bare `axi` and the session-start hook print the
-answer last made for this folder while nothing it was made from has moved.
+answer last made for this folder while nothing it was made from has moved; so does a plain
+`axi sessions [--all] [--limit N]`.
 
 Made from: the index and the mailbox (their files, and their WALs' size and header, which
 change with every commit), the hooks' journal, the config, the folder map, the remote hosts'
@@ -36,10 +37,17 @@ ENV_NAMES = ("HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "PI_CODING_AGENT_DIR")
 ENV_PREFIXES = ("AXI_", "XDG_")
 # set per launched session or run; none of them changes what the dashboard shows
 ENV_IGNORED = ("AXI_SESSION_ID", "AXI_RUN", "AXI_DEPTH", "AXI_ARGV")
-# How a file is stamped (`axi.paths.stamp`): whole; as a SQLite WAL; as a WAL whose every frame
-# was already in the database when stamped, so that its removal (the last connection to close
-# checkpoints and removes it) moves nothing
-FILE, WAL, WAL_MERGED = "f", "w", "m"
+# How a path is stamped (`axi.paths.stamp`): a file whole; a SQLite WAL; a WAL whose every
+# frame was already in the database when stamped, so that its removal (the last connection to
+# close checkpoints and removes it) moves nothing; a folder, only whether it is there (a
+# session's folder, shown with `!` once gone)
+FILE, WAL, WAL_MERGED, FOLDER_THERE = "f", "w", "m", "d"
+
+
+def take(path: str, kind: str) -> str:
+    if kind == FOLDER_THERE:
+        return "1" if os.path.isdir(path) else "0"
+    return stamp(path, kind != FILE)
 
 
 def context(key: tuple) -> tuple:
@@ -52,6 +60,19 @@ def context(key: tuple) -> tuple:
 
 def dashboard_key(here: str) -> tuple:
     return ("dashboard", here)
+
+
+# `axi sessions` as the fast path parsed it, when nothing but the folder and the count chooses
+# the rows (a status filter would also move with the clock for rows not shown)
+LIST_DEFAULTS = {"directory": None, "harness": None, "status": None, "fields": None,
+                 "subagents": False, "host": None, "tags": (), "group_by": None}
+
+
+def list_key(values: dict, here: str) -> tuple | None:
+    """The key of `axi sessions` with these option `values`, or None when it is never kept."""
+    if any(values.get(name) != value for name, value in LIST_DEFAULTS.items()):
+        return None
+    return ("sessions", bool(values["all_dirs"]), values["limit"], here)
 
 
 def replayed(key: tuple, exclude: str | None = None, now: float | None = None) -> str | None:
@@ -71,7 +92,7 @@ def replayed(key: tuple, exclude: str | None = None, now: float | None = None) -
         return None
     for path, kind, was in zip(saved["paths"].split("\0"), saved["kinds"],
                                saved["stamps"].split("\n"), strict=True):
-        now_is = stamp(path, kind != FILE)
+        now_is = take(path, kind)
         if now_is != was and not (kind == WAL_MERGED and now_is == "-"):
             return None
     _sweep_if_due(saved["swept_at"])

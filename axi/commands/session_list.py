@@ -17,11 +17,12 @@ FIELDS = [*ALL_FIELDS, "tags"]  # `tags` also shows on its own once a shown row 
 
 def list_command(all_dirs: bool, directory: str | None, harness: str | None,
                  status: str | None, fields: str | None, limit: int, subagents: bool,
-                 host: str | None, tags: tuple[str, ...] = (), group_by: str | None = None
-                 ) -> dict:
+                 host: str | None, tags: tuple[str, ...] = (), group_by: str | None = None,
+                 keep: bool = False) -> dict:
     """`axi sessions` as typed: this machine's list, or with `--host` (or hosts configured)
     every machine's (`axi.remote.listing`); `--group-by`: this machine's groups. The
-    parameters are the click options' (`fast.py` passes them by name)."""
+    parameters are the click options' (`fast.py` passes them by name). `keep`: a plain list
+    (`replay.list_key`) of this machine alone is kept for a replay."""
     if group_by is not None:
         from axi.commands.session_groups import group_command
 
@@ -29,23 +30,47 @@ def list_command(all_dirs: bool, directory: str | None, harness: str | None,
             all_dirs, directory, harness, status, subagents, tags), limit)
     from axi.remote.listing import with_hosts
 
-    return with_hosts(host, list_view, all_dirs=all_dirs, directory=directory, harness=harness,
-                      status=status, fields=fields, limit=limit, subagents=subagents,
-                      tags=tuple(tags))
+    kw = {"all_dirs": all_dirs, "directory": directory, "harness": harness, "status": status,
+          "fields": fields, "limit": limit, "subagents": subagents, "tags": tuple(tags)}
+    basis = _basis({**kw, "host": host, "group_by": group_by}) if keep else None
+    if basis is None:
+        return with_hosts(host, list_view, **kw)
+    data = list_view(**kw, basis=basis)
+    basis.save(data)
+    return data
+
+
+def _basis(values: dict):
+    """What a plain list of this machine alone will be made from, or None."""
+    from axi.commands.replay import list_key
+    from axi.paths import cwd
+    from axi.remote import maybe_configured
+
+    key = list_key(values, cwd())
+    if key is None or maybe_configured():  # other machines' rows come over the network
+        return None
+    from axi.commands.home_basis import Basis
+
+    return Basis(key, views.clock())
 
 
 def list_view(all_dirs: bool, directory: str | None, harness: str | None, status: str | None,
-              fields: str | None, limit: int, subagents: bool, tags: tuple[str, ...] = ()
-              ) -> dict:
-    """This machine's list."""
+              fields: str | None, limit: int, subagents: bool, tags: tuple[str, ...] = (),
+              basis=None) -> dict:
+    """This machine's list. `basis` (`home_basis.Basis`) gathers what it is made from."""
     views.check_limit(limit)
     default = LIST_FIELDS + (["dir"] if all_dirs else [])
     chosen = views.parse_fields(fields, default, FIELDS, "axi sessions")
     pick = Selection(all_dirs, directory, harness, status, subagents, tags)
-    pick.open()
+    pick.open(stamped=basis is not None)
     conn = pick.conn
+    if basis is not None:
+        basis.refreshed(conn, pick.fresh)
     total = pick.count()
     rows = pick.newest(limit)
+    if basis is not None:
+        basis.listed(conn, rows, pick.where, pick.args, total)
+        basis.folders(rows)
     flags = pick.flags(**{"--fields": fields})
     data: dict = {}
     if not rows:
@@ -60,7 +85,8 @@ def list_view(all_dirs: bool, directory: str | None, harness: str | None, status
         found = _tags_of(rows)
         if found and "tags" not in shown:
             shown = [*shown, "tags"]
-        listed = present(conn, rows, [f for f in shown if f != "tags"], ids, overlay=statuses)
+        listed = present(conn, rows, [f for f in shown if f != "tags"], ids,
+                         overlay=statuses if basis is None else basis.overlay(statuses))
         if "tags" in shown:
             listed = [_with_tags(out, shown, found.get(row["key"]))
                       for out, row in zip(listed, rows, strict=True)]

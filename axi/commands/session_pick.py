@@ -27,11 +27,12 @@ class Selection:
         self.here = check_dir(directory) if directory else cwd()
         self.place = "all folders" if all_dirs else tilde(self.here)
 
-    def open(self) -> None:
+    def open(self, stamped: bool = False) -> None:
+        """`stamped`: with the index's files as the refresh left them (for a replay)."""
         self.scoped, self.scope_args = ("1", []) if self.all_dirs else scope_clause(
             dir_candidates(self.here))
         self.conn, self.fresh = open_index(
-            scope=None if self.all_dirs else (self.scoped, self.scope_args))
+            scope=None if self.all_dirs else (self.scoped, self.scope_args), stamped=stamped)
         filters, self.base_args = _filters(self.conn, self.harness, self.status,
                                            self.subagents, self.wanted)
         self.base = " AND ".join(filters) or "1"

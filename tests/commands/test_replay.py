@@ -301,3 +301,42 @@ def test_only_the_answers_written_last_are_kept(warm, monkeypatch):
     saved = list((Path(os.environ["AXI_HOME"]) / "replay").glob("*.bin"))
     assert len(saved) == 3
     assert replayed(folders[-1]) is not None and replayed(folders[0]) is None
+
+
+def test_a_plain_session_list_is_replayed_as_it_was_made(corpus_home, axi):
+    from axi.commands.fast import replay_key
+    from axi.commands.replay import replayed as replay
+
+    for args in (["sessions", "--all"], ["sessions"], ["sessions", "--all", "--limit", "3"]):
+        axi(*args)
+        made_then = axi(*args).stdout
+        assert replay(replay_key(args)) + "\n" == made_then
+        assert axi(*args).stdout == made_then
+    assert replay_key(["sessions", "--all", "--harness", "pi"]) is None
+    assert replay_key(["sessions", "--status", "idle"]) is None
+    assert replay_key(["inbox"]) is None
+
+
+def test_a_session_list_is_made_anew_when_a_folder_shown_goes(corpus_home, axi, tmp_path):
+    """A session's folder shows with `!` once it is gone: whether it is there is stamped."""
+    from axi.commands.fast import replay_key
+    from axi.commands.replay import replayed as replay
+
+    args = ["sessions", "--all"]
+    axi(*args)
+    before = axi(*args).stdout
+    assert replay(replay_key(args)) is not None
+    assert "!" not in before or "/home/dev" in before
+    Path(os.environ["HOME"], "newfolder").mkdir()
+    assert replay(replay_key(args)) is not None  # a folder no session is in: nothing moved
+    relinked = tmp_path / "projB-now"
+    relinked.mkdir()
+    assert axi("sessions", "relink", PROJ_B, str(relinked)).code == 0
+    assert replay(replay_key(args)) is None
+    assert "projB-now" in axi(*args).stdout
+
+
+def test_a_json_list_is_never_kept(corpus_home, axi):
+    axi("--format", "json", "sessions", "--all")
+    axi("--format", "json", "sessions", "--all")
+    assert not (Path(os.environ["AXI_HOME"]) / "replay").exists()
