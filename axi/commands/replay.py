@@ -199,7 +199,18 @@ def _load(ctx: tuple) -> dict | None:
         return None
     if not isinstance(saved, dict) or saved.get("context") != ctx:
         return None  # another folder's answer with the same file name, or an older format
+    if any(not isinstance(saved.get(name), kind) for name, kind in SHAPE.items()):
+        return None  # damaged: made anew, and saved over
+    if saved["ids"] is not None and not isinstance(saved["ids"], str):
+        return None
+    if not (len(saved["paths"].split("\0")) == len(saved["kinds"])
+            == len(saved["stamps"].split("\n"))):
+        return None
     return saved
+
+
+SHAPE = {"text": str, "until": (int, float), "swept_at": (int, float), "paths": str,
+         "kinds": str, "stamps": str}
 
 
 def _folder() -> str:

@@ -340,3 +340,19 @@ def test_a_json_list_is_never_kept(corpus_home, axi):
     axi("--format", "json", "sessions", "--all")
     axi("--format", "json", "sessions", "--all")
     assert not (Path(os.environ["AXI_HOME"]) / "replay").exists()
+
+
+@pytest.mark.parametrize("damage", [
+    {"stamps": None}, {"until": "soon"}, {"kinds": "f"}, {"ids": 3}, {"text": b"bytes"}],
+    ids=["no stamps", "until a word", "kinds cut short", "ids a number", "text bytes"])
+def test_a_saved_answer_of_the_wrong_shape_is_made_anew(warm, damage):
+    import marshal
+
+    from axi.commands import replay
+
+    path = Path(replay._file(replay.context(replay.dashboard_key(PROJ_B))))
+    saved = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps({**saved, **damage}))
+    assert replayed() is None
+    made()
+    assert replayed() == made()
