@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from axi.quiet import suppress
 
@@ -45,15 +46,33 @@ def _make_private(path: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise _unusable(path, exc.strerror or type(exc).__name__) from exc
         _mark(path)
         return
+    except NotADirectoryError as exc:
+        raise _unusable(path, "a file stands in its path") from exc
     except OSError:
         return
+    if not stat.S_ISDIR(mode):
+        raise _unusable(path, "it is not a folder")
     if mode & 0o077 or not os.path.exists(os.path.join(path, PRIVATE_MARK)):
         tighten(path)
         _mark(path)
+
+
+def _unusable(path: str, why: str):
+    """axi's state dir cannot be where AXI_HOME (or the XDG state dir) puts it."""
+    from axi.errors import AxiError
+
+    named = "AXI_HOME" if os.environ.get("AXI_HOME") else "the state dir"
+    return AxiError(f"{named} {path} cannot hold axi's state: {why}", code="STATE_DIR",
+                    help=["point AXI_HOME at a folder you can write (`export AXI_HOME=~/.axi`)",
+                          "or unset it: axi then keeps its state in its default state dir "
+                          "(~/.local/state/axi on Linux)"])
 
 
 def tighten(root: str) -> None:

@@ -36,8 +36,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("output", "views"),            # the output boundary; list helpers
     ("pricing", "dirmap"),          # the price table in use (the state dir's, else packaged);
                                     # folders that moved (`sessions relink`)
-    ("errors", "text", "paths", "terminal"),  # small helpers
-    ("shown", "toon", "axi",        # leaves: two-faced values; TOON text; the version;
+    ("text", "paths", "terminal"),  # small helpers
+    ("errors", "shown", "toon", "axi",  # leaves: the errors every layer raises; two-faced
+                                    # values; TOON text; the version;
      "jsontext", "quiet", "sqlite"),  # json, contextlib's two helpers and sqlite3 without
                                     # their start-up cost
 )

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def axi(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "axi", *args], input=stdin, cwd=cwd,
@@ -128,3 +130,28 @@ def test_a_folder_with_its_own_axi_package_never_stands_in_for_axi(tmp_path, mon
     # the same line without -P is what ran the planted package before
     subprocess.run([sys.executable, "-m", "axi"], cwd=project, capture_output=True, timeout=60)
     assert (mark / "ran").read_text().endswith("axi/__main__.py")
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file"])
+@pytest.mark.parametrize("args", [[], ["sessions", "--all"], ["inbox"], ["agents"]],
+                         ids=["bare", "sessions", "inbox", "agents"])
+def test_an_axi_home_that_cannot_be_a_folder_is_a_clear_error(home, axi, monkeypatch,
+                                                              where, args):
+    """Never `unexpected NotADirectoryError ... a bug in axi`: what is wrong, and the fix."""
+    target = home / "state-file"
+    target.write_text("not a folder\n")
+    monkeypatch.setenv("AXI_HOME", str(target if where == "a file" else target / "sub"))
+    result = axi(*args)
+    assert result.code == 1, result.stdout
+    assert result.data["code"] == "STATE_DIR"
+    assert "AXI_HOME" in result.data["error"] and "AXI_HOME" in result.data["help"][0]
+    assert target.read_text() == "not a folder\n"  # nothing written over it
+
+
+def test_the_hook_still_exits_0_when_the_state_dir_cannot_be_made(home, axi, monkeypatch):
+    target = home / "state-file"
+    target.write_text("x")
+    monkeypatch.setenv("AXI_HOME", str(target))
+    result = axi("hook", "session-start", "--host", "none")
+    assert result.code == 0
+    assert "cannot hold axi's state" in result.stdout
