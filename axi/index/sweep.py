@@ -12,16 +12,17 @@ SEARCH_BATCH = 5000  # text rows added to the full-text index per write
 
 
 def main(argv: list[str]) -> None:
-    from axi.harnesses import all_harnesses
-    from axi.index import store, texts
-    from axi.index.ingest import parallel_possible, start_workers
     from axi.index.lock import scan_lock, sweep_lock
-    from axi.index.scan import plan_sweep, refresh
 
     try:
         with sweep_lock() as alone:
             if not alone:
-                return  # another sweep is on it
+                return  # another sweep is on it, and this one imported nothing to see that
+            from axi.harnesses import all_harnesses
+            from axi.index import store, texts
+            from axi.index.ingest import parallel_possible, start_workers
+            from axi.index.scan import plan_sweep, refresh
+
             # After a cold index (`--search`) the text to read is large: the workers start
             # first, so they are ready by the time the files to read are listed.
             workers = start_workers() if "--search" in argv and parallel_possible() else None
