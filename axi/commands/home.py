@@ -15,7 +15,7 @@ from axi.paths import cwd, dir_candidates, module_argv, tilde
 
 TYPE_CHECKING = False  # not typing's (2 ms of every dashboard)
 if TYPE_CHECKING:
-    from axi.commands.home_basis import Basis
+    from axi.commands.replay_basis import Basis
 
 HOME_LIMIT = 8
 BUDGET = 1.5  # seconds of indexing before answering with what the index has
@@ -128,8 +128,8 @@ def dashboard(directory: str | None = None, exclude: str | None = None,
 
     basis = None
     if fmt == "toon" and not person:  # what a replay can stand in for
-        from axi.commands.home_basis import Basis
         from axi.commands.replay import dashboard_key
+        from axi.commands.replay_basis import Basis
 
         here = directory or cwd()
         basis = Basis(dashboard_key(here), views.clock(), here=here)

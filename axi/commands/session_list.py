@@ -49,7 +49,7 @@ def _basis(values: dict):
     key = list_key(values, cwd())
     if key is None or maybe_configured():  # other machines' rows come over the network
         return None
-    from axi.commands.home_basis import Basis
+    from axi.commands.replay_basis import Basis
 
     return Basis(key, views.clock())
 
@@ -57,7 +57,7 @@ def _basis(values: dict):
 def list_view(all_dirs: bool, directory: str | None, harness: str | None, status: str | None,
               fields: str | None, limit: int, subagents: bool, tags: tuple[str, ...] = (),
               basis=None) -> dict:
-    """This machine's list. `basis` (`home_basis.Basis`) gathers what it is made from."""
+    """This machine's list. `basis` (`replay_basis.Basis`) gathers what it is made from."""
     views.check_limit(limit)
     default = LIST_FIELDS + (["dir"] if all_dirs else [])
     chosen = views.parse_fields(fields, default, FIELDS, "axi sessions")

@@ -1,5 +1,6 @@
-"""What one dashboard answer was made from, gathered while `axi.commands.home` makes it, so
-that `axi.commands.replay` can print it again while none of that has moved.
+"""What one answer was made from (the dashboard, gathered while `axi.commands.home` makes it;
+a plain session list, while `session_list` does), so that `axi.commands.replay` can print it
+again while none of that has moved.
 
 Every file is stamped before it is read (the mailbox before its lines are counted, the journal
 before the refresh copies it): a write that lands in between makes the stamp older than the
