@@ -103,10 +103,15 @@ def stamp(path: str, wal: bool = False) -> str:
     it restarts (opening a database may touch its WAL's mtime without a commit). "-": absent,
     or a WAL with no frame, which the last connection to close removes."""
     try:
-        if wal:
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                return f"{size} {fh.read(WAL_HEADER).hex()}" if size > WAL_HEADER else "-"
+        if wal:  # never waits on a FIFO planted in its place
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode) or st.st_size <= WAL_HEADER:
+                    return "-"
+                return f"{st.st_size} {os.pread(fd, WAL_HEADER, 0).hex()}"
+            finally:
+                os.close(fd)
         return stat_stamp(os.stat(path))
     except OSError:
         return "-"

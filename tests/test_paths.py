@@ -155,3 +155,33 @@ def test_the_hook_still_exits_0_when_the_state_dir_cannot_be_made(home, axi, mon
     result = axi("hook", "session-start", "--host", "none")
     assert result.code == 0
     assert "cannot hold axi's state" in result.stdout
+
+
+@pytest.mark.parametrize("which", ["index", "mailbox"])
+def test_every_commit_moves_a_wal_s_stamp(home, which):
+    """Within one run of a WAL a commit appends frames, and a restart rewrites its header; the
+    WAL is cut back when it restarts (journal_size_limit), so an append after a restart never
+    lands inside the file's old length unseen."""
+    from axi.index import store
+    from axi.mailbox import db
+    from axi.paths import stamp
+
+    if which == "index":
+        conn, path = store.connect(), store.index_path()
+        conn.execute("CREATE TABLE IF NOT EXISTS probe (n)")
+    else:
+        conn, path = db.connect(db.mailbox_path()), db.mailbox_path()
+        conn.execute("CREATE TABLE IF NOT EXISTS probe (n)")
+
+    def commit() -> str:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO probe VALUES (?)", (os.urandom(2000),))
+        conn.execute("COMMIT")
+        return stamp(path + "-wal", True)
+
+    for _ in range(50):  # a WAL of many frames
+        commit()
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # all merged: the next commit restarts
+    seen = [commit() for _ in range(5)]
+    assert len(set(seen)) == 5, seen
+    conn.close()

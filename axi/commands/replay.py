@@ -28,7 +28,7 @@ import sys
 from axi.paths import stamp
 from axi.quiet import suppress
 
-FORMAT = 2
+FORMAT = 3
 FOLDER = "replay"
 IDS_MAX = 4096  # a folder with more sessions keeps no id list: a hook there is never replayed
 # (nor is one after an answer bare `axi` made: it keeps no id list either)
@@ -52,14 +52,21 @@ def take(path: str, kind: str) -> str:
 
 def context(key: tuple) -> tuple:
     """What, besides the stamped files, the answer depends on: the command and its folder
-    (`key`), the program, the environment the stores and the state are found through."""
+    (`key`), the program (the script, the interpreter, the axi it imports), the environment
+    the stores and the state are found through (and PATH, where the dashboard finds its own
+    command by it)."""
+    argv0 = sys.argv[0] if sys.argv else ""
     env = sorted((k, v) for k, v in os.environ.items()
                  if (k in ENV_NAMES or k.startswith(ENV_PREFIXES)) and k not in ENV_IGNORED)
-    return (FORMAT, key, sys.argv[0] if sys.argv else "", sys.executable, tuple(env))
+    if os.path.basename(argv0) != "axi":
+        env.append(("PATH", os.environ.get("PATH", "")))
+    program = getattr(sys.modules.get("axi"), "__file__", None)
+    return (FORMAT, key, argv0, sys.executable, program, tuple(env))
 
 
 def dashboard_key(here: str) -> tuple:
-    return ("dashboard", here)
+    """`here` as given and as it resolves: a symlinked folder pointed elsewhere is another."""
+    return ("dashboard", here, os.path.realpath(here))
 
 
 # `axi sessions` as the fast path parsed it, when nothing but the folder and the count chooses
@@ -72,7 +79,7 @@ def list_key(values: dict, here: str) -> tuple | None:
     """The key of `axi sessions` with these option `values`, or None when it is never kept."""
     if any(values.get(name) != value for name, value in LIST_DEFAULTS.items()):
         return None
-    return ("sessions", bool(values["all_dirs"]), values["limit"], here)
+    return ("sessions", bool(values["all_dirs"]), values["limit"], here, os.path.realpath(here))
 
 
 def replayed(key: tuple, exclude: str | None = None, now: float | None = None) -> str | None:
@@ -161,15 +168,24 @@ def save(key: tuple, text: str, stamps: list[tuple[str, str, str]], until: float
 KEPT = 64  # answers kept, the most recently written (a fleet works in many folders)
 
 
+MAGIC = b"axi-replay\n"
+
+
 def _write(entry: dict) -> None:
-    """Never raises: a replay is only ever a shortcut."""
+    """Never raises: a replay is only ever a shortcut. Written as MAGIC, the length and CRC-32
+    of what follows, then `marshal`'s bytes: `marshal` must never read a damaged file (a
+    length field gone wrong can ask it for gigabytes)."""
+    import zlib
+
     from axi.paths import write_atomic
 
     path = _file(entry["context"])
     try:
+        body = marshal.dumps(entry)
         os.makedirs(_folder(), mode=0o700, exist_ok=True)
         new = not os.path.exists(path)
-        write_atomic(path, marshal.dumps(entry), durable=False)
+        head = MAGIC + len(body).to_bytes(8, "big") + zlib.crc32(body).to_bytes(4, "big")
+        write_atomic(path, head + body, durable=False)
         if new:
             _prune()
     except (OSError, ValueError):
@@ -194,8 +210,20 @@ def _prune() -> None:
 def _load(ctx: tuple) -> dict | None:
     try:
         with open(_file(ctx), "rb") as fh:
-            saved = marshal.loads(fh.read())
-    except (OSError, ValueError, EOFError, TypeError):
+            raw = fh.read()
+    except OSError:
+        return None
+    start = len(MAGIC) + 12
+    if not raw.startswith(MAGIC) or int.from_bytes(raw[len(MAGIC):start - 4], "big") != len(
+            raw) - start:
+        return None
+    import zlib
+
+    if zlib.crc32(memoryview(raw)[start:]) != int.from_bytes(raw[start - 4:start], "big"):
+        return None
+    try:
+        saved = marshal.loads(memoryview(raw)[start:])
+    except Exception:  # noqa: BLE001 - whatever it is, the answer is made anew
         return None
     if not isinstance(saved, dict) or saved.get("context") != ctx:
         return None  # another folder's answer with the same file name, or an older format

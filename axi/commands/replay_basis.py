@@ -74,7 +74,8 @@ class Basis:
         found nothing amiss, and resting on every file and folder that refresh stat'ed."""
         from axi.index.store import get_meta
 
-        if fresh.note() or fresh.seen is None or fresh.stamps is None:
+        if (fresh.note() or fresh.warnings or fresh.skipped_lines or fresh.seen is None
+                or fresh.stamps is None):  # a refresh's warnings are about what it read
             self.refuse()
             return
         db, db_stamp, wal, wal_stamp, merged = fresh.stamps

@@ -47,11 +47,12 @@ def _basis(values: dict):
     from axi.remote import maybe_configured
 
     key = list_key(values, cwd())
-    if key is None or maybe_configured():  # other machines' rows come over the network
+    if key is None:
         return None
     from axi.commands.replay_basis import Basis
 
-    return Basis(key, views.clock())
+    basis = Basis(key, views.clock())  # stamps the config before it is read here
+    return None if maybe_configured() else basis  # other machines' rows: the network
 
 
 def list_view(all_dirs: bool, directory: str | None, harness: str | None, status: str | None,

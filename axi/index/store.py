@@ -170,7 +170,14 @@ def _open(path: str) -> sqlite3.Connection:
     # as temporary files they were most of what storing a cold index wrote to the disk.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_CUT}")
     return conn
+
+
+# A WAL restarting from its start is cut back to its first commit: every later commit then
+# grows the file, so its size tells a commit (`paths.stamp`; a replayed dashboard rests on it).
+# Left at its longest, a commit after a restart overwrites old frames inside its length.
+WAL_CUT = 0
 
 
 def _version(conn: sqlite3.Connection) -> str | None:

@@ -294,6 +294,7 @@ def _open(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_size_limit = 0")  # commits grow the WAL: `store.WAL_CUT`
     return conn
 
 

@@ -223,10 +223,20 @@ def test_json_is_never_saved(corpus_home, axi):
     assert not (Path(os.environ["AXI_HOME"]) / "replay").exists()
 
 
-def test_a_damaged_replay_file_is_made_anew(warm):
+@pytest.mark.parametrize("damage", ["garbage", "cut short", "a bit flipped", "a huge tuple"])
+def test_a_damaged_replay_file_is_made_anew(warm, damage):
+    """Its length and CRC-32 are checked before `marshal` reads it: a length field gone wrong
+    inside would ask `marshal` for gigabytes (`(\\xff\\xff\\xff\\x7f` is a tuple of 2**31)."""
+    from axi.commands import replay
+
     folder = Path(os.environ["AXI_HOME"]) / "replay"
-    for path in folder.glob("*.bin"):
-        path.write_bytes(b"\x00garbage")
+    [path] = folder.glob("*.bin")
+    raw = path.read_bytes()
+    start = len(replay.MAGIC) + 12
+    path.write_bytes({"garbage": b"\x00garbage", "cut short": raw[:-10],
+                      "a bit flipped": raw[:-5] + bytes([raw[-5] ^ 1]) + raw[-4:],
+                      "a huge tuple": raw[:start - 12] + (5).to_bytes(8, "big")
+                      + raw[start - 4:start] + b"(\xff\xff\xff\x7f"}[damage])
     assert replayed() is None
     made()
     assert replayed() == made()
@@ -346,13 +356,43 @@ def test_a_json_list_is_never_kept(corpus_home, axi):
     {"stamps": None}, {"until": "soon"}, {"kinds": "f"}, {"ids": 3}, {"text": b"bytes"}],
     ids=["no stamps", "until a word", "kinds cut short", "ids a number", "text bytes"])
 def test_a_saved_answer_of_the_wrong_shape_is_made_anew(warm, damage):
-    import marshal
-
     from axi.commands import replay
 
-    path = Path(replay._file(replay.context(replay.dashboard_key(PROJ_B))))
-    saved = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps({**saved, **damage}))
+    key = replay.dashboard_key(PROJ_B)
+    saved = replay._load(replay.context(key))
+    replay._write({**saved, **damage})  # well formed, of the wrong shape
     assert replayed() is None
     made()
     assert replayed() == made()
+
+
+def test_a_symlinked_folder_pointed_elsewhere_is_another_folder(corpus_home, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    link = tmp_path / "current"
+    link.symlink_to(first)
+    made(str(link))
+    made(str(link))
+    assert replayed(str(link)) is not None
+    link.unlink()
+    link.symlink_to(second)
+    assert replayed(str(link)) is None
+
+
+def test_a_list_that_says_what_its_refresh_skipped_is_not_kept(corpus_home, axi):
+    """The refresh that read a bad line says so once; the run after it reads nothing and says
+    nothing, so the first answer is never the one printed again."""
+    from axi.commands.fast import replay_key
+    from axi.commands.replay import replayed as replay
+
+    args = ["sessions", "--all"]
+    axi(*args)
+    axi(*args)
+    with (corpus_home / B_TRANSCRIPT).open("a") as fh:
+        fh.write('{"type": "user", "timestamp": 12}\n{not json\n')
+    axi(*args)
+    assert replay(replay_key(args)) is None
+    quiet = axi(*args).stdout
+    assert "warnings" not in quiet
+    assert replay(replay_key(args)) + "\n" == quiet
