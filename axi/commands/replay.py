@@ -15,8 +15,8 @@ An answer that rests on more than that is never saved: a session axi launched (i
 the control plane's, kept by heartbeats), a team mailbox (the network), an index being built or
 updated by another axi, a hook's warning, a person at a terminal, JSON.
 
-This runs on every agent session start: it imports nothing beyond `os`, `marshal` and axi's
-paths, and costs a few hundred stats.
+This runs on every agent session start: it imports nothing beyond `os`, `marshal`, `zlib` (a
+CRC-32) and axi's paths, and costs a few hundred stats.
 """
 
 from __future__ import annotations
