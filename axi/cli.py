@@ -68,8 +68,8 @@ def run(args: list[str], fmt: str = "toon") -> int:
             return run_line(args[1:], fmt)
         from axi.commands import fast
 
-        keep = fmt == "toon" and _replayed_line(args)
-        if keep is None:
+        keep = fast.replay_key(args) if fmt == "toon" else None  # a plain `sessions` line
+        if keep is not None and _replayed(keep):
             return EXIT_OK
         taken, data = fast.run(args, keep=keep)
         if not taken:
@@ -98,36 +98,21 @@ def run(args: list[str], fmt: str = "toon") -> int:
     return EXIT_OK
 
 
-def _replayed() -> bool:
-    """The dashboard printed as last made here, when nothing it was made from has moved."""
+def _replayed(key: tuple | None = None) -> bool:
+    """Whether the answer last made for `key` (by default, the dashboard here) was printed
+    again: nothing it was made from has moved (`axi.commands.replay`)."""
     from axi.commands.replay import dashboard_key, replayed
     from axi.output import write_text
-    from axi.paths import cwd
 
-    text = replayed(dashboard_key(cwd()))
+    if key is None:
+        from axi.paths import cwd
+
+        key = dashboard_key(cwd())
+    text = replayed(key)
     if text is None:
         return False
     write_text(text + "\n")
     return True
-
-
-def _replayed_line(args: list[str]) -> bool | None:
-    """A plain `axi sessions` line (`fast.replay_key`): None when its last answer was printed
-    again (nothing it was made from moved), True when this run keeps its answer; False for
-    any other line."""
-    from axi.commands.fast import replay_key
-
-    key = replay_key(args)
-    if key is None:
-        return False
-    from axi.commands.replay import replayed
-    from axi.output import write_text
-
-    text = replayed(key)
-    if text is None:
-        return True
-    write_text(text + "\n")
-    return None
 
 
 def _reader_gone() -> int:

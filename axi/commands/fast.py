@@ -63,17 +63,17 @@ VERBS = {
 }
 
 
-def run(args: list[str], keep: bool = False) -> tuple[bool, object]:
+def run(args: list[str], keep: tuple | None = None) -> tuple[bool, object]:
     """(True, the command's data) when the line was taken here; (False, None) for click.
-    `keep`: a plain `sessions` line keeps its answer for a replay (`axi.commands.replay`)."""
+    `keep`: a plain `sessions` line's `replay_key`, under which it keeps its answer."""
     verb = VERBS.get(args[0]) if args else None
     values = parse(verb, args[1:]) if verb is not None else None
     if values is None:
         return False, None
     module, name = verb.target.split(":")
     function = getattr(__import__(module, fromlist=[name]), name)
-    if keep and args[0] == "sessions":
-        return True, function(**values, keep=True)
+    if keep is not None:
+        return True, function(**values, keep=keep)
     return True, function(**values)
 
 

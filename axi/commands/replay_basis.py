@@ -48,7 +48,7 @@ class Basis:
     def _stamp_files(self) -> None:
         from axi import dirmap
         from axi.index.journal import path as journal_path
-        from axi.mailbox.names import pointer_path
+        from axi.mailbox.names import pointer_paths
         from axi.paths import config_path, state_dir
 
         state = state_dir()
@@ -66,8 +66,8 @@ class Basis:
         for name in lines:
             self._watch(os.path.join(hosts, name))
         tag = os.environ.get("AXI_AGENT_TAG", "")
-        for folder in _folders_up(os.path.realpath(self.here)) if self.here else ():
-            self._watch(pointer_path(folder, tag))
+        for _folder, pointer in pointer_paths(self.here, tag) if self.here else ():
+            self._watch(pointer)
 
     def refreshed(self, conn, fresh) -> None:
         """The index as its refresh left it: replayable only after a quick refresh that
@@ -152,12 +152,3 @@ def _ages(value: object):
         for item in value:
             yield from _ages(item)
 
-
-def _folders_up(folder: str):
-    """`folder` and every folder above it, as `find_pointer` walks them."""
-    while True:
-        yield folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return
-        folder = parent

@@ -18,11 +18,11 @@ FIELDS = [*ALL_FIELDS, "tags"]  # `tags` also shows on its own once a shown row 
 def list_command(all_dirs: bool, directory: str | None, harness: str | None,
                  status: str | None, fields: str | None, limit: int, subagents: bool,
                  host: str | None, tags: tuple[str, ...] = (), group_by: str | None = None,
-                 keep: bool = False) -> dict:
+                 keep: tuple | None = None) -> dict:
     """`axi sessions` as typed: this machine's list, or with `--host` (or hosts configured)
     every machine's (`axi.remote.listing`); `--group-by`: this machine's groups. The
-    parameters are the click options' (`fast.py` passes them by name). `keep`: a plain list
-    (`replay.list_key`) of this machine alone is kept for a replay."""
+    parameters are the click options' (`fast.py` passes them by name). `keep`: a plain list's
+    key (`replay.list_key`), under which a list of this machine alone is kept for a replay."""
     if group_by is not None:
         from axi.commands.session_groups import group_command
 
@@ -32,7 +32,7 @@ def list_command(all_dirs: bool, directory: str | None, harness: str | None,
 
     kw = {"all_dirs": all_dirs, "directory": directory, "harness": harness, "status": status,
           "fields": fields, "limit": limit, "subagents": subagents, "tags": tuple(tags)}
-    basis = _basis({**kw, "host": host, "group_by": group_by}) if keep else None
+    basis = _basis(keep) if keep is not None else None
     if basis is None:
         return with_hosts(host, list_view, **kw)
     data = list_view(**kw, basis=basis)
@@ -40,16 +40,10 @@ def list_command(all_dirs: bool, directory: str | None, harness: str | None,
     return data
 
 
-def _basis(values: dict):
+def _basis(key: tuple):
     """What a plain list of this machine alone will be made from, or None."""
-    from axi.commands.replay import list_key
-    from axi.paths import cwd
-    from axi.remote import maybe_configured
-
-    key = list_key(values, cwd())
-    if key is None:
-        return None
     from axi.commands.replay_basis import Basis
+    from axi.remote import maybe_configured
 
     basis = Basis(key, views.clock())  # stamps the config before it is read here
     return None if maybe_configured() else basis  # other machines' rows: the network

@@ -35,14 +35,21 @@ def pointer_path(folder: str, tag: str = "") -> str:
 
 def find_pointer(start: str, tag: str = "") -> tuple[str, str] | None:
     """(folder, name) of the nearest pointer file at or above `start`."""
-    folder = os.path.realpath(start)
-    while True:
-        path = pointer_path(folder, tag)
+    for folder, path in pointer_paths(start, tag):
         if os.path.isfile(path):
             return folder, read_pointer(path)
+    return None
+
+
+def pointer_paths(start: str, tag: str = ""):
+    """(folder, its pointer file's path), from `start` resolved up to `/`: where
+    `find_pointer` looks, nearest first."""
+    folder = os.path.realpath(start)
+    while True:
+        yield folder, pointer_path(folder, tag)
         parent = os.path.dirname(folder)
         if parent == folder:
-            return None
+            return
         folder = parent
 
 
