@@ -16,6 +16,7 @@ from __future__ import annotations
 from axi.text import whole_tree
 
 _loads = None  # json.loads once a line is decoded, or msgspec's after `bulk()`
+_encode = None  # msgspec's encoder after `bulk()`: a cold index saves thousands of states
 _fast = False  # msgspec: it refuses lone surrogates itself, so nothing needs checking after
 _errors: tuple[type[BaseException], ...] = (ValueError, RecursionError)
 # A JSON escape of a UTF-16 surrogate half: msgspec refuses lone ones (the line then takes the
@@ -33,10 +34,11 @@ WRAPPER_PREFIXES = (
 
 def bulk() -> None:
     """Decode with msgspec from now on in this process (a lot is about to be read)."""
-    global _loads, _fast, _errors
+    global _loads, _encode, _fast, _errors
     import msgspec
 
     _loads, _fast = msgspec.json.Decoder().decode, True
+    _encode = msgspec.json.Encoder().encode
     _errors = (ValueError, RecursionError, msgspec.MsgspecError)
 
 
@@ -133,6 +135,11 @@ def _has_surrogate_escape(line: bytes | str) -> bool:
 
 def dumps(value: object) -> str:
     """Compact JSON text, for parser state and a tool call's arguments."""
+    if _encode is not None:
+        try:
+            return _encode(value).decode()
+        except (TypeError, ValueError):  # a lone surrogate, a key msgspec will not encode
+            pass
     from axi.jsontext import dumps as encode
 
     return encode(value, ensure_ascii=False, separators=(",", ":"))

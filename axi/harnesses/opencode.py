@@ -188,12 +188,19 @@ def _session_query(cols: set[str]) -> str:
     return f"SELECT {', '.join(select)} FROM session{archived}"
 
 
+# A part that may be text. opencode writes a part's `type` first: one that starts with another
+# type is passed over after a few bytes, and only a part written some other way is searched
+# whole for a text key (what the reader keeps is decided after decoding, either way).
+TEXT_PART = ("(substr(data, 1, 14) = '{\"type\":\"text\"' OR (substr(data, 1, 9) != '{\"type\":\"'"
+             " AND instr(data, '\"text\"') > 0))")
+
+
 def _messages(conn: sqlite3.Connection, session_id: str, text_only: bool = False
               ) -> Iterator[tuple[dict, list[dict]]]:
     """Each message with its parts; `text_only` leaves out parts that cannot be text (tool
     calls and their output are most of the bytes), before they are decoded."""
     parts: dict[str, list[dict]] = {}
-    only = " AND instr(data, '\"text\"') > 0" if text_only else ""
+    only = f" AND {TEXT_PART}" if text_only else ""
     for message_id, data in conn.execute(
         f"SELECT message_id, data FROM part WHERE session_id = ?{only} ORDER BY id", (session_id,)
     ):

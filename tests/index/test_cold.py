@@ -175,6 +175,27 @@ def test_a_block_split_anywhere_reads_the_same(tmp_path, monkeypatch):
     assert os.path.getsize(path) == len(body)
 
 
+def test_an_over_long_line_costs_itself_in_blocks_as_in_lines(tmp_path, monkeypatch):
+    from axi.harnesses import base
+
+    lines = [json.dumps(CLAUDE_LINE).replace("{n}", str(n)).encode() for n in range(6)]
+    lines[2] = b'{"type":"user","pad":"' + b"x" * 600 + b'"}'
+    body = b"\n".join(lines) + b"\n"
+    path = tmp_path / "s1.jsonl"
+    path.write_bytes(body)
+    job = Job("claude", str(path), len(body), 0, 0, 0, None)
+    monkeypatch.setattr(base, "MAX_LINE", 400)  # above every line but the padded one
+    expected = parse(job)
+    assert expected.summary.skipped_lines == 1
+    jsonl.bulk()
+    for size in (7, 64, len(lines[0]) + 1, 399):  # blocks below MAX_LINE, as BLOCK is
+        monkeypatch.setattr(base, "BLOCK", size)
+        got = parse(job, keep_texts=True, blocks=True)
+        assert got.offset == expected.offset == len(body)
+        assert vars(got.summary) == vars(expected.summary)
+        assert [vars_of(t) for t in got.texts] == [vars_of(t) for t in expected.texts]
+
+
 def index_names(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                        "AND sql IS NOT NULL")}

@@ -1,0 +1,67 @@
+"""opencode's parts: which are read as text, however their JSON is written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from axi.harnesses import get
+
+
+def _database(home, parts: list[tuple[str, str, str]]) -> None:
+    """One session whose messages (id, role) each have the given raw part data."""
+    folder = home / ".local/share/opencode"
+    folder.mkdir(parents=True)
+    conn = sqlite3.connect(folder / "opencode.db")
+    conn.executescript("""
+        CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT, title TEXT,
+                              time_created INTEGER, time_updated INTEGER);
+        CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
+                              time_updated INTEGER, data TEXT);
+        CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT,
+                           time_created INTEGER, time_updated INTEGER, data TEXT);
+    """)
+    conn.execute("INSERT INTO session VALUES ('ses_1', '/w/p', 'New session - x', 1000, 9000)")
+    for n, (message, role, data) in enumerate(parts):
+        conn.execute("INSERT OR IGNORE INTO message VALUES (?, 'ses_1', ?, ?, ?)",
+                     (message, 1000 + n, 1000 + n,
+                      json.dumps({"role": role, "time": {"created": 1000 + n}})))
+        conn.execute("INSERT INTO part VALUES (?, ?, 'ses_1', ?, ?, ?)",
+                     (f"prt_{n:02d}", message, 1000 + n, 1000 + n, data))
+    conn.commit()
+    conn.close()
+
+
+def _read(home) -> tuple:
+    warnings: list[str] = []
+    [(summary, texts)] = list(get("opencode").changed_sessions({}, set(), warnings))
+    assert not warnings
+    return summary, [(t.role, t.text) for t in texts]
+
+
+def test_text_parts_count_whatever_their_key_order_and_spacing(home):
+    _database(home, [
+        ("msg_1", "user", '{"type":"text","text":"first prompt"}'),
+        ("msg_2", "assistant", '{"text":"an answer written type last","type":"text"}'),
+        ("msg_3", "user", '{"type": "text", "text": "spaced prompt"}'),
+        ("msg_4", "user", '{"time":{"start":1},"type":"text","text":"type in the middle"}'),
+    ])
+    summary, texts = _read(home)
+    assert summary.turns == 3
+    assert summary.title == "first prompt"
+    assert texts == [("user", "first prompt"), ("assistant", "an answer written type last"),
+                     ("user", "spaced prompt"), ("user", "type in the middle")]
+
+
+def test_parts_of_other_types_are_never_text_even_when_they_hold_the_word(home):
+    _database(home, [
+        ("msg_1", "user", '{"type":"text","text":"the prompt"}'),
+        ("msg_2", "assistant",
+         '{"type":"tool","tool":"read","state":{"output":"{\\"text\\": \\"inside\\"}"}}'),
+        ("msg_2", "assistant", '{"type":"textual","text":"not a text part"}'),
+        ("msg_2", "assistant", '{"type":"reasoning","text":"thinking"}'),
+        ("msg_3", "user", '{"type":"tool","text":"a tool part with a text key"}'),
+    ])
+    summary, texts = _read(home)
+    assert summary.turns == 1
+    assert texts == [("user", "the prompt")]
