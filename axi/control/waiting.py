@@ -54,9 +54,14 @@ def wait_until(conn: sqlite3.Connection, ids: list[str], every: bool,
 
 
 def await_end(conn: sqlite3.Connection, launch_id: str, seconds: float = 8.0) -> sqlite3.Row:
+    """The launch's row once its end is recorded and its holder has exited (it records the
+    end first, then lets its socket go): nothing of a stopped session is left running when
+    this returns, unless `seconds` ran out first."""
     deadline = time.monotonic() + seconds
     while True:
         row = settle(conn, records.get(conn, launch_id))
-        if row["ended"] is not None or time.monotonic() >= deadline:
+        if time.monotonic() >= deadline:
             return row
-        time.sleep(0.05)
+        if row["ended"] is not None and not proc.same(row["holder_pid"], row["holder_token"]):
+            return row
+        time.sleep(0.02 if row["ended"] is not None else 0.05)

@@ -121,8 +121,21 @@ def test_kill_a_whole_run_root_last(control_home):
     for sid in (first["id"], second["id"]):
         row = launch_row(sid)
         assert row["outcome"] == "killed" and not proc.same(row["child_pid"], row["child_token"])
+        assert not proc.same(row["holder_pid"], row["holder_token"])
     again = axi_json("sessions", "kill", first["id"], cwd=control_home)
     assert again["already_stopped"] is True
+
+
+def test_kill_answers_once_the_holder_has_exited(control_home):
+    """The holder records the end, then lets go of its socket and exits: `kill` answers after
+    that, so nothing of the session is left running (a few runs: the gap is milliseconds)."""
+    for task in ("one", "two", "three"):
+        sid = axi_json("sessions", "new", "claude", task, cwd=control_home)["id"]
+        wait_for(lambda sid=sid: live.state(launch_row(sid))[0] == live.LIVE)
+        killed = axi_json("sessions", "kill", sid, cwd=control_home)
+        assert [k["id"] for k in killed["killed"]] == [sid]
+        row = launch_row(sid)
+        assert row["holder_pid"] and not proc.same(row["holder_pid"], row["holder_token"])
 
 
 def test_restart_and_continue(control_home):
