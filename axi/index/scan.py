@@ -18,7 +18,7 @@ from axi.sqlite import sqlite3
 
 TYPE_CHECKING = False  # not typing's: a quick refresh that finds nothing new imports neither
 if TYPE_CHECKING:  # typing nor what reads and stores a transcript (axi.index.ingest)
-    from axi.index.ingest import Job
+    from axi.index.jobs import Job
     from axi.index.pool import Pool
 
 HOT_WINDOW = 24 * 3600
@@ -289,7 +289,7 @@ def _job(harness: str, path: str, st: os.stat_result, row: sqlite3.Row | None) -
     if row is not None and (row["size"], row["mtime_ns"], row["inode"]) == (
             st.st_size, st.st_mtime_ns, st.st_ino):
         return None
-    from axi.index.ingest import Job
+    from axi.index.jobs import Job
 
     grown = (row is not None and row["inode"] == st.st_ino and st.st_size >= row["size"]
              and (row["offset"] or 0) <= st.st_size)
@@ -323,7 +323,7 @@ def _early():
 
 def _forget(conn: sqlite3.Connection, paths: list[str]) -> None:
     if paths:
-        from axi.index.ingest import forget
+        from axi.index.writes import forget
 
         forget(conn, paths)
 
@@ -352,7 +352,7 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
         return
     if get_meta(conn, meta_key) == repr(fingerprint):
         return
-    from axi.index.ingest import delete_session
+    from axi.index.writes import delete_session
 
     known = {r["id"]: r["last"] for r in conn.execute(
         "SELECT id, last FROM sessions WHERE harness = ?", (harness.name,))}
@@ -394,8 +394,8 @@ def _store_db_sessions(conn: sqlite3.Connection, harness: str, batch: list, know
     """One short write per batch: the workers of a cold index store between them."""
     if not batch:
         return
-    from axi.index.ingest import delete_session, put_session
     from axi.index.vet import vet, vet_texts
+    from axi.index.writes import delete_session, put_session
 
     with write(conn):
         indexed = int(get_meta(conn, "fts_upto") or 0)
@@ -413,7 +413,7 @@ def _forget_harness(conn: sqlite3.Connection, name: str) -> None:
     keys = [r[0] for r in conn.execute("SELECT key FROM sessions WHERE harness = ?", (name,))]
     if not keys:
         return
-    from axi.index.ingest import delete_session
+    from axi.index.writes import delete_session
 
     with write(conn):
         for key in keys:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from axi.index import ingest, store
+from axi.index import ingest, store, writes
 from axi.index.scan import refresh
 
 PROJ = ".claude/projects/-home-dev-work-projX"
@@ -208,7 +208,7 @@ def test_a_row_that_cannot_be_stored_costs_only_its_own_file(home, monkeypatch):
     alone, so only that one is missing, and it is named."""
     for n in range(4):
         write_claude(home, f"s{n}", [user(f"prompt number {n}", f"{SID[:-1]}{n}")])
-    vet = ingest.vet
+    vet = writes.vet
 
     def spoiled(summary):  # a value SQLite cannot bind, past the checks, in one session
         notes = vet(summary)
@@ -216,7 +216,7 @@ def test_a_row_that_cannot_be_stored_costs_only_its_own_file(home, monkeypatch):
             summary.turns = object()
         return notes
 
-    monkeypatch.setattr(ingest, "vet", spoiled)
+    monkeypatch.setattr(writes, "vet", spoiled)
     conn = store.connect()
     report = refresh(conn)
     ids = {r[0] for r in conn.execute("SELECT id FROM sessions")}
@@ -238,7 +238,7 @@ def test_search_text_that_cannot_be_stored_costs_only_its_own_file(home, monkeyp
     monkeypatch.setattr(jsonl, "_errors", (ValueError, RecursionError))
     conn = store.connect()
     assert refresh(conn).complete and texts.lagging(conn) == 3
-    read = ingest._read_texts
+    read = writes._read_texts
 
     def spoiled(parsed):
         found = read(parsed)
@@ -246,7 +246,7 @@ def test_search_text_that_cannot_be_stored_costs_only_its_own_file(home, monkeyp
             found[0].ts = object()
         return found
 
-    monkeypatch.setattr(ingest, "_read_texts", spoiled)
+    monkeypatch.setattr(writes, "_read_texts", spoiled)
     assert texts.catch_up(conn) == 0  # every file's text was dealt with, none read again
     stored = {r[0] for r in conn.execute("SELECT text FROM texts")}
     assert stored == {"quokka number 0", "quokka number 2"}
