@@ -41,3 +41,22 @@ def settle_index(limit: float = 60.0) -> None:
         assert time.monotonic() < deadline, "a background sweep ran for over a minute"
         time.sleep(0.05)
     sweep.main(["--search"])
+
+
+def older_opencode_db(home):
+    """An opencode database of the older schema (no aggregate, archive or parent columns) at
+    its place under `home`, its three tables empty; the open connection to fill it."""
+    import sqlite3
+
+    folder = home / ".local/share/opencode"
+    folder.mkdir(parents=True)
+    conn = sqlite3.connect(folder / "opencode.db")
+    conn.executescript("""
+        CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT, title TEXT,
+                              time_created INTEGER, time_updated INTEGER);
+        CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
+                              time_updated INTEGER, data TEXT);
+        CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT,
+                           time_created INTEGER, time_updated INTEGER, data TEXT);
+    """)
+    return conn

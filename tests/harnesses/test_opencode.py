@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+
+from support import older_opencode_db
 
 from axi.harnesses import get
 
 
 def _database(home, parts: list[tuple[str, str, str]]) -> None:
     """One session whose messages (id, role) each have the given raw part data."""
-    folder = home / ".local/share/opencode"
-    folder.mkdir(parents=True)
-    conn = sqlite3.connect(folder / "opencode.db")
-    conn.executescript("""
-        CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT, title TEXT,
-                              time_created INTEGER, time_updated INTEGER);
-        CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
-                              time_updated INTEGER, data TEXT);
-        CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT,
-                           time_created INTEGER, time_updated INTEGER, data TEXT);
-    """)
+    conn = older_opencode_db(home)
     conn.execute("INSERT INTO session VALUES ('ses_1', '/w/p', 'New session - x', 1000, 9000)")
     for n, (message, role, data) in enumerate(parts):
         conn.execute("INSERT OR IGNORE INTO message VALUES (?, 'ses_1', ?, ?, ?)",

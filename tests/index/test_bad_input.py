@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from support import older_opencode_db
 
 from axi.index import ingest, store, writes
 from axi.index.scan import refresh
@@ -105,17 +106,7 @@ def test_negative_and_zero_limits_are_usage_errors(axi, corpus_home):
 
 def test_opencode_db_with_an_older_schema(home):
     """A database from before the aggregate columns (and without archive/parent) still reads."""
-    folder = home / ".local/share/opencode"
-    folder.mkdir(parents=True)
-    conn = sqlite3.connect(folder / "opencode.db")
-    conn.executescript("""
-        CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT, title TEXT,
-                              time_created INTEGER, time_updated INTEGER);
-        CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
-                              time_updated INTEGER, data TEXT);
-        CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT,
-                           time_created INTEGER, time_updated INTEGER, data TEXT);
-    """)
+    conn = older_opencode_db(home)
     conn.execute("INSERT INTO session VALUES ('ses_old', '/w/p', 'Old one', 1000, 2000)")
     conn.execute("INSERT INTO message VALUES ('msg_1', 'ses_old', 1000, 1000, ?)",
                  (json.dumps({"role": "user", "time": {"created": 1000}}),))
