@@ -54,14 +54,17 @@ def wait_until(conn: sqlite3.Connection, ids: list[str], every: bool,
 
 
 def await_end(conn: sqlite3.Connection, launch_id: str, seconds: float = 8.0) -> sqlite3.Row:
-    """The launch's row once its end is recorded and its holder has exited (it records the
-    end first, then lets its socket go): nothing of a stopped session is left running when
-    this returns, unless `seconds` ran out first."""
+    """The launch's row once its end is recorded and, when it was stopped, its holder has
+    exited (it records the end first, then lets its socket go): nothing of a stopped session
+    is left running when this returns, unless `seconds` ran out first. A session that ended
+    on its own just before it was stopped is not waited for past its end: its holder may go on
+    to run an `--accept` check for minutes."""
     deadline = time.monotonic() + seconds
     while True:
         row = settle(conn, records.get(conn, launch_id))
         if time.monotonic() >= deadline:
             return row
-        if row["ended"] is not None and not proc.same(row["holder_pid"], row["holder_token"]):
+        if row["ended"] is not None and (row["end_reason"] == "exit" or not proc.same(
+                row["holder_pid"], row["holder_token"])):
             return row
         time.sleep(0.02 if row["ended"] is not None else 0.05)

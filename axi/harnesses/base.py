@@ -80,7 +80,8 @@ def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, ou
     A bucket is [input, output, cache_read, cache_write, recorded cost, reasoning]. `output`
     includes reasoning for every harness; `reasoning` is the part of it the harness counted
     apart (None where it records no such count). A recorded cost of 0 for tokens is not a
-    price: pi and opencode write 0 for a model they have no price for, so it stays unknown.
+    price: pi and opencode write 0 for a model they have no price for, so it stays unknown; nor
+    is a cost that is not a finite number.
     """
     key = f"{int((ts or 0) // HOUR)}|{model or 'unknown'}"
     bucket = buckets.setdefault(key, [0, 0, 0, 0, None, None])
@@ -90,7 +91,7 @@ def add_usage(buckets: dict, ts: float | None, model: str | None, input: int, ou
     bucket[1] += output
     bucket[2] += cache_read
     bucket[3] += cache_write
-    if cost:
+    if cost and cost - cost == 0:  # not NaN nor infinite (`1e999` in a line reads as inf)
         bucket[4] = (bucket[4] or 0.0) + cost
     if reasoning is not None:
         bucket[5] = (bucket[5] or 0) + reasoning
@@ -369,7 +370,7 @@ def iter_lines(path: str, start: int = 0) -> Iterator[tuple[int, bytes | None, i
 
 
 
-BLOCK = 4 * 1024 * 1024  # below MAX_LINE: a line too long to keep never fits in one block
+BLOCK = 4 * 1024 * 1024  # below MAX_LINE: only a line carried over between reads can be too long
 
 
 def iter_blocks(path: str, start: int = 0, size: int | None = None
@@ -386,6 +387,7 @@ def iter_blocks(path: str, start: int = 0, size: int | None = None
         base = start
         rest = b""
         skipping = False
+        skipped_from = start  # where the over-long line being passed over began
         want = min(BLOCK, size - start + 1) if size is not None and size >= start else BLOCK
         while True:
             chunk = os.pread(fd, want, base + len(rest))
@@ -394,12 +396,17 @@ def iter_blocks(path: str, start: int = 0, size: int | None = None
                 return
             data = rest + chunk if rest else chunk
             cut = data.rfind(b"\n") + 1
+            if rest and not skipping:
+                # The line carried over may end past MAX_LINE: too long to keep, as in
+                # `iter_lines` (a line that begins in this read is shorter than BLOCK).
+                end = data.find(b"\n", len(rest))
+                skipping, skipped_from = end > MAX_LINE, base
             if skipping:
                 if not cut:
                     base, rest = base + len(data), b""
                     continue
                 first = data.find(b"\n") + 1
-                yield base, None, base + first
+                yield skipped_from, None, base + first
                 data, base, cut, skipping = data[first:], base + first, cut - first, False
             if cut:
                 yield base, data[:cut], base + cut
@@ -407,7 +414,7 @@ def iter_blocks(path: str, start: int = 0, size: int | None = None
             else:
                 rest = data
             if len(rest) > MAX_LINE:
-                skipping, base, rest = True, base + len(rest), b""
+                skipping, skipped_from, base, rest = True, base, base + len(rest), b""
     finally:
         os.close(fd)
 

@@ -188,11 +188,14 @@ def _session_query(cols: set[str]) -> str:
     return f"SELECT {', '.join(select)} FROM session{archived}"
 
 
-# A part that may be text. opencode writes a part's `type` first: one that starts with another
-# type is passed over after a few bytes, and only a part written some other way is searched
-# whole for a text key (what the reader keeps is decided after decoding, either way).
-TEXT_PART = ("(substr(data, 1, 14) = '{\"type\":\"text\"' OR (substr(data, 1, 9) != '{\"type\":\"'"
-             " AND instr(data, '\"text\"') > 0))")
+# A part that may be text: one holding a text key, unless its data starts with a `type` of
+# another kind, written plainly (no escape in it, its closing quote within the first bytes).
+# opencode writes `type` first, so tool calls and their output, most of the bytes, are passed
+# over after a few bytes instead of searched whole. What is text is decided after decoding.
+TEXT_PART = ("NOT (substr(data, 1, 9) = '{\"type\":\"' AND substr(data, 10, 5) != 'text\"'"
+             " AND instr(substr(data, 10, 40), '\\') = 0"
+             " AND instr(substr(data, 10, 40), '\"') > 0)"
+             " AND instr(data, '\"text\"') > 0")
 
 
 def _messages(conn: sqlite3.Connection, session_id: str, text_only: bool = False

@@ -36,12 +36,14 @@ def test_text_parts_count_whatever_their_key_order_and_spacing(home):
         ("msg_2", "assistant", '{"text":"an answer written type last","type":"text"}'),
         ("msg_3", "user", '{"type": "text", "text": "spaced prompt"}'),
         ("msg_4", "user", '{"time":{"start":1},"type":"text","text":"type in the middle"}'),
+        ("msg_5", "user", '{"type":"te\\u0078t","text":"an escaped type"}'),
     ])
     summary, texts = _read(home)
-    assert summary.turns == 3
+    assert summary.turns == 4
     assert summary.title == "first prompt"
     assert texts == [("user", "first prompt"), ("assistant", "an answer written type last"),
-                     ("user", "spaced prompt"), ("user", "type in the middle")]
+                     ("user", "spaced prompt"), ("user", "type in the middle"),
+                     ("user", "an escaped type")]
 
 
 def test_parts_of_other_types_are_never_text_even_when_they_hold_the_word(home):
@@ -52,6 +54,7 @@ def test_parts_of_other_types_are_never_text_even_when_they_hold_the_word(home):
         ("msg_2", "assistant", '{"type":"textual","text":"not a text part"}'),
         ("msg_2", "assistant", '{"type":"reasoning","text":"thinking"}'),
         ("msg_3", "user", '{"type":"tool","text":"a tool part with a text key"}'),
+        ("msg_3", "user", '{"type":"tool\\u0073","text":"an escaped other type"}'),
     ])
     summary, texts = _read(home)
     assert summary.turns == 1

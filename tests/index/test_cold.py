@@ -188,7 +188,8 @@ def test_an_over_long_line_costs_itself_in_blocks_as_in_lines(tmp_path, monkeypa
     expected = parse(job)
     assert expected.summary.skipped_lines == 1
     jsonl.bulk()
-    for size in (7, 64, len(lines[0]) + 1, 399):  # blocks below MAX_LINE, as BLOCK is
+    for size in [*range(7, 400, 6), 399]:  # blocks below MAX_LINE, as BLOCK is; a carried
+        # line longer than MAX_LINE is skipped wherever the blocks cut it
         monkeypatch.setattr(base, "BLOCK", size)
         got = parse(job, keep_texts=True, blocks=True)
         assert got.offset == expected.offset == len(body)
@@ -234,3 +235,26 @@ def test_a_first_index_cut_short_gets_its_indexes_from_the_next_sweep(corpus_hom
     assert index_names(conn) == every - set(store.DEFERRED)
     monkeypatch.setattr(scan, "_run", run)
     assert refresh(conn).complete and index_names(conn) == every
+
+
+@pytest.mark.parametrize("cost", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_a_cost_that_is_no_finite_number_is_unknown_cold_as_warm(tmp_path, cost):
+    """A recorded cost of 1e999 (or a NaN someone wrote) is not a price: cold and warm reads
+    both leave it unknown and keep the next line's real cost, in the same saved state."""
+    reply = ('{{"type":"message","timestamp":"2026-11-21T23:30:1{n}.000Z","message":{{"role":'
+             '"assistant","content":[],"provider":"p","model":"m","usage":{{"input":10,'
+             '"output":2,"cacheRead":0,"cacheWrite":0,"cost":{{"total":{cost}}}}},'
+             '"stopReason":"stop"}}}}')
+    body = "\n".join([
+        '{"type":"session","version":3,"id":"s1","timestamp":"2026-11-21T23:30:10.000Z",'
+        '"cwd":"/w"}',
+        reply.format(n=1, cost=cost), reply.format(n=2, cost="0.5"), ""]).encode()
+    path = tmp_path / "2026-11-21T23-30-10-000Z_s1.jsonl"
+    path.write_bytes(body)
+    job = Job("pi", str(path), len(body), 0, 0, 0, None)
+    warm = parse(job)
+    jsonl.bulk()
+    cold = parse(job, keep_texts=False, blocks=True)
+    assert cold.state == warm.state
+    [bucket] = warm.summary.usage.values()
+    assert bucket[:5] == [20, 4, 0, 0, 0.5]
