@@ -30,32 +30,25 @@ def _read(home) -> tuple:
     return summary, [(t.role, t.text) for t in texts]
 
 
-def test_text_parts_count_whatever_their_key_order_and_spacing(home):
+def test_text_parts_count_however_written_and_no_other_part_does(home):
+    """Text parts with `type` first, last, in the middle, spaced or escaped all count; tool,
+    reasoning and other parts never do, even when they hold a "text" key."""
     _database(home, [
         ("msg_1", "user", '{"type":"text","text":"first prompt"}'),
         ("msg_2", "assistant", '{"text":"an answer written type last","type":"text"}'),
-        ("msg_3", "user", '{"type": "text", "text": "spaced prompt"}'),
-        ("msg_4", "user", '{"time":{"start":1},"type":"text","text":"type in the middle"}'),
-        ("msg_5", "user", '{"type":"te\\u0078t","text":"an escaped type"}'),
-    ])
-    summary, texts = _read(home)
-    assert summary.turns == 4
-    assert summary.title == "first prompt"
-    assert texts == [("user", "first prompt"), ("assistant", "an answer written type last"),
-                     ("user", "spaced prompt"), ("user", "type in the middle"),
-                     ("user", "an escaped type")]
-
-
-def test_parts_of_other_types_are_never_text_even_when_they_hold_the_word(home):
-    _database(home, [
-        ("msg_1", "user", '{"type":"text","text":"the prompt"}'),
         ("msg_2", "assistant",
          '{"type":"tool","tool":"read","state":{"output":"{\\"text\\": \\"inside\\"}"}}'),
         ("msg_2", "assistant", '{"type":"textual","text":"not a text part"}'),
         ("msg_2", "assistant", '{"type":"reasoning","text":"thinking"}'),
+        ("msg_3", "user", '{"type": "text", "text": "spaced prompt"}'),
         ("msg_3", "user", '{"type":"tool","text":"a tool part with a text key"}'),
-        ("msg_3", "user", '{"type":"tool\\u0073","text":"an escaped other type"}'),
+        ("msg_4", "user", '{"time":{"start":1},"type":"text","text":"type in the middle"}'),
+        ("msg_5", "user", '{"type":"te\\u0078t","text":"an escaped type"}'),
+        ("msg_6", "user", '{"type":"tool\\u0073","text":"an escaped other type"}'),
     ])
     summary, texts = _read(home)
-    assert summary.turns == 1
-    assert texts == [("user", "the prompt")]
+    assert summary.turns == 4  # msg_6 has no text part: not a turn
+    assert summary.title == "first prompt"
+    assert texts == [("user", "first prompt"), ("assistant", "an answer written type last"),
+                     ("user", "spaced prompt"), ("user", "type in the middle"),
+                     ("user", "an escaped type")]

@@ -119,12 +119,17 @@ HOSTILE = [
 ]
 
 
+def _job(tmp_path, body: bytes, harness: str = "claude", name: str = "s1.jsonl") -> Job:
+    """A transcript of `body` written whole, as the job that reads it from its start."""
+    path = tmp_path / name
+    path.write_bytes(body)
+    return Job(harness, str(path), len(body), 0, 0, 0, None)
+
+
 def test_hostile_lines_inside_a_block_cost_only_themselves(tmp_path):
     lines = [json.dumps(CLAUDE_LINE).replace("{n}", str(n)).encode() for n in range(4)]
     body = b"\n".join(lines[:2] + HOSTILE + lines[2:]) + b"\n"
-    path = tmp_path / "s1.jsonl"
-    path.write_bytes(body)
-    job = Job("claude", str(path), len(body), 0, 0, 0, None)
+    job = _job(tmp_path, body)
     by_lines = parse(job)
     jsonl.bulk()
     by_blocks = parse(job, keep_texts=True, blocks=True)
@@ -161,9 +166,7 @@ def test_a_block_split_anywhere_reads_the_same(tmp_path, monkeypatch):
 
     lines = [json.dumps(CLAUDE_LINE).replace("{n}", str(n)).encode() for n in range(6)]
     body = b"\n".join(lines) + b"\n" + lines[0][:20]  # a last line still being written
-    path = tmp_path / "s1.jsonl"
-    path.write_bytes(body)
-    job = Job("claude", str(path), len(body), 0, 0, 0, None)
+    job = _job(tmp_path, body)
     expected = parse(job)
     jsonl.bulk()
     for size in (7, 64, len(lines[0]), len(lines[0]) + 1, 1 << 20):
@@ -172,7 +175,7 @@ def test_a_block_split_anywhere_reads_the_same(tmp_path, monkeypatch):
         assert got.offset == expected.offset == body.rindex(b"\n") + 1
         assert vars(got.summary) == vars(expected.summary)
         assert [vars_of(t) for t in got.texts] == [vars_of(t) for t in expected.texts]
-    assert os.path.getsize(path) == len(body)
+    assert os.path.getsize(job.path) == len(body)
 
 
 def test_an_over_long_line_costs_itself_in_blocks_as_in_lines(tmp_path, monkeypatch):
@@ -181,9 +184,7 @@ def test_an_over_long_line_costs_itself_in_blocks_as_in_lines(tmp_path, monkeypa
     lines = [json.dumps(CLAUDE_LINE).replace("{n}", str(n)).encode() for n in range(6)]
     lines[2] = b'{"type":"user","pad":"' + b"x" * 600 + b'"}'
     body = b"\n".join(lines) + b"\n"
-    path = tmp_path / "s1.jsonl"
-    path.write_bytes(body)
-    job = Job("claude", str(path), len(body), 0, 0, 0, None)
+    job = _job(tmp_path, body)
     monkeypatch.setattr(base, "MAX_LINE", 400)  # above every line but the padded one
     expected = parse(job)
     assert expected.summary.skipped_lines == 1
@@ -249,9 +250,7 @@ def test_a_cost_that_is_no_finite_number_is_unknown_cold_as_warm(tmp_path, cost)
         '{"type":"session","version":3,"id":"s1","timestamp":"2026-11-21T23:30:10.000Z",'
         '"cwd":"/w"}',
         reply.format(n=1, cost=cost), reply.format(n=2, cost="0.5"), ""]).encode()
-    path = tmp_path / "2026-11-21T23-30-10-000Z_s1.jsonl"
-    path.write_bytes(body)
-    job = Job("pi", str(path), len(body), 0, 0, 0, None)
+    job = _job(tmp_path, body, "pi", "2026-11-21T23-30-10-000Z_s1.jsonl")
     warm = parse(job)
     jsonl.bulk()
     cold = parse(job, keep_texts=False, blocks=True)
