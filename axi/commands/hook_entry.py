@@ -121,11 +121,10 @@ def run_start(host: str, fmt: str, problems: list[str]) -> None:
         source = why(payload.get("source"))
         written = _record("start", host, sid, cwd, payload, source)
         if text is not None and source == "startup":  # a new session: keep the replay
-            from axi.commands.replay import carry, dashboard_key
+            from axi.commands.replay import carry
             from axi.index.journal import path as journal
-            from axi.paths import cwd as here
 
-            carry(dashboard_key(cwd or here()), journal(), written)
+            carry(journal(), written)
         data = start(cwd, sid, fmt, problems) if text is None else None
     except Exception as exc:
         text, data = None, {"axi": f"dashboard unavailable: {_one_line(exc)}"}

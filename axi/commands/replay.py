@@ -103,20 +103,21 @@ def replayed(key: tuple, exclude: str | None = None, now: float | None = None) -
         if now_is != was and not (kind == WAL_MERGED and now_is == "-"):
             return None
     _sweep_if_due(saved["swept_at"])
-    _REPLAYED[saved["context"]] = saved
+    global _last
+    _last = saved
     return saved["text"]
 
 
-_REPLAYED: dict[tuple, dict] = {}  # what `replayed` gave in this process, for `carry`
+_last: dict | None = None  # the answer `replayed` last gave in this process, for `carry`
 
 
-def carry(key: tuple, grown: str, written: int) -> None:
+def carry(grown: str, written: int) -> None:
     """A hook replayed the answer for a new session, then recorded that session's start in
     the hooks' journal (`grown`, `written` bytes). What it recorded is about that session
     alone, which the answer leaves out and a refresh would find no transcript of, so the
     answer is kept with the journal as it is now: when nothing else was written in between,
     the next session's hook replays it too, instead of every other one making it anew."""
-    saved = _REPLAYED.get(context(key))
+    saved = _last
     if saved is None or written <= 0:
         return
     paths, stamps = saved["paths"].split("\0"), saved["stamps"].split("\n")

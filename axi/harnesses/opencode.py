@@ -38,16 +38,17 @@ class Opencode(Harness):
     def fingerprint_paths(self) -> list[str]:
         return [self.db_path() + suffix for suffix in ("", "-wal")]
 
-    def fingerprint(self) -> list[int] | None:
-        """Size and mtime of the database and its WAL: unchanged means nothing to read."""
+    def fingerprint(self, stats: list[tuple[str, os.stat_result | None]]) -> list[int] | None:
+        """Size and mtime of the database and its WAL, from their `stats` (each path of
+        `fingerprint_paths` with its stat, None where it failed): unchanged means nothing to
+        read; None without a database."""
         parts = []
-        for path in self.fingerprint_paths():
-            try:
-                st = os.stat(path)
+        for path, st in stats:
+            if st is not None:
                 parts += [st.st_size, st.st_mtime_ns]
-            except OSError:
-                if not path.endswith("-wal"):
-                    return None
+            elif not path.endswith("-wal"):
+                return None
+            else:
                 parts += [0, 0]
         return parts
 

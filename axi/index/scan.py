@@ -344,9 +344,10 @@ def _refresh_db(conn: sqlite3.Connection, harness, report: ScanReport) -> None:
     from axi.errors import AxiError
 
     meta_key = f"fingerprint:{harness.name}"
+    stats = [(path, _stat(path)) for path in harness.fingerprint_paths()]
     if report.seen is not None:  # what the fingerprint is made of
-        report.seen += [(path, _stat(path)) for path in harness.fingerprint_paths()]
-    fingerprint = harness.fingerprint()
+        report.seen += stats
+    fingerprint = harness.fingerprint(stats)
     if fingerprint is None:
         _forget_harness(conn, harness.name)
         return
